@@ -1,0 +1,128 @@
+//! The HTTP face: routes, extractors, DTOs and the problem+json rendering. Handlers authorise,
+//! translate DTOs to use-case inputs, call one use case, and translate the result back.
+
+pub mod auth;
+pub mod error;
+pub mod fallback;
+pub mod headers;
+pub mod health;
+pub mod json;
+pub mod observe;
+pub mod openapi;
+pub mod staff;
+pub mod state;
+pub mod units;
+pub mod users;
+pub mod views;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Condition, from_fn};
+use actix_web::{App, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::{AppExt, scope};
+use utoipa_swagger_ui::SwaggerUi;
+
+use self::fallback::RouteTable;
+pub use self::state::AppState;
+
+/// Where the served OpenAPI document lives.
+pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
+
+/// HTTP-level settings of the app.
+#[derive(Debug, Clone, Default)]
+pub struct HttpSettings {
+    pub body_limit: usize,
+    /// Browser origins allowed to call the API; none means no CORS headers at all.
+    pub cors_origins: Vec<String>,
+}
+
+/// Registers every endpoint; the OpenAPI document is collected from the same registrations.
+fn routes() -> (
+    App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+    >,
+    utoipa::openapi::OpenApi,
+) {
+    let (app, mut doc) = App::new()
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .service(health::live)
+        .service(health::ready)
+        .service(observe::metrics)
+        .service(
+            scope::scope("/api/v1")
+                .service(auth::token)
+                .service(auth::me)
+                .service(users::create_user)
+                .service(users::list_users)
+                .service(users::get_user)
+                .service(users::update_user)
+                .service(users::reset_password)
+                .service(units::create_unit)
+                .service(units::list_units)
+                .service(units::get_unit)
+                .service(units::update_unit)
+                .service(units::delete_unit),
+        )
+        .split_for_parts();
+    openapi::add_problem_responses(&mut doc);
+    (app, doc)
+}
+
+/// The OpenAPI document, as served at `/api-docs/openapi.json` and committed in `openapi/`.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    routes().1
+}
+
+/// The whole application: routes, Swagger UI, fallbacks and middleware.
+pub fn build_app(
+    state: AppState,
+    settings: HttpSettings,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, doc) = routes();
+    let route_table = web::Data::new(RouteTable::from_document(&doc));
+    app.app_data(web::Data::new(state))
+        .app_data(route_table)
+        .app_data(json::BodyLimit(settings.body_limit))
+        .app_data(web::QueryConfig::default().error_handler(error::query_error))
+        .app_data(web::PathConfig::default().error_handler(error::path_error))
+        .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(OPENAPI_PATH, doc))
+        .default_service(web::to(fallback::not_found_or_wrong_method))
+        .wrap(Condition::new(
+            !settings.cors_origins.is_empty(),
+            cors(&settings.cors_origins),
+        ))
+        .wrap(from_fn(headers::problems_only))
+        .wrap(headers::security_headers())
+        .wrap(from_fn(observe::observe))
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let cors = Cors::default()
+        .allow_any_method()
+        .allow_any_header()
+        .expose_headers(["Location", "Retry-After", "X-Request-Id", "ETag"])
+        .max_age(3600);
+    if origins.iter().any(|o| o == "*") {
+        return cors.allow_any_origin();
+    }
+    origins
+        .iter()
+        .fold(cors, |cors, origin| cors.allowed_origin(origin))
+}

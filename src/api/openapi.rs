@@ -1,0 +1,174 @@
+//! The OpenAPI document: the description of the API, its security scheme, and the problem
+//! responses every operation can give (added here once instead of on every handler).
+
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+
+use super::error::{Kind, PROBLEM_JSON};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "mardom — People's Communications API (ارتباطات مردمی)",
+        description = "Backend of a People's Communications desk: citizens reach a public Center in \
+person, by phone or online; the desk registers, reviews, refers (anonymised) and answers their \
+requests and arranges meetings with the head of the Center.\n\n\
+Staff sign in with `POST /api/v1/auth/token` and send `Authorization: Bearer <token>`. \
+Every error is `application/problem+json` (RFC 9457) with a stable `type`.",
+        license(name = "MIT")
+    ),
+    components(schemas(super::error::Problem)),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "auth", description = "Staff sign-in and the current user"),
+        (name = "users", description = "Staff accounts (admin)"),
+        (name = "units", description = "Units, deputy offices and affiliated entities"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The name of the security scheme every staff endpoint requires.
+pub const BEARER: &str = "bearer";
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, doc: &mut Document) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.bearer_format = Some("JWT".to_owned());
+        components.add_security_scheme(BEARER, SecurityScheme::Http(scheme));
+    }
+}
+
+/// Shared problem responses: (component name, kind shown as the example, description).
+const SHARED: [(&str, Kind, &str); 8] = [
+    (
+        "BadRequest",
+        Kind::MalformedJson,
+        "The body is not well-formed JSON, or a path or query parameter is not valid",
+    ),
+    (
+        "Unauthenticated",
+        Kind::Unauthenticated,
+        "No token, or an invalid, expired or revoked one",
+    ),
+    (
+        "Forbidden",
+        Kind::Forbidden,
+        "The signed-in role may not call this endpoint",
+    ),
+    (
+        "PayloadTooLarge",
+        Kind::PayloadTooLarge,
+        "The body is larger than the configured limit",
+    ),
+    (
+        "UnsupportedMediaType",
+        Kind::UnsupportedMediaType,
+        "The body is not sent as application/json",
+    ),
+    (
+        "ValidationFailed",
+        Kind::Validation,
+        "The body is well-formed but a field is wrong or unknown; `errors` lists them",
+    ),
+    (
+        "InternalError",
+        Kind::Internal,
+        "An unexpected failure; the cause is logged, not shown",
+    ),
+    (
+        "Unavailable",
+        Kind::Unavailable,
+        "The database is unreachable or saturated; retry after `Retry-After`",
+    ),
+];
+
+/// Adds the shared problem responses to the components and refers each operation to those it
+/// can give: body errors where there is a body, 400 where there are parameters, 401/403 where
+/// it is secured, 500 and 503 everywhere.
+pub fn add_problem_responses(doc: &mut Document) {
+    let components = doc.components.get_or_insert_with(Default::default);
+    for (name, kind, description) in SHARED {
+        let example = serde_json::json!({
+            "type": kind.type_uri(), "title": kind.title(), "status": kind.status().as_u16(),
+        });
+        let content = ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .example(Some(example))
+            .build();
+        let response = ResponseBuilder::new()
+            .description(description)
+            .content(PROBLEM_JSON, content)
+            .build();
+        components
+            .responses
+            .insert(name.to_owned(), RefOr::T(response));
+    }
+    for item in doc.paths.paths.values_mut() {
+        let path_has_params = item.parameters.as_ref().is_some_and(|p| !p.is_empty());
+        for operation in operations_mut(item) {
+            let mut shared = Vec::new();
+            let has_params =
+                path_has_params || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            if operation.request_body.is_some() {
+                shared.extend([
+                    ("400", "BadRequest"),
+                    ("413", "PayloadTooLarge"),
+                    ("415", "UnsupportedMediaType"),
+                    ("422", "ValidationFailed"),
+                ]);
+            } else if has_params {
+                shared.push(("400", "BadRequest"));
+            }
+            if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                shared.extend([("401", "Unauthenticated"), ("403", "Forbidden")]);
+            }
+            shared.extend([("500", "InternalError"), ("503", "Unavailable")]);
+            for (status, name) in shared {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+            }
+        }
+    }
+}
+
+/// Every operation of a path item.
+pub fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        item.get.as_mut(),
+        item.put.as_mut(),
+        item.post.as_mut(),
+        item.delete.as_mut(),
+        item.options.as_mut(),
+        item.head.as_mut(),
+        item.patch.as_mut(),
+        item.trace.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// The HTTP methods a path item answers, upper case.
+pub fn methods(item: &PathItem) -> Vec<&'static str> {
+    [
+        ("GET", item.get.is_some()),
+        ("PUT", item.put.is_some()),
+        ("POST", item.post.is_some()),
+        ("DELETE", item.delete.is_some()),
+        ("OPTIONS", item.options.is_some()),
+        ("HEAD", item.head.is_some()),
+        ("PATCH", item.patch.is_some()),
+        ("TRACE", item.trace.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(method, present)| present.then_some(method))
+    .collect()
+}

@@ -1,0 +1,37 @@
+//! What every handler shares: the pool, the token issuer, the sign-in brake, the metrics.
+
+use std::sync::Arc;
+
+use super::error::ApiError;
+use super::observe::Metrics;
+use crate::app::{AppError, AppResult};
+use crate::auth::{SignInThrottle, TokenIssuer};
+use crate::db::{DbConnection, DbPool};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+    pub tokens: Arc<TokenIssuer>,
+    pub throttle: Arc<SignInThrottle>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    /// Runs a use case on a pooled connection off the async workers (Diesel blocks). A pool
+    /// that cannot give a connection in time is a 503, not a 500.
+    pub async fn db<T, F>(&self, use_case: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let result = actix_web::web::block(move || {
+            let mut conn = pool
+                .get()
+                .map_err(|e| AppError::Unavailable(e.to_string()))?;
+            use_case(&mut conn)
+        })
+        .await?;
+        result.map_err(ApiError::from)
+    }
+}

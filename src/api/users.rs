@@ -1,0 +1,262 @@
+//! `users`: staff accounts, administered by admins.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::error::{ApiError, Kind};
+use super::json::ValidJson;
+use super::staff::Staff;
+use super::state::AppState;
+use super::views::utc;
+use crate::app::users::{self, NewUser, UserChanges};
+use crate::db::users::UserFilter;
+use crate::domain::{Role, StaffUser};
+
+/// A staff account. Never carries the password or its hash.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "5f0c2f7e-4a8e-4d4b-9a57-1c1b2f0e9a11", "username": "sara.ahmadi", "display_name": "سارا احمدی",
+    "role": "reviewer", "unit_id": null, "active": true,
+    "created_at": "2026-11-28T08:30:00Z", "updated_at": "2026-11-28T08:30:00Z"
+}))]
+pub struct UserView {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// The unit of a `unit_staff` account; null for every other role.
+    pub unit_id: Option<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<StaffUser> for UserView {
+    fn from(user: StaffUser) -> Self {
+        Self {
+            id: user.id,
+            username: user.username,
+            display_name: user.display_name,
+            role: user.role,
+            unit_id: user.unit_id,
+            active: user.active,
+            created_at: utc(user.created_at),
+            updated_at: utc(user.updated_at),
+        }
+    }
+}
+
+/// A new staff account.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "username": "sara.ahmadi", "display_name": "سارا احمدی", "password": "a long pass phrase",
+    "role": "unit_staff", "unit_id": "0d6f3c52-8d0e-4f4e-9a0b-2b9c1a7d5e10"
+}))]
+pub struct NewUserBody {
+    /// Sign-in name, compared in lower case.
+    #[schema(
+        min_length = 3,
+        max_length = 64,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9._-]*$"
+    )]
+    pub username: String,
+    /// Shown to colleagues; Persian letters are normalised.
+    #[schema(min_length = 2, max_length = 100)]
+    pub display_name: String,
+    /// At least 10 characters, not one character repeated.
+    #[schema(min_length = 10, max_length = 128, format = Password)]
+    pub password: String,
+    pub role: Role,
+    /// Required for `unit_staff`, refused for every other role. Must be an active unit.
+    pub unit_id: Option<Uuid>,
+}
+
+/// A change to an account; absent fields stay as they are. Changing the role away from
+/// `unit_staff` clears the unit; changing it to `unit_staff` requires `unit_id`.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"role": "unit_staff", "unit_id": "0d6f3c52-8d0e-4f4e-9a0b-2b9c1a7d5e10", "active": true}))]
+pub struct UserPatch {
+    #[schema(min_length = 2, max_length = 100)]
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    pub unit_id: Option<Uuid>,
+    /// `false` signs the user out at once and keeps them out.
+    pub active: Option<bool>,
+}
+
+/// A new password set by an admin; every token of the account stops working.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"password": "another long phrase"}))]
+pub struct PasswordReset {
+    #[schema(min_length = 10, max_length = 128, format = Password)]
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UserQuery {
+    pub role: Option<Role>,
+    pub unit_id: Option<Uuid>,
+    pub active: Option<bool>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 200; 50 when absent.
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+}
+
+/// One page of accounts in username order.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct UserList {
+    pub items: Vec<UserView>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+const ADMIN: &[Role] = &[Role::Admin];
+
+/// Create a staff account (admin).
+#[utoipa::path(
+    tag = "users", security(("bearer" = [])), request_body = NewUserBody,
+    responses(
+        (status = 201, description = "Created; `Location` names the new account", body = UserView),
+        (status = 409, description = "The username is taken (`username-taken`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    staff: Staff,
+    body: ValidJson<NewUserBody>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require(ADMIN)?;
+    let body = body.into_inner();
+    let input = NewUser {
+        username: body.username,
+        display_name: body.display_name,
+        password: body.password,
+        role: body.role,
+        unit_id: body.unit_id.map(|id| id.to_string()),
+    };
+    let user = state.db(move |conn| users::create(conn, input)).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/users/{}", user.id)))
+        .json(UserView::from(user)))
+}
+
+/// List staff accounts (admin), filtered, in pages.
+#[utoipa::path(tag = "users", security(("bearer" = [])), params(UserQuery), responses((status = 200, description = "One page of accounts", body = UserList)))]
+#[get("/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<UserQuery>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require(ADMIN)?;
+    let query = query.into_inner();
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::new(
+            Kind::BadParameter,
+            "limit must be between 1 and 200",
+        ));
+    }
+    let filter = UserFilter {
+        role: query.role.map(|r| r.as_str().to_owned()),
+        unit_id: query.unit_id.map(|id| id.to_string()),
+        active: query.active,
+        after_username: query.cursor,
+    };
+    let page = state
+        .db(move |conn| users::list(conn, &filter, limit))
+        .await?;
+    Ok(HttpResponse::Ok().json(UserList {
+        items: page.users.into_iter().map(UserView::from).collect(),
+        next_cursor: page.next_after,
+    }))
+}
+
+/// Read one staff account (admin).
+#[utoipa::path(
+    tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The account's id")),
+    responses(
+        (status = 200, description = "The account", body = UserView),
+        (status = 404, description = "No such account", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users/{id}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require(ADMIN)?;
+    let id = id.into_inner().to_string();
+    let user = state.db(move |conn| users::get(conn, &id)).await?;
+    Ok(HttpResponse::Ok().json(UserView::from(user)))
+}
+
+/// Change an account's name, role, unit or active flag (admin). The last active admin cannot be
+/// demoted or deactivated.
+#[utoipa::path(
+    tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The account's id")), request_body = UserPatch,
+    responses(
+        (status = 200, description = "The changed account", body = UserView),
+        (status = 404, description = "No such account", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "It is the last active admin (`last-admin`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<Uuid>,
+    body: ValidJson<UserPatch>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require(ADMIN)?;
+    let id = id.into_inner().to_string();
+    let body = body.into_inner();
+    let changes = UserChanges {
+        display_name: body.display_name,
+        role: body.role,
+        unit_id: body.unit_id.map(|id| id.to_string()),
+        active: body.active,
+    };
+    let user = state
+        .db(move |conn| users::update(conn, &id, changes))
+        .await?;
+    Ok(HttpResponse::Ok().json(UserView::from(user)))
+}
+
+/// Set a new password for an account (admin); the account's existing tokens stop working.
+#[utoipa::path(
+    tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The account's id")), request_body = PasswordReset,
+    responses(
+        (status = 204, description = "The password was changed"),
+        (status = 404, description = "No such account", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users/{id}/password")]
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<Uuid>,
+    body: ValidJson<PasswordReset>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require(ADMIN)?;
+    let id = id.into_inner().to_string();
+    let password = body.into_inner().password;
+    state
+        .db(move |conn| users::reset_password(conn, &id, &password))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

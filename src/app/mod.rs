@@ -1,0 +1,77 @@
+//! Use cases: each public function is one transaction that loads, decides (with `domain`),
+//! writes and returns. They take a connection and know nothing about HTTP.
+
+pub mod bootstrap;
+pub mod sign_in;
+pub mod units;
+pub mod users;
+
+use std::time::Duration;
+
+use crate::domain::FieldError;
+
+/// Why a use case did not do what it was asked. The API renders each as problem+json.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The named thing does not exist (or the caller may not know that it does).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The input breaks a rule; every offending field is named.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// The request conflicts with the current state; `code` is stable, `detail` explains.
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    #[error("wrong username or password")]
+    InvalidCredentials,
+    #[error("too many attempts")]
+    TooManyAttempts { retry_after: Duration },
+    /// The database is unreachable or saturated: retry later.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// A bug or a broken invariant; the cause is logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> Self {
+        AppError::Invalid(vec![FieldError::new(field, code, message)])
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        AppError::Conflict {
+            code,
+            detail: detail.into(),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(error: diesel::result::Error) -> Self {
+        match error {
+            diesel::result::Error::NotFound => AppError::NotFound("record"),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::db::CorruptRow> for AppError {
+    fn from(error: crate::db::CorruptRow) -> Self {
+        AppError::Internal(error.to_string())
+    }
+}
+
+impl From<Vec<FieldError>> for AppError {
+    fn from(errors: Vec<FieldError>) -> Self {
+        AppError::Invalid(errors)
+    }
+}
+
+impl From<FieldError> for AppError {
+    fn from(error: FieldError) -> Self {
+        AppError::Invalid(vec![error])
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,181 @@
+//! Administration of staff accounts: create, list, read, change role/unit/active, reset password.
+
+use crate::auth::password;
+use crate::db::users::{self as repo, UserFilter, UserRow};
+use crate::db::{self, DbConnection, units, write_transaction};
+use crate::domain::user::check_role_unit;
+use crate::domain::{DisplayName, FieldError, Password, Role, StaffUser, Username, parse_field};
+
+use super::{AppError, AppResult};
+
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    pub role: Role,
+    pub unit_id: Option<String>,
+}
+
+/// A partial change; `None` leaves a field as it is. A role other than `unit_staff` clears the
+/// unit, so a client never has to send an explicit null for it.
+#[derive(Default)]
+pub struct UserChanges {
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    pub unit_id: Option<String>,
+    pub active: Option<bool>,
+}
+
+/// A page of users in username order, and the username to continue after.
+pub struct UserPage {
+    pub users: Vec<StaffUser>,
+    pub next_after: Option<String>,
+}
+
+pub fn create(conn: &mut DbConnection, input: NewUser) -> AppResult<StaffUser> {
+    let username = parse_field("username", Username::parse(&input.username));
+    let display_name = parse_field("display_name", DisplayName::parse(&input.display_name));
+    let new_password = parse_field("password", Password::parse(&input.password));
+    let binding = check_role_unit(input.role, input.unit_id.as_deref());
+    let (username, display_name, new_password) =
+        match (username, display_name, new_password, binding) {
+            (Ok(u), Ok(d), Ok(p), Ok(())) => (u, d, p),
+            (u, d, p, b) => {
+                return Err(AppError::Invalid(
+                    [u.err(), d.err(), p.err(), b.err()]
+                        .into_iter()
+                        .flatten()
+                        .collect(),
+                ));
+            }
+        };
+    // Hash before the transaction: it is the slow part and must not hold the write lock.
+    let password_hash =
+        password::hash(new_password.expose()).map_err(|e| AppError::Internal(e.to_string()))?;
+    write_transaction(conn, |conn| {
+        if let Some(unit) = &input.unit_id {
+            require_active_unit(conn, unit)?;
+        }
+        if repo::find_by_username(conn, username.as_str())?.is_some() {
+            return Err(username_taken());
+        }
+        let now = db::now();
+        let row = UserRow {
+            id: db::new_id(),
+            username: username.as_str().to_owned(),
+            display_name: display_name.into_string(),
+            password_hash,
+            role: input.role.as_str().to_owned(),
+            unit_id: input.unit_id,
+            active: true,
+            token_version: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        repo::insert(conn, &row).map_err(|e| {
+            if db::is_unique_violation(&e) {
+                username_taken()
+            } else {
+                e.into()
+            }
+        })?;
+        Ok(StaffUser::try_from(row)?)
+    })
+}
+
+pub fn list(conn: &mut DbConnection, filter: &UserFilter, limit: i64) -> AppResult<UserPage> {
+    // One row more than asked tells whether another page exists.
+    let mut rows = repo::list(conn, filter, limit + 1)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit.max(0) as usize);
+    let next_after = if more {
+        rows.last().map(|r| r.username.clone())
+    } else {
+        None
+    };
+    let users = rows
+        .into_iter()
+        .map(StaffUser::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok(UserPage { users, next_after })
+}
+
+pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<StaffUser> {
+    let row = repo::find(conn, id)?.ok_or(AppError::NotFound("user"))?;
+    Ok(StaffUser::try_from(row)?)
+}
+
+pub fn update(conn: &mut DbConnection, id: &str, changes: UserChanges) -> AppResult<StaffUser> {
+    let display_name = changes
+        .display_name
+        .as_deref()
+        .map(|raw| parse_field("display_name", DisplayName::parse(raw)))
+        .transpose()?;
+    write_transaction(conn, |conn| {
+        let mut row = repo::find(conn, id)?.ok_or(AppError::NotFound("user"))?;
+        let was_active_admin = row.active && row.role == Role::Admin.as_str();
+        if let Some(name) = display_name {
+            row.display_name = name.into_string();
+        }
+        if let Some(role) = changes.role {
+            row.role = role.as_str().to_owned();
+        }
+        let role =
+            Role::parse(&row.role).ok_or_else(|| db::CorruptRow::new("users.role", &row.role))?;
+        row.unit_id = match (role.requires_unit(), changes.unit_id) {
+            (true, Some(unit)) => {
+                require_active_unit(conn, &unit)?;
+                Some(unit)
+            }
+            (true, None) => row.unit_id.take(),
+            (false, Some(unit)) => Some(unit),
+            (false, None) => None,
+        };
+        check_role_unit(role, row.unit_id.as_deref())?;
+        if let Some(active) = changes.active {
+            row.active = active;
+        }
+        let still_active_admin = row.active && role == Role::Admin;
+        if was_active_admin && !still_active_admin && repo::count_active_admins(conn)? <= 1 {
+            return Err(AppError::conflict(
+                "last-admin",
+                "this is the last active admin; make another admin first",
+            ));
+        }
+        row.updated_at = db::now();
+        repo::update(conn, &row)?;
+        Ok(StaffUser::try_from(row)?)
+    })
+}
+
+/// Sets a new password and signs the user out everywhere (older tokens stop working).
+pub fn reset_password(conn: &mut DbConnection, id: &str, new_password: &str) -> AppResult<()> {
+    let new_password = parse_field("password", Password::parse(new_password))?;
+    let password_hash =
+        password::hash(new_password.expose()).map_err(|e| AppError::Internal(e.to_string()))?;
+    write_transaction(conn, |conn| {
+        let mut row = repo::find(conn, id)?.ok_or(AppError::NotFound("user"))?;
+        row.password_hash = password_hash;
+        row.token_version += 1;
+        row.updated_at = db::now();
+        repo::update(conn, &row)?;
+        Ok(())
+    })
+}
+
+fn require_active_unit(conn: &mut DbConnection, unit_id: &str) -> AppResult<()> {
+    match units::find(conn, unit_id)? {
+        Some(unit) if unit.active => Ok(()),
+        Some(_) => {
+            Err(FieldError::new("unit_id", "inactive_unit", "the unit is deactivated").into())
+        }
+        None => Err(FieldError::new("unit_id", "unknown_unit", "no unit has this id").into()),
+    }
+}
+
+fn username_taken() -> AppError {
+    AppError::conflict(
+        "username-taken",
+        "another account already has this username",
+    )
+}

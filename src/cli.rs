@@ -1,0 +1,130 @@
+//! The command line: `serve` (the default), `migrate`, `create-user`, `openapi`.
+
+use std::io::Read;
+
+use clap::{Parser, Subcommand};
+use rand::distr::{Alphanumeric, SampleString};
+
+use crate::app::users::{self, NewUser};
+use crate::config::Settings;
+use crate::domain::Role;
+use crate::server::{self, StartError};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mardom",
+    version,
+    about = "People's Communications desk API (ارتباطات مردمی)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply migrations, create the first admin, and serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create a staff account.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        /// admin, intake, operator, reviewer, head or unit_staff.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Required for unit_staff.
+        #[arg(long)]
+        unit_id: Option<String>,
+        /// Read the password from standard input instead of generating and printing one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Print the OpenAPI document (JSON) and exit.
+    Openapi,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error("unknown role {0:?}; one of admin, intake, operator, reviewer, head, unit_staff")]
+    Role(String),
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+}
+
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => Ok(server::serve(load_settings()?).await?),
+        Command::Migrate => {
+            server::open_database(&load_settings()?)?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Openapi => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&crate::api::openapi_document())?
+            );
+            Ok(())
+        }
+        Command::CreateUser {
+            username,
+            role,
+            display_name,
+            unit_id,
+            password_stdin,
+        } => {
+            let role = Role::parse(&role).ok_or(CliError::Role(role))?;
+            let (password, generated) = if password_stdin {
+                let mut input = String::new();
+                std::io::stdin().read_to_string(&mut input)?;
+                (input.trim_end_matches(['\r', '\n']).to_owned(), false)
+            } else {
+                (Alphanumeric.sample_string(&mut rand::rng(), 20), true)
+            };
+            let pool = server::open_database(&load_settings()?)?;
+            let mut conn = pool.get().map_err(StartError::from)?;
+            let input = NewUser {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                password: password.clone(),
+                role,
+                unit_id,
+            };
+            let user =
+                users::create(&mut conn, input).map_err(|e| CliError::Refused(describe(e)))?;
+            println!(
+                "created {} ({}) with id {}",
+                user.username, user.role, user.id
+            );
+            if generated {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn load_settings() -> Result<Settings, StartError> {
+    Ok(Settings::from_env()?)
+}
+
+fn describe(error: crate::app::AppError) -> String {
+    match error {
+        crate::app::AppError::Invalid(fields) => fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}

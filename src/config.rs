@@ -1,0 +1,225 @@
+//! Settings, read once from environment variables. Every variable is documented in the README's
+//! configuration table with its default; keep the two in step.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rand::distr::{Alphanumeric, SampleString};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::db::Backend;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/mardom.db";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+/// The shortest JWT secret accepted: 32 bytes, the strength of HS256's key.
+pub const MIN_SECRET_LEN: usize = 32;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: Backend,
+    pub bind: String,
+    pub jwt_secret: Option<SecretString>,
+    pub token_lifetime: Duration,
+    pub admin_username: String,
+    pub admin_password: Option<SecretString>,
+    pub demo: bool,
+    pub cors_origins: Vec<String>,
+    pub pool_size: u32,
+    pub body_limit: usize,
+    pub sign_in_max_failures: u32,
+    pub sign_in_window: Duration,
+    pub log_json: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} is not valid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error(
+        "MARDOM_JWT_SECRET must be set when running on PostgreSQL (at least 32 bytes; e.g. `openssl rand -hex 32`)"
+    )]
+    SecretRequired,
+    #[error("cannot read or write the generated JWT secret at {path}: {source}")]
+    SecretFile {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Reads settings through `lookup`, so that tests can supply their own environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let number = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+            match lookup(name) {
+                None => Ok(default),
+                Some(raw) => raw.trim().parse().map_err(|_| ConfigError::Invalid {
+                    name,
+                    reason: format!("expected a whole number, got {raw:?}"),
+                }),
+            }
+        };
+        let flag = |name: &str| {
+            lookup(name).is_some_and(|v| matches!(v.trim(), "1" | "true" | "yes" | "on"))
+        };
+        let pool_size = u32::try_from(number("MARDOM_DB_POOL_SIZE", 10)?)
+            .unwrap_or(u32::MAX)
+            .max(1);
+        Ok(Self {
+            database: Backend::from_url(
+                &lookup("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            ),
+            bind: lookup("MARDOM_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned()),
+            jwt_secret: lookup("MARDOM_JWT_SECRET").map(SecretString::from),
+            token_lifetime: Duration::from_secs(
+                60 * number("MARDOM_TOKEN_TTL_MINUTES", 480)?.max(1),
+            ),
+            admin_username: lookup("MARDOM_ADMIN_USERNAME").unwrap_or_else(|| "admin".to_owned()),
+            admin_password: lookup("MARDOM_ADMIN_PASSWORD").map(SecretString::from),
+            demo: flag("MARDOM_DEMO"),
+            cors_origins: lookup("MARDOM_CORS_ORIGINS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|o| o.trim().to_owned())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            pool_size,
+            body_limit: usize::try_from(number("MARDOM_BODY_LIMIT_BYTES", 64 * 1024)?)
+                .unwrap_or(usize::MAX),
+            sign_in_max_failures: u32::try_from(number("MARDOM_SIGNIN_MAX_FAILURES", 5)?)
+                .unwrap_or(u32::MAX),
+            sign_in_window: Duration::from_secs(number("MARDOM_SIGNIN_WINDOW_SECONDS", 900)?),
+            log_json: lookup("MARDOM_LOG_FORMAT").is_some_and(|v| v.trim() == "json"),
+        })
+    }
+
+    /// The secret that signs tokens. On SQLite, when none is configured, one is generated once and
+    /// kept beside the database file (so tokens survive restarts); on PostgreSQL, instances must
+    /// share one, so it has to be configured.
+    pub fn resolve_jwt_secret(&self) -> Result<SecretString, ConfigError> {
+        if let Some(secret) = &self.jwt_secret {
+            return check_secret_length(secret.clone());
+        }
+        let folder = match &self.database {
+            Backend::Postgres(_) => return Err(ConfigError::SecretRequired),
+            Backend::Sqlite(_) => self.database.sqlite_folder().unwrap_or(Path::new(".")),
+        };
+        let path = folder.join("jwt-secret");
+        let io_error = |source| ConfigError::SecretFile {
+            path: path.display().to_string(),
+            source,
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(stored) => check_secret_length(SecretString::from(stored.trim().to_owned())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let secret = Alphanumeric.sample_string(&mut rand::rng(), 64);
+                write_private(&path, &secret).map_err(io_error)?;
+                tracing::warn!(
+                    path = %path.display(),
+                    "MARDOM_JWT_SECRET is not set: generated one and stored it beside the database"
+                );
+                Ok(SecretString::from(secret))
+            }
+            Err(e) => Err(io_error(e)),
+        }
+    }
+}
+
+fn check_secret_length(secret: SecretString) -> Result<SecretString, ConfigError> {
+    if secret.expose_secret().len() < MIN_SECRET_LEN {
+        return Err(ConfigError::Invalid {
+            name: "MARDOM_JWT_SECRET",
+            reason: format!("it must have at least {MIN_SECRET_LEN} bytes"),
+        });
+    }
+    Ok(secret)
+}
+
+/// Writes a file readable by its owner only.
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(path)?, contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_run_on_embedded_sqlite_on_localhost() {
+        let s = settings(&[]).map_err(|e| e.to_string());
+        let s = s
+            .as_ref()
+            .map(|s| (s.database.clone(), s.bind.clone(), s.demo));
+        assert_eq!(
+            s,
+            Ok((
+                Backend::Sqlite("data/mardom.db".into()),
+                "127.0.0.1:8080".into(),
+                false
+            ))
+        );
+    }
+
+    #[test]
+    fn postgres_requires_a_configured_secret() {
+        let s = settings(&[("DATABASE_URL", "postgres://x@localhost/db")]);
+        assert!(matches!(
+            s.map(|s| s.resolve_jwt_secret()),
+            Ok(Err(ConfigError::SecretRequired))
+        ));
+    }
+
+    #[test]
+    fn a_short_secret_is_refused() {
+        let s = settings(&[("MARDOM_JWT_SECRET", "short")]);
+        assert!(matches!(
+            s.map(|s| s.resolve_jwt_secret()),
+            Ok(Err(ConfigError::Invalid { .. }))
+        ));
+    }
+
+    #[test]
+    fn a_generated_secret_is_kept_and_reused() {
+        let dir = tempfile::tempdir().ok();
+        let folder = dir
+            .as_ref()
+            .map(|d| d.path().to_path_buf())
+            .unwrap_or_default();
+        let url = format!("sqlite://{}/m.db", folder.display());
+        let first = settings(&[("DATABASE_URL", &url)]).and_then(|s| s.resolve_jwt_secret());
+        let second = settings(&[("DATABASE_URL", &url)]).and_then(|s| s.resolve_jwt_secret());
+        let (Ok(first), Ok(second)) = (first, second) else {
+            panic!("secret not generated")
+        };
+        assert_eq!(first.expose_secret(), second.expose_secret());
+        assert!(first.expose_secret().len() >= MIN_SECRET_LEN);
+    }
+
+    #[test]
+    fn bad_numbers_are_named() {
+        let s = settings(&[("MARDOM_DB_POOL_SIZE", "ten")]);
+        assert!(s.is_err_and(|e| e.to_string().contains("MARDOM_DB_POOL_SIZE")));
+    }
+}

@@ -1,0 +1,120 @@
+//! The database: one connection type over SQLite and PostgreSQL, the pool, migrations and the
+//! write transaction every use case runs in. Nothing here knows about HTTP.
+
+pub mod pool;
+pub mod schema;
+pub mod units;
+pub mod users;
+
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::prelude::*;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub use pool::{Backend, DbPool, PoolError, connect_pool};
+
+/// One connection to either backend. Queries written against `schema.rs` run on both; where the
+/// SQL must differ, match on the variant.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// Applies every pending migration of the connection's backend; returns the versions applied.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, MigrationError> {
+    let applied = match conn {
+        DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| MigrationError(e.to_string()))?;
+    Ok(applied.iter().map(ToString::to_string).collect())
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("migration failed: {0}")]
+pub struct MigrationError(String);
+
+/// Runs `f` in a transaction that holds the write lock from its first statement.
+///
+/// On SQLite a plain (deferred) transaction that reads before it writes fails at once with
+/// SQLITE_BUSY when another writer got in between, whatever the busy timeout; `BEGIN IMMEDIATE`
+/// takes the write lock up front, so writers queue on the busy timeout instead of failing.
+/// On PostgreSQL this is an ordinary transaction; guarded updates do the rest.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            DbConnection::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            DbConnection::rollback_transaction(conn)?;
+            Err(error)
+        }
+    }
+}
+
+/// Whether the database answers a trivial query.
+pub fn ping(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::sql_query("SELECT 1").execute(conn).map(|_| ())
+}
+
+/// True when a Diesel error is a unique-constraint violation (on either backend).
+pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// True when a Diesel error is a foreign-key violation (on either backend).
+pub fn is_foreign_key_violation(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+            _
+        )
+    )
+}
+
+/// A stored value the program cannot read back (an enum text no version of it wrote).
+#[derive(Debug, thiserror::Error)]
+#[error("unreadable value {value:?} in {column}")]
+pub struct CorruptRow {
+    column: &'static str,
+    value: String,
+}
+
+impl CorruptRow {
+    pub fn new(column: &'static str, value: &str) -> Self {
+        Self {
+            column,
+            value: value.to_owned(),
+        }
+    }
+}
+
+/// The current time as stored: UTC, truncated to microseconds so that both backends read back
+/// exactly what was written.
+pub fn now() -> chrono::NaiveDateTime {
+    let now = chrono::Utc::now().naive_utc();
+    chrono::DurationRound::duration_trunc(now, chrono::Duration::microseconds(1)).unwrap_or(now)
+}
+
+/// A new random identifier (UUID v4, stored as text).
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

@@ -1,0 +1,134 @@
+//! The connection pool. The backend is chosen from the URL's scheme, not by trial: diesel's
+//! `MultiConnection::establish` tries each backend in turn and hides the real error (a wrong
+//! password reads "invalid connection url", a typo silently creates a SQLite file).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::r2d2::{self, R2D2Connection};
+use diesel::{Connection, RunQueryDsl};
+
+use super::DbConnection;
+
+pub type DbPool = r2d2::Pool<ConnectionManager>;
+pub type PoolError = r2d2::PoolError;
+
+/// Which database a URL points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    Postgres(String),
+    /// A file path; the `sqlite://` prefix, if any, is removed.
+    Sqlite(PathBuf),
+}
+
+impl Backend {
+    /// `postgres://` or `postgresql://` selects PostgreSQL; `sqlite://PATH`, `file:PATH` or a
+    /// bare path selects SQLite.
+    pub fn from_url(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres(url.to_owned())
+        } else {
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .or_else(|| url.strip_prefix("file:"))
+                .unwrap_or(url);
+            Backend::Sqlite(PathBuf::from(path))
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Backend::Sqlite(_))
+    }
+
+    /// The SQLite file's folder, where the embedded install keeps its generated secrets.
+    pub fn sqlite_folder(&self) -> Option<&Path> {
+        match self {
+            Backend::Sqlite(path) => path.parent(),
+            Backend::Postgres(_) => None,
+        }
+    }
+}
+
+/// SQLite durability and concurrency settings, applied to every new connection.
+///
+/// `synchronous = FULL` in WAL mode syncs the log on every commit, so a committed request
+/// survives a power cut, not only a process crash: a 2xx is a promise (PRODUCT rule 4).
+/// `busy_timeout` lets writers queue rather than fail while another one commits.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = FULL; \
+     PRAGMA foreign_keys = ON; \
+     PRAGMA busy_timeout = 10000;";
+
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    backend: Backend,
+}
+
+impl ConnectionManager {
+    pub fn new(backend: Backend) -> Self {
+        Self { backend }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        match &self.backend {
+            Backend::Postgres(url) => diesel::PgConnection::establish(url)
+                .map(DbConnection::Postgresql)
+                .map_err(diesel::r2d2::Error::ConnectionError),
+            Backend::Sqlite(path) => {
+                let path = path.to_string_lossy();
+                let mut conn = diesel::SqliteConnection::establish(&path)
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                diesel::connection::SimpleConnection::batch_execute(&mut conn, SQLITE_PRAGMAS)
+                    .map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// Opens a pool of `size` connections, creating the SQLite file's folder when needed, and
+/// checks that one connection can be made (so a bad URL fails at start, with the driver's words).
+pub fn connect_pool(backend: &Backend, size: u32) -> Result<DbPool, StartupDbError> {
+    if let Backend::Sqlite(path) = backend {
+        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder)
+                .map_err(|e| StartupDbError::Folder(folder.into(), e))?;
+        }
+    }
+    let manager = ConnectionManager::new(backend.clone());
+    // Fail fast with the real cause instead of r2d2's generic timeout.
+    let mut probe = r2d2::ManageConnection::connect(&manager).map_err(StartupDbError::Connect)?;
+    diesel::sql_query("SELECT 1")
+        .execute(&mut probe)
+        .map_err(|e| StartupDbError::Connect(diesel::r2d2::Error::QueryError(e)))?;
+    drop(probe);
+    r2d2::Pool::builder()
+        .max_size(size)
+        .connection_timeout(Duration::from_secs(5))
+        .build(manager)
+        .map_err(StartupDbError::Pool)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupDbError {
+    #[error("cannot create the database folder {0}: {1}")]
+    Folder(PathBuf, std::io::Error),
+    #[error("cannot connect to the database: {0}")]
+    Connect(diesel::r2d2::Error),
+    #[error("cannot build the connection pool: {0}")]
+    Pool(r2d2::PoolError),
+}

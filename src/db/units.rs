@@ -1,0 +1,144 @@
+//! Queries on `units`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::{units, users};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = units, treat_none_as_null = true)]
+pub struct UnitRow {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub parent_id: Option<String>,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Which units a listing returns; `None` means "any".
+#[derive(Debug, Default, Clone)]
+pub struct UnitFilter {
+    pub active: Option<bool>,
+    pub kind: Option<String>,
+    pub parent_id: Option<String>,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &UnitRow) -> QueryResult<()> {
+    diesel::insert_into(units::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UnitRow>> {
+    units::table
+        .find(id)
+        .select(UnitRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list(conn: &mut DbConnection, filter: &UnitFilter) -> QueryResult<Vec<UnitRow>> {
+    let mut query = units::table.select(UnitRow::as_select()).into_boxed();
+    if let Some(active) = filter.active {
+        query = query.filter(units::active.eq(active));
+    }
+    if let Some(kind) = &filter.kind {
+        query = query.filter(units::kind.eq(kind.clone()));
+    }
+    if let Some(parent) = &filter.parent_id {
+        query = query.filter(units::parent_id.eq(parent.clone()));
+    }
+    query.order((units::name.asc(), units::id.asc())).load(conn)
+}
+
+/// Writes every column of `row` but its id and creation time.
+pub fn update(conn: &mut DbConnection, row: &UnitRow) -> QueryResult<usize> {
+    diesel::update(units::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+}
+
+pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+    diesel::delete(units::table.find(id)).execute(conn)
+}
+
+/// The chain from `id` up to its root, `id` first. Stops after `limit` steps so that a corrupt
+/// loop cannot hang a request.
+pub fn ancestors(conn: &mut DbConnection, id: &str, limit: usize) -> QueryResult<Vec<String>> {
+    let mut chain = vec![id.to_owned()];
+    let mut current = id.to_owned();
+    while chain.len() <= limit {
+        let parent: Option<Option<String>> = units::table
+            .find(&current)
+            .select(units::parent_id)
+            .first(conn)
+            .optional()?;
+        match parent.flatten() {
+            Some(next) if !chain.contains(&next) => {
+                chain.push(next.clone());
+                current = next;
+            }
+            _ => break,
+        }
+    }
+    Ok(chain)
+}
+
+/// What still points at a unit; a unit in use can be deactivated but not deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnitUsage {
+    pub users: i64,
+    pub children: i64,
+}
+
+impl UnitUsage {
+    pub fn in_use(&self) -> bool {
+        self.users > 0 || self.children > 0
+    }
+}
+
+pub fn usage(conn: &mut DbConnection, id: &str) -> QueryResult<UnitUsage> {
+    let users = users::table
+        .filter(users::unit_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    let children = units::table
+        .filter(units::parent_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    Ok(UnitUsage { users, children })
+}
+
+pub fn name_taken(
+    conn: &mut DbConnection,
+    name: &str,
+    except_id: Option<&str>,
+) -> QueryResult<bool> {
+    let mut query = units::table.filter(units::name.eq(name)).into_boxed();
+    if let Some(id) = except_id {
+        query = query.filter(units::id.ne(id.to_owned()));
+    }
+    query.count().get_result::<i64>(conn).map(|n| n > 0)
+}
+
+impl TryFrom<UnitRow> for crate::domain::Unit {
+    type Error = super::CorruptRow;
+
+    fn try_from(row: UnitRow) -> Result<Self, Self::Error> {
+        let kind = crate::domain::UnitKind::parse(&row.kind)
+            .ok_or_else(|| super::CorruptRow::new("units.kind", &row.kind))?;
+        Ok(Self {
+            id: row.id,
+            name: row.name,
+            kind,
+            parent_id: row.parent_id,
+            active: row.active,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}

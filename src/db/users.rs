@@ -1,0 +1,111 @@
+//! Queries on `users`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::users;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = users, treat_none_as_null = true)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: String,
+    pub unit_id: Option<String>,
+    pub active: bool,
+    pub token_version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct UserFilter {
+    pub role: Option<String>,
+    pub unit_id: Option<String>,
+    pub active: Option<bool>,
+    /// Keyset pagination: only usernames after this one.
+    pub after_username: Option<String>,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &UserRow) -> QueryResult<()> {
+    diesel::insert_into(users::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::username.eq(username))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Users in username order, at most `limit`.
+pub fn list(conn: &mut DbConnection, filter: &UserFilter, limit: i64) -> QueryResult<Vec<UserRow>> {
+    let mut query = users::table.select(UserRow::as_select()).into_boxed();
+    if let Some(role) = &filter.role {
+        query = query.filter(users::role.eq(role.clone()));
+    }
+    if let Some(unit) = &filter.unit_id {
+        query = query.filter(users::unit_id.eq(unit.clone()));
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(users::active.eq(active));
+    }
+    if let Some(after) = &filter.after_username {
+        query = query.filter(users::username.gt(after.clone()));
+    }
+    query.order(users::username.asc()).limit(limit).load(conn)
+}
+
+/// Writes every column of `row` but its id and creation time.
+pub fn update(conn: &mut DbConnection, row: &UserRow) -> QueryResult<usize> {
+    diesel::update(users::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+}
+
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+pub fn count_active_admins(conn: &mut DbConnection) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq("admin"))
+        .filter(users::active.eq(true))
+        .count()
+        .get_result(conn)
+}
+
+impl TryFrom<UserRow> for crate::domain::StaffUser {
+    type Error = super::CorruptRow;
+
+    fn try_from(row: UserRow) -> Result<Self, Self::Error> {
+        let role = crate::domain::Role::parse(&row.role)
+            .ok_or_else(|| super::CorruptRow::new("users.role", &row.role))?;
+        Ok(Self {
+            id: row.id,
+            username: row.username,
+            display_name: row.display_name,
+            role,
+            unit_id: row.unit_id,
+            active: row.active,
+            token_version: row.token_version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}

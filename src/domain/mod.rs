@@ -1,0 +1,13 @@
+//! The rules of the desk in plain Rust: types that can only hold valid values, and the decisions
+//! made on them. Nothing here knows about HTTP or SQL.
+
+pub mod error;
+pub mod role;
+pub mod text;
+pub mod unit;
+pub mod user;
+
+pub use error::{FieldError, parse_field};
+pub use role::Role;
+pub use unit::{Unit, UnitKind, UnitName};
+pub use user::{DisplayName, Password, StaffUser, Username};
