@@ -109,37 +109,39 @@ fn too_large(limit: usize) -> ApiError {
     )
 }
 
+/// Parses in two steps so that the answer says the right thing: first the syntax (400 for
+/// anything that is not one well-formed JSON value, trailing bytes included), then the shape
+/// (422 naming the field whose value has the wrong type, is missing or is unknown).
 fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let field = if path == "." { String::new() } else { path };
-                let message = strip_position(&inner.to_string());
-                ApiError::validation(vec![FieldError::new(field, "invalid", message)])
-            }
-            _ => ApiError::new(
-                Kind::MalformedJson,
-                format!("the body is not valid JSON: {inner}"),
-            ),
-        }
-    })?;
-    deserializer.end().map_err(|e| {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
         ApiError::new(
             Kind::MalformedJson,
             format!("the body is not valid JSON: {e}"),
         )
     })?;
-    Ok(value)
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.into_inner().to_string();
+        ApiError::validation(vec![FieldError::new(
+            field_of(&path, &message),
+            "invalid",
+            message,
+        )])
+    })
 }
 
-/// serde_json appends " at line L column C"; for a data error the field path says more.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(at) => message[..at].to_owned(),
-        None => message.to_owned(),
+/// The field a shape error is about. serde reports a missing field at the path of the object
+/// that should hold it, naming the field only in its message (`missing field `kind``); an
+/// unknown field's path already ends in its name.
+fn field_of(path: &str, message: &str) -> String {
+    let parent = if path == "." { "" } else { path };
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    match missing {
+        Some(name) if parent.is_empty() => name.to_owned(),
+        Some(name) => format!("{parent}.{name}"),
+        None => parent.to_owned(),
     }
 }
 
@@ -177,6 +179,66 @@ fn collect(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
                     collect(inner, &format!("{path}[{index}]"), out);
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        name: String,
+        inner: Option<Inner>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        size: u8,
+    }
+
+    fn field(body: &str) -> (u16, String) {
+        match parse::<Outer>(&Bytes::copy_from_slice(body.as_bytes())) {
+            Ok(_) => (200, String::new()),
+            Err(error) => {
+                let problem = error.problem();
+                let fields: Vec<_> = problem.errors.iter().map(|e| e.field.as_str()).collect();
+                (problem.status, fields.join(","))
+            }
+        }
+    }
+
+    #[test]
+    fn shape_errors_name_the_field_at_its_path() {
+        assert_eq!(field(r#"{"name": "a"}"#), (200, String::new()));
+        assert_eq!(field(r#"{}"#), (422, "name".into()));
+        assert_eq!(field(r#"{"name": 1}"#), (422, "name".into()));
+        assert_eq!(field(r#"{"name": "a", "extra": 1}"#), (422, "extra".into()));
+        assert_eq!(
+            field(r#"{"name": "a", "inner": {"size": 300}}"#),
+            (422, "inner.size".into())
+        );
+        assert_eq!(
+            field(r#"{"name": "a", "inner": {"colour": 1}}"#),
+            (422, "inner.colour".into())
+        );
+        assert_eq!(
+            field(r#"{"name": "a", "inner": {}}"#),
+            (422, "inner.size".into())
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_malformed_json() {
+        for body in ["", "{", r#"{"name": "a"} x"#, "{name: 1}", "[1,]"] {
+            assert_eq!(field(body), (400, String::new()), "{body:?}");
         }
     }
 }
