@@ -118,3 +118,6 @@ pub fn now() -> chrono::NaiveDateTime {
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
+
+/// A digest of every migration file (computed by `build.rs`): equal digests, equal schemas.
+pub const MIGRATIONS_DIGEST: &str = env!("MARDOM_MIGRATIONS_DIGEST");

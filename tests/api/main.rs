@@ -1,0 +1,11 @@
+//! Integration tests: the real HTTP app against a real database, on SQLite and PostgreSQL.
+//! One binary, so that it links once.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod auth;
+mod bad_input;
+mod operations;
+mod units;
+mod users;

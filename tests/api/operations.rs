@@ -1,0 +1,154 @@
+//! What operations and frontend teams rely on: health, metrics, request ids, security headers,
+//! the OpenAPI document (served equals committed) and Swagger UI, and CORS.
+
+use actix_web::http::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::support::{TestApp, on_both_backends};
+
+on_both_backends! {
+    async fn health_is_live_and_ready(app) {
+        for path in ["/health/live", "/health/ready"] {
+            let reply = app.get(path).send().await;
+            assert_eq!(reply.status, StatusCode::OK, "{path}");
+            assert_eq!(reply.json(), serde_json::json!({"status": "ok"}));
+        }
+    }
+
+    async fn metrics_count_requests_by_route_pattern_and_status(app) {
+        app.get("/api/v1/units/0b6f2b0c-9d3e-4a47-9a43-4f8e3a1c2d11").send().await;
+        app.get("/health/live").send().await;
+        let reply = app.get("/metrics").send().await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert!(reply.header("content-type").unwrap().starts_with("text/plain"));
+        let text = reply.text();
+        assert!(
+            text.contains(r#"http_requests_total{method="GET",route="/api/v1/units/{id}",status="401"} 1"#),
+            "the route is the pattern, not the id: {text}"
+        );
+        assert!(text.contains(r#"http_requests_total{method="GET",route="/health/live",status="200"} 1"#), "{text}");
+        assert!(text.contains("http_request_duration_seconds_bucket"), "{text}");
+    }
+
+    async fn every_response_carries_a_request_id_and_security_headers(app) {
+        let mine = app.get("/health/live").header("x-request-id", "frontend-42").send().await;
+        assert_eq!(mine.header("x-request-id").as_deref(), Some("frontend-42"));
+        let made = app.get("/api/v1/nowhere").send().await;
+        let id = made.header("x-request-id").unwrap();
+        assert_eq!(id.len(), 36, "a UUID is made when none is sent: {id}");
+        let unsafe_id = app.get("/health/live").header("x-request-id", &"x".repeat(200)).send().await;
+        assert_ne!(unsafe_id.header("x-request-id").unwrap().len(), 200);
+        for reply in [&mine, &made] {
+            assert_eq!(reply.header("x-content-type-options").as_deref(), Some("nosniff"));
+            assert_eq!(reply.header("cache-control").as_deref(), Some("no-store"));
+            assert!(reply.header("referrer-policy").is_some());
+        }
+    }
+
+    async fn the_served_openapi_document_is_the_committed_one(app) {
+        let reply = app.get("/api-docs/openapi.json").send().await;
+        assert_eq!(reply.status, StatusCode::OK);
+        let served = reply.json();
+        assert!(served["openapi"].as_str().unwrap().starts_with("3."), "{}", served["openapi"]);
+        let committed_path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
+        let committed: Value = serde_json::from_str(&std::fs::read_to_string(committed_path).unwrap()).unwrap();
+        assert!(
+            served == committed,
+            "openapi/openapi.json is stale: regenerate it with `cargo run -q -- openapi > openapi/openapi.json`"
+        );
+        let printed = serde_json::to_value(mardom::api::openapi_document()).unwrap();
+        assert_eq!(printed, served, "`mardom openapi` prints what is served");
+    }
+
+    async fn swagger_ui_renders(app) {
+        let reply = app.get("/swagger-ui/").send().await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        assert!(reply.header("content-type").unwrap().starts_with("text/html"));
+        assert!(reply.text().contains("swagger-ui"), "{}", reply.text());
+        let init = app.get("/swagger-ui/swagger-initializer.js").send().await;
+        assert_eq!(init.status, StatusCode::OK);
+        assert!(init.text().contains("/api-docs/openapi.json"), "{}", init.text());
+    }
+}
+
+/// Every documented operation declares its problem responses, so generated clients know them.
+#[actix_web::test]
+async fn every_operation_documents_its_problem_responses() {
+    let document = serde_json::to_value(mardom::api::openapi_document()).unwrap();
+    let paths = document["paths"].as_object().unwrap();
+    assert!(paths.len() >= 8, "{paths:?}");
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            assert!(
+                responses.keys().any(|s| s.starts_with('2')),
+                "{method} {path} has a success response"
+            );
+            assert!(
+                responses.contains_key("500"),
+                "{method} {path} documents 500"
+            );
+            if operation.get("security").is_some() {
+                assert!(
+                    responses.contains_key("401") && responses.contains_key("403"),
+                    "{method} {path} documents 401 and 403"
+                );
+            }
+            if operation.get("requestBody").is_some() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path} documents {status}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[actix_web::test]
+async fn cors_answers_only_configured_origins() {
+    let app = TestApp::sqlite(&[("MARDOM_CORS_ORIGINS", "https://desk.example.org")]).await;
+    let preflight = app
+        .call(Method::OPTIONS, "/api/v1/units")
+        .header("origin", "https://desk.example.org")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type",
+        )
+        .send()
+        .await;
+    assert_eq!(preflight.status, StatusCode::OK, "{}", preflight.text());
+    assert_eq!(
+        preflight.header("access-control-allow-origin").as_deref(),
+        Some("https://desk.example.org")
+    );
+    let simple = app
+        .get("/health/live")
+        .header("origin", "https://desk.example.org")
+        .send()
+        .await;
+    assert_eq!(
+        simple.header("access-control-allow-origin").as_deref(),
+        Some("https://desk.example.org")
+    );
+    let foreign = app
+        .get("/health/live")
+        .header("origin", "https://evil.example.com")
+        .send()
+        .await;
+    assert_eq!(foreign.header("access-control-allow-origin"), None);
+
+    let closed = TestApp::sqlite(&[]).await;
+    let reply = closed
+        .get("/health/live")
+        .header("origin", "https://desk.example.org")
+        .send()
+        .await;
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        None,
+        "no CORS unless configured"
+    );
+}
