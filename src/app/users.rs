@@ -114,6 +114,7 @@ pub fn update(conn: &mut DbConnection, id: &str, changes: UserChanges) -> AppRes
     write_transaction(conn, |conn| {
         let mut row = repo::find(conn, id)?.ok_or(AppError::NotFound("user"))?;
         let was_active_admin = row.active && row.role == Role::Admin.as_str();
+        let access_before = (row.role.clone(), row.unit_id.clone());
         if let Some(name) = display_name {
             row.display_name = name.into_string();
         }
@@ -141,6 +142,11 @@ pub fn update(conn: &mut DbConnection, id: &str, changes: UserChanges) -> AppRes
                 "last-admin",
                 "this is the last active admin; make another admin first",
             ));
+        }
+        // A token states its holder's role and unit; when either changes, the holder signs in
+        // again so that no client acts on a stale one.
+        if (row.role.clone(), row.unit_id.clone()) != access_before {
+            row.token_version += 1;
         }
         row.updated_at = db::now();
         repo::update(conn, &row)?;

@@ -130,9 +130,16 @@ on_both_backends! {
         let admin = app.admin_token().await;
         let unit = app.create_unit(&admin, "معاونت درمان", None).await;
         let id = app.create_user(&admin, "ali", "unit_staff", Some(&unit)).await;
+        let old_token = app.token("ali", "ali-password").await;
+        let renamed = app.patch(&format!("/api/v1/users/{id}")).bearer(&admin).json(&json!({"display_name": "علی رضایی"})).send().await;
+        assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text());
+        assert_eq!(app.get("/api/v1/me").bearer(&old_token).send().await.status, StatusCode::OK, "a new name keeps the token");
         let reply = app.patch(&format!("/api/v1/users/{id}")).bearer(&admin).json(&json!({"role": "reviewer"})).send().await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
         assert_eq!(reply.json()["unit_id"], serde_json::Value::Null, "leaving unit_staff clears the unit");
+        app.get("/api/v1/me").bearer(&old_token).send().await.assert_problem(401, "unauthenticated");
+        let new_token = app.token("ali", "ali-password").await;
+        assert_eq!(app.get("/api/v1/me").bearer(&new_token).send().await.json()["role"], "reviewer");
         let back = app.patch(&format!("/api/v1/users/{id}")).bearer(&admin).json(&json!({"role": "unit_staff"})).send().await;
         back.assert_problem(422, "validation");
         let back = app.patch(&format!("/api/v1/users/{id}")).bearer(&admin).json(&json!({"role": "unit_staff", "unit_id": unit})).send().await;
