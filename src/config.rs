@@ -8,6 +8,7 @@ use rand::distr::{Alphanumeric, SampleString};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::db::Backend;
+use crate::private_files::write_private;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/mardom.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -139,18 +140,6 @@ fn check_secret_length(secret: SecretString) -> Result<SecretString, ConfigError
         });
     }
     Ok(secret)
-}
-
-/// Writes a file readable by its owner only.
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
-    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(folder)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    std::io::Write::write_all(&mut options.open(path)?, contents.as_bytes())
 }
 
 #[cfg(test)]

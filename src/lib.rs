@@ -10,5 +10,6 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod private_files;
 pub mod server;
 pub mod telemetry;

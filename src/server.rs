@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use actix_web::HttpServer;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::api::{AppState, HttpSettings, build_app, observe::Metrics};
 use crate::app::bootstrap;
@@ -72,9 +72,13 @@ pub fn bootstrap(settings: &Settings, pool: &DbPool) -> Result<(), StartError> {
     Ok(())
 }
 
-/// The shared state for a pool and settings.
-pub fn app_state(settings: &Settings, pool: DbPool) -> Result<AppState, StartError> {
-    let secret = settings.resolve_jwt_secret()?;
+/// The shared state for a pool and settings, with the token-signing secret resolved by
+/// `Settings::resolve_jwt_secret` (before anything touched the database).
+pub fn app_state(
+    settings: &Settings,
+    secret: &SecretString,
+    pool: DbPool,
+) -> Result<AppState, StartError> {
     Ok(AppState {
         pool,
         tokens: Arc::new(
@@ -98,9 +102,12 @@ pub fn http_settings(settings: &Settings) -> HttpSettings {
 
 /// Runs the server until it is stopped.
 pub async fn serve(settings: Settings) -> Result<(), StartError> {
+    // Refuse a bad configuration before the database is touched: a first admin created (and its
+    // generated password printed) by a start that then fails would be lost to the operator.
+    let secret = settings.resolve_jwt_secret()?;
     let pool = open_database(&settings)?;
     bootstrap(&settings, &pool)?;
-    let state = app_state(&settings, pool)?;
+    let state = app_state(&settings, &secret, pool)?;
     let http = http_settings(&settings);
     let server = HttpServer::new(move || build_app(state.clone(), http.clone()))
         .bind(&settings.bind)

@@ -100,13 +100,19 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 }
 
-/// Opens a pool of `size` connections, creating the SQLite file's folder when needed, and
+/// Opens a pool of `size` connections, creating the SQLite file and its folder private to the
+/// service's account when needed (SQLite gives the `-wal` and `-shm` files the database
+/// file's permissions), and
 /// checks that one connection can be made (so a bad URL fails at start, with the driver's words).
 pub fn connect_pool(backend: &Backend, size: u32) -> Result<DbPool, StartupDbError> {
     if let Backend::Sqlite(path) = backend {
         if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(folder)
+            crate::private_files::create_private_dir(folder)
                 .map_err(|e| StartupDbError::Folder(folder.into(), e))?;
+        }
+        if !path.exists() {
+            crate::private_files::write_private(path, "")
+                .map_err(|e| StartupDbError::Folder(path.clone(), e))?;
         }
     }
     let manager = ConnectionManager::new(backend.clone());
@@ -125,7 +131,7 @@ pub fn connect_pool(backend: &Backend, size: u32) -> Result<DbPool, StartupDbErr
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupDbError {
-    #[error("cannot create the database folder {0}: {1}")]
+    #[error("cannot create the database file or its folder {0}: {1}")]
     Folder(PathBuf, std::io::Error),
     #[error("cannot connect to the database: {0}")]
     Connect(diesel::r2d2::Error),

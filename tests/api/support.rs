@@ -132,7 +132,8 @@ impl TestApp {
             .expect("settings");
         let pool = server::open_database(&settings).expect("open database");
         server::bootstrap(&settings, &pool).expect("bootstrap");
-        let state = server::app_state(&settings, pool.clone()).expect("state");
+        let secret = settings.resolve_jwt_secret().expect("secret");
+        let state = server::app_state(&settings, &secret, pool.clone()).expect("state");
         let app =
             actix_web::test::init_service(build_app(state, server::http_settings(&settings))).await;
         let service = boxed::service(app.map(|res: ServiceResponse<_>| res.map_into_boxed_body()));
