@@ -1,9 +1,17 @@
 //! The rules of the desk in plain Rust: types that can only hold valid values, and the decisions
 //! made on them. Nothing here knows about HTTP or SQL.
 
+pub mod citizen;
+pub mod contact;
 pub mod error;
+mod labels;
+pub mod lifecycle;
+pub mod national_id;
+pub mod phone;
+pub mod request;
 pub mod role;
 pub mod text;
+pub mod tracking_code;
 pub mod unit;
 pub mod user;
 
