@@ -1,7 +1,11 @@
 //! The database: one connection type over SQLite and PostgreSQL, the pool, migrations and the
 //! write transaction every use case runs in. Nothing here knows about HTTP.
 
+pub mod contacts;
+pub mod idempotency;
+pub mod notifications;
 pub mod pool;
+pub mod requests;
 pub mod schema;
 pub mod units;
 pub mod users;
@@ -113,6 +117,9 @@ pub fn now() -> chrono::NaiveDateTime {
     let now = chrono::Utc::now().naive_utc();
     chrono::DurationRound::duration_trunc(now, chrono::Duration::microseconds(1)).unwrap_or(now)
 }
+
+/// The backend type of `DbConnection`, for functions that return boxed queries.
+pub type DbBackend = <DbConnection as diesel::Connection>::Backend;
 
 /// A new random identifier (UUID v4, stored as text).
 pub fn new_id() -> String {

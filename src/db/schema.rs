@@ -28,4 +28,112 @@ diesel::table! {
 }
 
 diesel::joinable!(users -> units (unit_id));
-diesel::allow_tables_to_appear_in_same_query!(units, users);
+
+diesel::table! {
+    requests (id) {
+        id -> Text,
+        tracking_code -> Text,
+        channel -> Text,
+        body -> Text,
+        search_text -> Text,
+        proposed_kind -> Nullable<Text>,
+        kind -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        subject_unit_id -> Nullable<Text>,
+        status -> Text,
+        resolution -> Nullable<Text>,
+        version -> Integer,
+        registered_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    request_identities (request_id) {
+        request_id -> Text,
+        name -> Text,
+        mobile -> Text,
+        national_id -> Nullable<Text>,
+        email -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    request_events (id) {
+        id -> Text,
+        request_id -> Text,
+        seq -> Integer,
+        at -> Timestamp,
+        actor_kind -> Text,
+        actor_id -> Nullable<Text>,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        public -> Bool,
+        details -> Text,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        request_id -> Nullable<Text>,
+        template -> Text,
+        recipient -> Text,
+        params -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        provider_message_id -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    contacts (id) {
+        id -> Text,
+        channel -> Text,
+        summary -> Text,
+        citizen_name -> Nullable<Text>,
+        citizen_mobile -> Nullable<Text>,
+        outcome -> Text,
+        unit_id -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        staff_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (scope, idempotency_key) {
+        scope -> Text,
+        idempotency_key -> Text,
+        fingerprint -> Text,
+        response_status -> Integer,
+        response_body -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(request_identities -> requests (request_id));
+diesel::joinable!(request_events -> requests (request_id));
+diesel::joinable!(notifications -> requests (request_id));
+diesel::joinable!(contacts -> requests (request_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    units,
+    users,
+    requests,
+    request_identities,
+    request_events,
+    notifications,
+    contacts,
+    idempotency_keys,
+);

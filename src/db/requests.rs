@@ -1,0 +1,242 @@
+//! Queries on `requests`, `request_identities` and `request_events`. The identity table is only
+//! touched by the functions whose names say so, so a reader can see which paths reach it.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::{request_events, request_identities, requests};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = requests)]
+pub struct RequestRow {
+    pub id: String,
+    pub tracking_code: String,
+    pub channel: String,
+    pub body: String,
+    pub search_text: String,
+    pub proposed_kind: Option<String>,
+    pub kind: Option<String>,
+    pub subject: Option<String>,
+    pub subject_unit_id: Option<String>,
+    pub status: String,
+    pub resolution: Option<String>,
+    pub version: i32,
+    pub registered_by: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = request_identities)]
+pub struct IdentityRow {
+    pub request_id: String,
+    pub name: String,
+    pub mobile: String,
+    pub national_id: Option<String>,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = request_events)]
+pub struct EventRow {
+    pub id: String,
+    pub request_id: String,
+    pub seq: i32,
+    pub at: NaiveDateTime,
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub public: bool,
+    pub details: String,
+}
+
+/// Which requests a staff listing returns; `None` means "any".
+#[derive(Debug, Default, Clone)]
+pub struct RequestFilter {
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub channel: Option<String>,
+    pub unit_id: Option<String>,
+    pub created_from: Option<NaiveDateTime>,
+    pub created_before: Option<NaiveDateTime>,
+    /// Already normalised with `citizen::search_key`.
+    pub text: Option<String>,
+    /// Keyset cursor: only requests strictly older than this (time, id).
+    pub before: Option<(NaiveDateTime, String)>,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &RequestRow) -> QueryResult<()> {
+    diesel::insert_into(requests::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn insert_identity(conn: &mut DbConnection, row: &IdentityRow) -> QueryResult<()> {
+    diesel::insert_into(request_identities::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn insert_event(conn: &mut DbConnection, row: &EventRow) -> QueryResult<()> {
+    diesel::insert_into(request_events::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn tracking_code_exists(conn: &mut DbConnection, code: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        requests::table.filter(requests::tracking_code.eq(code)),
+    ))
+    .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<RequestRow>> {
+    requests::table
+        .find(id)
+        .select(RequestRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_tracking_code(
+    conn: &mut DbConnection,
+    code: &str,
+) -> QueryResult<Option<RequestRow>> {
+    requests::table
+        .filter(requests::tracking_code.eq(code))
+        .select(RequestRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_identity(
+    conn: &mut DbConnection,
+    request_id: &str,
+) -> QueryResult<Option<IdentityRow>> {
+    request_identities::table
+        .find(request_id)
+        .select(IdentityRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The history of a request in order; only the public events when `public_only`.
+pub fn events(
+    conn: &mut DbConnection,
+    request_id: &str,
+    public_only: bool,
+) -> QueryResult<Vec<EventRow>> {
+    let mut query = request_events::table
+        .filter(request_events::request_id.eq(request_id))
+        .select(EventRow::as_select())
+        .into_boxed();
+    if public_only {
+        query = query.filter(request_events::public.eq(true));
+    }
+    query.order(request_events::seq.asc()).load(conn)
+}
+
+/// The next event number of a request.
+pub fn next_seq(conn: &mut DbConnection, request_id: &str) -> QueryResult<i32> {
+    let last: Option<i32> = request_events::table
+        .filter(request_events::request_id.eq(request_id))
+        .select(diesel::dsl::max(request_events::seq))
+        .first(conn)?;
+    Ok(last.unwrap_or(0) + 1)
+}
+
+/// Moves a request to a new status if nobody changed it since `version` was read; returns
+/// whether it did (zero rows means a concurrent change).
+pub fn change_status(
+    conn: &mut DbConnection,
+    id: &str,
+    version: i32,
+    status: &str,
+    resolution: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let closed_at = (status == "closed").then_some(at);
+    let updated = diesel::update(
+        requests::table
+            .filter(requests::id.eq(id))
+            .filter(requests::version.eq(version)),
+    )
+    .set((
+        requests::status.eq(status),
+        requests::resolution.eq(resolution),
+        requests::version.eq(version + 1),
+        requests::updated_at.eq(at),
+        requests::closed_at.eq(closed_at),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// One page of requests, newest first, `limit` at most.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &RequestFilter,
+    limit: i64,
+) -> QueryResult<Vec<RequestRow>> {
+    let mut query = requests::table.select(RequestRow::as_select()).into_boxed();
+    if let Some(status) = &filter.status {
+        query = query.filter(requests::status.eq(status.clone()));
+    }
+    if let Some(kind) = &filter.kind {
+        // Until review sets the kind, the citizen's proposal is what there is to filter on.
+        query = query.filter(
+            requests::kind.eq(kind.clone()).or(requests::kind
+                .is_null()
+                .and(requests::proposed_kind.eq(kind.clone()))),
+        );
+    }
+    if let Some(channel) = &filter.channel {
+        query = query.filter(requests::channel.eq(channel.clone()));
+    }
+    if let Some(unit) = &filter.unit_id {
+        query = query.filter(requests::subject_unit_id.eq(unit.clone()));
+    }
+    if let Some(from) = filter.created_from {
+        query = query.filter(requests::created_at.ge(from));
+    }
+    if let Some(before) = filter.created_before {
+        query = query.filter(requests::created_at.lt(before));
+    }
+    if let Some(text) = &filter.text {
+        query = query.filter(
+            requests::search_text
+                .like(format!("%{}%", escape_like(text)))
+                .escape('\\'),
+        );
+    }
+    if let Some((at, id)) = &filter.before {
+        query = query.filter(
+            requests::created_at.lt(*at).or(requests::created_at
+                .eq(*at)
+                .and(requests::id.lt(id.clone()))),
+        );
+    }
+    query
+        .order((requests::created_at.desc(), requests::id.desc()))
+        .limit(limit)
+        .load(conn)
+}
+
+/// Makes `%`, `_` and `\` match themselves in a LIKE pattern.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
