@@ -30,6 +30,14 @@ pub struct Settings {
     pub sign_in_max_failures: u32,
     pub sign_in_window: Duration,
     pub log_json: bool,
+    /// Online submissions per client address per hour.
+    pub submissions_per_client_hour: u32,
+    /// Public lookups and withdrawals per client address per minute.
+    pub lookups_per_client_minute: u32,
+    /// Online submissions per mobile number per day (each one costs an SMS).
+    pub submissions_per_mobile_day: u32,
+    /// Count public requests against the first `X-Forwarded-For` address.
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +75,9 @@ impl Settings {
         let flag = |name: &str| {
             lookup(name).is_some_and(|v| matches!(v.trim(), "1" | "true" | "yes" | "on"))
         };
+        let limit = |name: &'static str, default: u64| -> Result<u32, ConfigError> {
+            Ok(u32::try_from(number(name, default)?).unwrap_or(u32::MAX))
+        };
         let pool_size = u32::try_from(number("MARDOM_DB_POOL_SIZE", 10)?)
             .unwrap_or(u32::MAX)
             .max(1);
@@ -93,10 +104,13 @@ impl Settings {
             pool_size,
             body_limit: usize::try_from(number("MARDOM_BODY_LIMIT_BYTES", 64 * 1024)?)
                 .unwrap_or(usize::MAX),
-            sign_in_max_failures: u32::try_from(number("MARDOM_SIGNIN_MAX_FAILURES", 5)?)
-                .unwrap_or(u32::MAX),
+            sign_in_max_failures: limit("MARDOM_SIGNIN_MAX_FAILURES", 5)?,
             sign_in_window: Duration::from_secs(number("MARDOM_SIGNIN_WINDOW_SECONDS", 900)?),
             log_json: lookup("MARDOM_LOG_FORMAT").is_some_and(|v| v.trim() == "json"),
+            submissions_per_client_hour: limit("MARDOM_SUBMISSIONS_PER_CLIENT_HOUR", 20)?,
+            lookups_per_client_minute: limit("MARDOM_LOOKUPS_PER_CLIENT_MINUTE", 60)?,
+            submissions_per_mobile_day: limit("MARDOM_SUBMISSIONS_PER_MOBILE_DAY", 5)?,
+            trust_forwarded_for: flag("MARDOM_TRUST_FORWARDED_FOR"),
         })
     }
 

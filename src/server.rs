@@ -1,10 +1,12 @@
 //! Startup: settings → database (migrated) → first admin and demo data → HTTP server.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::HttpServer;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::api::rate_limit::{PublicLimits, RateLimiter};
 use crate::api::{AppState, HttpSettings, build_app, observe::Metrics};
 use crate::app::bootstrap;
 use crate::auth::{SignInThrottle, TokenIssuer};
@@ -90,6 +92,21 @@ pub fn app_state(
             settings.sign_in_window,
         )),
         metrics: Arc::new(Metrics::new()?),
+        limits: Arc::new(PublicLimits {
+            submissions_per_client: RateLimiter::new(
+                settings.submissions_per_client_hour,
+                Duration::from_secs(3600),
+            ),
+            lookups_per_client: RateLimiter::new(
+                settings.lookups_per_client_minute,
+                Duration::from_secs(60),
+            ),
+            submissions_per_mobile: RateLimiter::new(
+                settings.submissions_per_mobile_day,
+                Duration::from_secs(86_400),
+            ),
+            trust_forwarded_for: settings.trust_forwarded_for,
+        }),
     })
 }
 

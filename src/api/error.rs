@@ -177,6 +177,16 @@ impl ApiError {
         )
     }
 
+    /// 429 with `Retry-After` in whole seconds.
+    pub fn too_many_requests(retry_after: std::time::Duration, what: &str) -> Self {
+        let seconds = retry_after.as_secs().max(1);
+        ApiError::new(
+            Kind::TooManyRequests,
+            format!("{what}; try again in {seconds} seconds"),
+        )
+        .with_header(header::RETRY_AFTER, seconds.to_string())
+    }
+
     pub fn with_header(mut self, name: header::HeaderName, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
         self
@@ -232,17 +242,13 @@ impl From<AppError> for ApiError {
             AppError::NotFound(what) => ApiError::not_found(what),
             AppError::Invalid(errors) => ApiError::validation(errors),
             AppError::Conflict { code, detail } => ApiError::new(Kind::Conflict(code), detail),
+            AppError::Forbidden(detail) => ApiError::new(Kind::Forbidden, detail),
             AppError::InvalidCredentials => ApiError::new(
                 Kind::InvalidCredentials,
                 "the username or password is wrong, or the account is deactivated",
             ),
             AppError::TooManyAttempts { retry_after } => {
-                let seconds = retry_after.as_secs().max(1);
-                ApiError::new(
-                    Kind::TooManyRequests,
-                    format!("too many failed attempts; try again in {seconds} seconds"),
-                )
-                .with_header(header::RETRY_AFTER, seconds.to_string())
+                ApiError::too_many_requests(retry_after, "too many failed attempts")
             }
             AppError::Unavailable(cause) => {
                 tracing::warn!(%cause, "service unavailable");

@@ -2,6 +2,8 @@
 //! translate DTOs to use-case inputs, call one use case, and translate the result back.
 
 pub mod auth;
+pub mod contacts;
+pub mod cursor;
 pub mod error;
 pub mod fallback;
 pub mod headers;
@@ -9,6 +11,9 @@ pub mod health;
 pub mod json;
 pub mod observe;
 pub mod openapi;
+pub mod public;
+pub mod rate_limit;
+pub mod requests;
 pub mod staff;
 pub mod state;
 pub mod units;
@@ -70,7 +75,15 @@ fn routes() -> (
                 .service(units::list_units)
                 .service(units::get_unit)
                 .service(units::update_unit)
-                .service(units::delete_unit),
+                .service(units::delete_unit)
+                .service(contacts::log_contact)
+                .service(contacts::list_contacts)
+                .service(requests::register_request)
+                .service(requests::list_requests)
+                .service(requests::get_request)
+                .service(public::submit_request)
+                .service(public::lookup_request)
+                .service(public::withdraw_request),
         )
         .split_for_parts();
     openapi::add_problem_responses(&mut doc);

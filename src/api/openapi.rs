@@ -25,6 +25,9 @@ Every error is `application/problem+json` (RFC 9457) with a stable `type`.",
         (name = "auth", description = "Staff sign-in and the current user"),
         (name = "users", description = "Staff accounts (admin)"),
         (name = "units", description = "Units, deputy offices and affiliated entities"),
+        (name = "public", description = "What citizens do without an account: submit, follow by tracking code, withdraw"),
+        (name = "contacts", description = "The log of every walk-in and call"),
+        (name = "requests", description = "Requests: registration by staff, lists, one request with identity and history"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

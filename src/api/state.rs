@@ -1,9 +1,11 @@
-//! What every handler shares: the pool, the token issuer, the sign-in brake, the metrics.
+//! What every handler shares: the pool, the token issuer, the sign-in brake, the metrics and
+//! the public endpoints' rate limits.
 
 use std::sync::Arc;
 
 use super::error::ApiError;
 use super::observe::Metrics;
+use super::rate_limit::PublicLimits;
 use crate::app::{AppError, AppResult};
 use crate::auth::{SignInThrottle, TokenIssuer};
 use crate::db::{DbConnection, DbPool};
@@ -14,6 +16,7 @@ pub struct AppState {
     pub tokens: Arc<TokenIssuer>,
     pub throttle: Arc<SignInThrottle>,
     pub metrics: Arc<Metrics>,
+    pub limits: Arc<PublicLimits>,
 }
 
 impl AppState {

@@ -2,6 +2,9 @@
 //! writes and returns. They take a connection and know nothing about HTTP.
 
 pub mod bootstrap;
+pub mod contacts;
+pub mod public;
+pub mod requests;
 pub mod sign_in;
 pub mod units;
 pub mod users;
@@ -22,6 +25,10 @@ pub enum AppError {
     /// The request conflicts with the current state; `code` is stable, `detail` explains.
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// The caller is known but may not do this (a citizen proving ownership with the wrong
+    /// mobile number, for instance).
+    #[error("{0}")]
+    Forbidden(&'static str),
     #[error("wrong username or password")]
     InvalidCredentials,
     #[error("too many attempts")]

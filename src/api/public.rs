@@ -1,0 +1,243 @@
+//! `public`: what a citizen does without an account — submit a request, follow it by tracking
+//! code, withdraw it. Nothing here ever returns a name, a mobile number, a national ID, an
+//! email or the request's text: the views below have no field that could hold them.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::error::{ApiError, Kind, Problem};
+use super::json::ValidJson;
+use super::requests::CitizenRequest;
+use super::state::AppState;
+use super::views::utc;
+use crate::app::public;
+use crate::app::requests::{Event, RequestWithHistory};
+use crate::domain::request::{Channel, RequestKind, Resolution, Status};
+
+/// What anyone holding the tracking code may see. Holds no identity and no request text.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "tracking_code": "483920175526", "status": "registered", "resolution": null, "channel": "online",
+    "kind": null, "proposed_kind": "meeting",
+    "submitted_at": "2026-11-29T08:30:00Z", "updated_at": "2026-11-29T08:30:00Z", "closed_at": null,
+    "history": [{"action": "registered", "status": "registered", "at": "2026-11-29T08:30:00Z"}]
+}))]
+pub struct PublicRequestView {
+    /// 12 digits, the last a check digit.
+    pub tracking_code: String,
+    pub status: Status,
+    /// How a closed request ended; null while open.
+    pub resolution: Option<Resolution>,
+    pub channel: Channel,
+    /// The kind the desk set on review; null until then.
+    pub kind: Option<RequestKind>,
+    /// The kind the citizen proposed, if any.
+    pub proposed_kind: Option<RequestKind>,
+    pub submitted_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The public steps, oldest first; staff names and internal notes are not shown.
+    pub history: Vec<PublicEvent>,
+}
+
+/// One public step of a request's history.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PublicEvent {
+    /// What happened: `registered`, `withdrawn`, …
+    pub action: String,
+    /// The status the request had after it.
+    pub status: Option<Status>,
+    pub at: DateTime<Utc>,
+}
+
+impl From<&RequestWithHistory> for PublicRequestView {
+    fn from(found: &RequestWithHistory) -> Self {
+        let request = &found.request;
+        Self {
+            tracking_code: request.tracking_code.clone(),
+            status: request.status,
+            resolution: request.resolution,
+            channel: request.channel,
+            kind: request.kind,
+            proposed_kind: request.proposed_kind,
+            submitted_at: utc(request.created_at),
+            updated_at: utc(request.updated_at),
+            closed_at: request.closed_at.map(utc),
+            history: found
+                .history
+                .iter()
+                .filter(|e| e.public)
+                .map(PublicEvent::from)
+                .collect(),
+        }
+    }
+}
+
+impl From<&Event> for PublicEvent {
+    fn from(event: &Event) -> Self {
+        Self {
+            action: event.action.clone(),
+            status: event.to_status,
+            at: utc(event.at),
+        }
+    }
+}
+
+/// Proof that the withdrawal comes from the citizen who filed the request.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"mobile": "09121234567"}))]
+pub struct Withdrawal {
+    /// The mobile number the request was filed with, in any usual form.
+    pub mobile: String,
+}
+
+/// The longest accepted `Idempotency-Key`.
+const MAX_KEY_LEN: usize = 255;
+
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= MAX_KEY_LEN && k.bytes().all(|b| b.is_ascii_graphic()))
+        .map(|k| Some(k.to_owned()))
+        .ok_or_else(|| {
+            ApiError::new(
+                Kind::BadParameter,
+                format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} printable ASCII characters, e.g. a UUID"),
+            )
+        })
+}
+
+/// Submit a request online (no account needed).
+///
+/// Answers with the tracking code, which is also sent by SMS. Send an `Idempotency-Key`
+/// (e.g. a UUID made once per submission) to retry safely: a retry with the same key and the
+/// same content gets the first answer again (with `Idempotent-Replayed: true`) and never files a
+/// second request or sends a second SMS; the same key with other content is refused (422).
+/// Keys are remembered for 24 hours. Limited per client address and per mobile number (429).
+#[utoipa::path(
+    tag = "public", request_body = CitizenRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 printable ASCII characters, e.g. a UUID")),
+    responses(
+        (status = 201, description = "Registered; `Location` is the public lookup of the tracking code", body = PublicRequestView,
+            headers(("Location" = String), ("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier submission with the same key"))),
+        (status = 429, description = "Too many submissions from this address or for this mobile number; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/public/requests")]
+pub async fn submit_request(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ValidJson<CitizenRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let key = idempotency_key(&req)?;
+    let limits = &state.limits;
+    limits
+        .submissions_per_client
+        .hit(&limits.client(&req))
+        .map_err(|wait| {
+            ApiError::too_many_requests(wait, "too many submissions from this address")
+        })?;
+    let input = body.into_inner().request_input();
+    let parsed = public::parse_submission(&input)?;
+    let mobile = parsed.mobile.as_str().to_owned();
+    limits
+        .submissions_per_mobile
+        .check(&mobile)
+        .map_err(|wait| {
+            ApiError::too_many_requests(wait, "too many submissions for this mobile number")
+        })?;
+    let submitted = state
+        .db(move |conn| {
+            public::submit(conn, &parsed, key.as_deref(), &|registered| {
+                serde_json::to_string(&PublicRequestView::from(registered)).unwrap_or_default()
+            })
+        })
+        .await?;
+    if !submitted.replayed {
+        limits.submissions_per_mobile.record(&mobile);
+    }
+    let code = serde_json::from_str::<PublicRequestView>(&submitted.body)
+        .map(|view| view.tracking_code)
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/public/requests/{code}")))
+        .insert_header(("Idempotent-Replayed", submitted.replayed.to_string()))
+        .content_type("application/json")
+        .body(submitted.body))
+}
+
+/// Follow a request by its tracking code (no account needed).
+///
+/// Shows status, kind, channel, dates and the public steps of the history; never the citizen's
+/// identity or the request's text. A code with a wrong check digit is 422 (a typing mistake);
+/// a well-formed code that no request has is 404. Limited per client address (429).
+#[utoipa::path(
+    tag = "public",
+    params(("tracking_code" = String, Path, description = "The 12-digit tracking code; Persian digits, spaces and dashes are accepted", example = "483920175526")),
+    responses(
+        (status = 200, description = "The request's public view", body = PublicRequestView),
+        (status = 404, description = "No request has this code", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a tracking code, or its check digit is wrong (`errors[0].code` is `check_digit`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many lookups from this address; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/public/requests/{tracking_code}")]
+pub async fn lookup_request(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    limit_lookups(&req, &state)?;
+    let code = public::parse_code(&code)?;
+    let found = state.db(move |conn| public::lookup(conn, &code)).await?;
+    Ok(HttpResponse::Ok().json(PublicRequestView::from(&found)))
+}
+
+/// Withdraw a request (no account needed).
+///
+/// The citizen proves the request is theirs with the mobile number it was filed with. Only an
+/// open request can be withdrawn (409 otherwise). Limited per client address (429), like lookups.
+#[utoipa::path(
+    tag = "public", request_body = Withdrawal,
+    params(("tracking_code" = String, Path, description = "The 12-digit tracking code", example = "483920175526")),
+    responses(
+        (status = 200, description = "Withdrawn: the request is closed with resolution `withdrawn`", body = PublicRequestView),
+        (status = 403, description = "The mobile number is not the one the request was filed with", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No request has this code", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The request is closed already (`transition-not-allowed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this address; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/public/requests/{tracking_code}/withdrawal")]
+pub async fn withdraw_request(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    body: ValidJson<Withdrawal>,
+) -> Result<HttpResponse, ApiError> {
+    limit_lookups(&req, &state)?;
+    let code = public::parse_code(&code)?;
+    let mobile = body.into_inner().mobile;
+    let withdrawn = state
+        .db(move |conn| public::withdraw(conn, &code, &mobile))
+        .await?;
+    Ok(HttpResponse::Ok().json(PublicRequestView::from(&withdrawn)))
+}
+
+fn limit_lookups(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    let limits = &state.limits;
+    limits
+        .lookups_per_client
+        .hit(&limits.client(req))
+        .map_err(|wait| ApiError::too_many_requests(wait, "too many lookups from this address"))
+}

@@ -1,0 +1,381 @@
+//! `requests`: registration on a citizen's behalf (intake, operator) and reading (every staff
+//! role but unit staff, who never see a request, only referrals; to them every request is 404).
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::cursor;
+use super::error::{ApiError, Problem};
+use super::json::ValidJson;
+use super::staff::Staff;
+use super::state::AppState;
+use super::views::utc;
+use crate::app::requests::{
+    self, Event, Identity, Registrar, Request, RequestDetail, RequestInput,
+};
+use crate::db::requests::RequestFilter;
+use crate::domain::Role;
+use crate::domain::contact::ContactChannel;
+use crate::domain::request::{ActorKind, Channel, RequestKind, Resolution, Status, Subject};
+
+/// Roles that register requests on a citizen's behalf.
+pub const REGISTRARS: &[Role] = &[Role::Intake, Role::Operator];
+/// Roles that read requests with the citizen's identity.
+pub const READERS: &[Role] = &[
+    Role::Intake,
+    Role::Operator,
+    Role::Reviewer,
+    Role::Head,
+    Role::Admin,
+];
+
+/// Declares a registration body: the fields every registration carries (the citizen and what
+/// they ask), after the body's own leading fields. One list, so that online and staff
+/// registrations cannot drift apart.
+macro_rules! registration_body {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident { $($(#[$fmeta:meta])* pub $field:ident: $ty:ty,)* }
+    ) => {
+        #[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
+        #[serde(deny_unknown_fields)]
+        $(#[$meta])*
+        pub struct $name {
+            $($(#[$fmeta])* pub $field: $ty,)*
+            /// The citizen's name, 2 to 100 characters.
+            #[schema(min_length = 2, max_length = 100)]
+            pub name: String,
+            /// An Iranian mobile number in any usual form and digits: `09121234567`,
+            /// `+98 912 123 4567`, `۰۹۱۲۱۲۳۴۵۶۷`. The tracking code is sent to it.
+            #[schema(example = "09121234567")]
+            pub mobile: String,
+            /// کد ملی: 10 digits with a valid check digit.
+            #[schema(example = "0499370899")]
+            pub national_id: Option<String>,
+            #[schema(format = Email)]
+            pub email: Option<String>,
+            /// What the citizen asks or reports, 10 to 4000 characters.
+            #[schema(min_length = 10, max_length = 4000)]
+            pub text: String,
+            /// What the citizen thinks the request is; the desk decides on review.
+            pub proposed_kind: Option<RequestKind>,
+            /// For feedback: whom it is about.
+            pub subject: Option<Subject>,
+            /// The unit it is about, where known (see `GET /api/v1/units`); requires `subject`.
+            pub subject_unit_id: Option<Uuid>,
+        }
+
+        impl $name {
+            /// The registration as the use cases take it.
+            pub fn request_input(&self) -> RequestInput {
+                RequestInput {
+                    name: self.name.clone(),
+                    mobile: self.mobile.clone(),
+                    national_id: self.national_id.clone(),
+                    email: self.email.clone(),
+                    text: self.text.clone(),
+                    proposed_kind: self.proposed_kind,
+                    subject: self.subject,
+                    subject_unit_id: self.subject_unit_id.map(|id| id.to_string()),
+                }
+            }
+        }
+    };
+}
+
+registration_body! {
+    /// A request as the citizen describes it: submitted online, or registered with a contact.
+    #[schema(example = json!({
+        "name": "مریم حسینی", "mobile": "0912 345 6789", "national_id": "0499370899",
+        "text": "درخواست ملاقات با ریاست مرکز درباره‌ی تأخیر در پرداخت مطالبات بیمارستان",
+        "proposed_kind": "meeting"
+    }))]
+    pub struct CitizenRequest {}
+}
+
+registration_body! {
+    /// A request registered by staff for a citizen who came in or called.
+    #[schema(example = json!({
+        "channel": "in_person", "name": "علی رضایی", "mobile": "۰۹۱۲۳۴۵۶۷۸۹",
+        "text": "شکایت از برخورد نامناسب کارکنان واحد پذیرش در تاریخ ۵ آذر",
+        "proposed_kind": "complaint", "subject": "unit", "subject_unit_id": "0d6f3c52-8d0e-4f4e-9a0b-2b9c1a7d5e10"
+    }))]
+    pub struct StaffRequestBody {
+        /// How the citizen reached the desk.
+        pub channel: ContactChannel,
+    }
+}
+
+/// A request without the citizen's identity: the list item.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "8b3f6a9e-1f0c-4b8e-9d2a-5c7e1a2b3c4d", "tracking_code": "483920175526", "channel": "phone",
+    "status": "registered", "resolution": null, "kind": null, "proposed_kind": "complaint",
+    "subject": "unit", "subject_unit_id": "0d6f3c52-8d0e-4f4e-9a0b-2b9c1a7d5e10",
+    "text": "شکایت از برخورد نامناسب کارکنان واحد پذیرش", "version": 1,
+    "registered_by": "5f0c2f7e-4a8e-4d4b-9a57-1c1b2f0e9a11",
+    "created_at": "2026-11-29T08:30:00Z", "updated_at": "2026-11-29T08:30:00Z", "closed_at": null
+}))]
+pub struct RequestView {
+    pub id: String,
+    pub tracking_code: String,
+    pub channel: Channel,
+    pub status: Status,
+    pub resolution: Option<Resolution>,
+    /// Set on review.
+    pub kind: Option<RequestKind>,
+    /// As the citizen proposed it.
+    pub proposed_kind: Option<RequestKind>,
+    pub subject: Option<Subject>,
+    pub subject_unit_id: Option<String>,
+    pub text: String,
+    /// Bumped by every change; send it back as `If-Match` on lifecycle calls.
+    pub version: i32,
+    /// The staff member who registered it; null for online submissions.
+    pub registered_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl From<Request> for RequestView {
+    fn from(r: Request) -> Self {
+        Self {
+            id: r.id,
+            tracking_code: r.tracking_code,
+            channel: r.channel,
+            status: r.status,
+            resolution: r.resolution,
+            kind: r.kind,
+            proposed_kind: r.proposed_kind,
+            subject: r.subject,
+            subject_unit_id: r.subject_unit_id,
+            text: r.text,
+            version: r.version,
+            registered_by: r.registered_by,
+            created_at: utc(r.created_at),
+            updated_at: utc(r.updated_at),
+            closed_at: r.closed_at.map(utc),
+        }
+    }
+}
+
+/// Who filed a request.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"name": "علی رضایی", "mobile": "+989123456789", "national_id": null, "email": null}))]
+pub struct IdentityView {
+    pub name: String,
+    /// E.164.
+    pub mobile: String,
+    pub national_id: Option<String>,
+    pub email: Option<String>,
+}
+
+impl From<Identity> for IdentityView {
+    fn from(i: Identity) -> Self {
+        Self {
+            name: i.name,
+            mobile: i.mobile,
+            national_id: i.national_id,
+            email: i.email,
+        }
+    }
+}
+
+/// One event of a request's history, as staff see it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "seq": 1, "at": "2026-11-29T08:30:00Z", "actor_kind": "staff",
+    "actor_id": "5f0c2f7e-4a8e-4d4b-9a57-1c1b2f0e9a11", "action": "registered",
+    "from_status": null, "to_status": "registered", "public": true, "details": {"channel": "phone"}
+}))]
+pub struct EventView {
+    /// 1, 2, 3… in order.
+    pub seq: i32,
+    pub at: DateTime<Utc>,
+    pub actor_kind: ActorKind,
+    /// The staff member, for staff actions.
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub from_status: Option<Status>,
+    pub to_status: Option<Status>,
+    /// Whether the citizen sees this step on the public lookup.
+    pub public: bool,
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
+impl From<Event> for EventView {
+    fn from(e: Event) -> Self {
+        Self {
+            seq: e.seq,
+            at: utc(e.at),
+            actor_kind: e.actor_kind,
+            actor_id: e.actor_id,
+            action: e.action,
+            from_status: e.from_status,
+            to_status: e.to_status,
+            public: e.public,
+            details: e.details,
+        }
+    }
+}
+
+/// A request with the citizen's identity and the whole history.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RequestDetailView {
+    #[serde(flatten)]
+    pub request: RequestView,
+    pub citizen: IdentityView,
+    pub history: Vec<EventView>,
+}
+
+impl From<RequestDetail> for RequestDetailView {
+    fn from(d: RequestDetail) -> Self {
+        Self {
+            request: d.request.into(),
+            citizen: d.identity.into(),
+            history: d.history.into_iter().map(EventView::from).collect(),
+        }
+    }
+}
+
+/// One page of requests, newest first.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RequestList {
+    pub items: Vec<RequestView>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RequestQuery {
+    pub status: Option<Status>,
+    /// The kind set on review, or while unreviewed, the kind the citizen proposed.
+    pub kind: Option<RequestKind>,
+    pub channel: Option<Channel>,
+    /// Requests about this unit.
+    pub unit_id: Option<Uuid>,
+    /// Registered at or after this time (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Registered before this time (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    /// Words to find in the request text; Persian and Arabic letter forms, digit scripts and
+    /// diacritics do not matter.
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 100; 25 when absent.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+}
+
+/// Register a request for a citizen who came in or called (intake, operator).
+///
+/// The request is stored with status `registered`, its first history event and the SMS that
+/// sends the tracking code to the citizen's mobile, all in one transaction. To log the contact
+/// at the same time, use `POST /api/v1/contacts` with outcome `registered` instead.
+#[utoipa::path(
+    tag = "requests", security(("bearer" = [])), request_body = StaffRequestBody,
+    responses((status = 201, description = "Registered; `Location` names the request", body = RequestDetailView))
+)]
+#[post("/requests")]
+pub async fn register_request(
+    state: web::Data<AppState>,
+    staff: Staff,
+    body: ValidJson<StaffRequestBody>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require(REGISTRARS)?;
+    let body = body.into_inner();
+    let input = body.request_input();
+    let registrar = Registrar::Staff {
+        user_id: staff.user().id.clone(),
+        channel: body.channel.request_channel(),
+    };
+    let detail = state
+        .db(move |conn| {
+            let registered = requests::register(conn, &input, &registrar)?;
+            requests::detail(conn, &registered.request.id)
+        })
+        .await?;
+    Ok(created(detail))
+}
+
+/// 201 with `Location` and the request's detail.
+pub fn created(detail: RequestDetail) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/requests/{}", detail.request.id),
+        ))
+        .json(RequestDetailView::from(detail))
+}
+
+/// List requests, filtered, newest first, in pages (every staff role but unit staff).
+#[utoipa::path(tag = "requests", security(("bearer" = [])), params(RequestQuery), responses((status = 200, description = "One page of requests", body = RequestList)))]
+#[get("/requests")]
+pub async fn list_requests(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<RequestQuery>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require(READERS)?;
+    let query = query.into_inner();
+    let limit = cursor::limit(query.limit, 25, 100)?;
+    let before = query.cursor.as_deref().map(cursor::decode).transpose()?;
+    if query.q.as_ref().is_some_and(|q| q.chars().count() > 200) {
+        return Err(ApiError::new(
+            super::error::Kind::BadParameter,
+            "q has at most 200 characters",
+        ));
+    }
+    let filter = RequestFilter {
+        status: query.status.map(|s| s.as_str().to_owned()),
+        kind: query.kind.map(|k| k.as_str().to_owned()),
+        channel: query.channel.map(|c| c.as_str().to_owned()),
+        unit_id: query.unit_id.map(|id| id.to_string()),
+        created_from: query.from.map(|t| t.naive_utc()),
+        created_before: query.to.map(|t| t.naive_utc()),
+        text: query.q,
+        before,
+    };
+    let page = state
+        .db(move |conn| requests::list(conn, filter, limit))
+        .await?;
+    Ok(HttpResponse::Ok().json(RequestList {
+        items: page.requests.into_iter().map(RequestView::from).collect(),
+        next_cursor: page.next.as_ref().map(cursor::encode),
+    }))
+}
+
+/// Read one request with the citizen's identity and the whole history (every staff role but
+/// unit staff, to whom every request is 404).
+#[utoipa::path(
+    tag = "requests", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The request's id")),
+    responses(
+        (status = 200, description = "The request", body = RequestDetailView),
+        (status = 404, description = "No such request (or the caller is unit staff)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/requests/{id}")]
+pub async fn get_request(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    if !READERS.contains(&staff.user().role) {
+        // Unit staff must not learn that a request exists: the same 404 as for a wrong id.
+        return Err(ApiError::not_found("request"));
+    }
+    let id = id.into_inner().to_string();
+    let detail = state.db(move |conn| requests::detail(conn, &id)).await?;
+    Ok(HttpResponse::Ok().json(RequestDetailView::from(detail)))
+}

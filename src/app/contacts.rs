@@ -1,0 +1,252 @@
+//! The walk-in and call log: every contact is recorded with its outcome, and a contact that
+//! produced a request is registered with it in one transaction.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDateTime;
+
+use crate::db::contacts::{self as repo, ContactFilter, ContactRow};
+use crate::db::requests as request_repo;
+use crate::db::{self, CorruptRow, DbConnection, units, write_transaction};
+use crate::domain::citizen::{CitizenName, ContactSummary};
+use crate::domain::contact::{ContactChannel, ContactOutcome, ContactRuleError, check_outcome};
+use crate::domain::phone::MobileNumber;
+use crate::domain::{FieldError, parse_field};
+
+use super::requests::{self, Registrar, RequestInput, RequestWithHistory, keep};
+use super::{AppError, AppResult};
+
+/// A contact as the intake expert or operator logs it.
+#[derive(Debug, Clone)]
+pub struct ContactInput {
+    pub channel: ContactChannel,
+    pub summary: String,
+    pub citizen_name: Option<String>,
+    pub citizen_mobile: Option<String>,
+    pub outcome: ContactOutcome,
+    /// For `transferred`: the unit the call went to.
+    pub unit_id: Option<String>,
+    /// For `registered`: a request registered earlier…
+    pub request_id: Option<String>,
+    /// …or one to register now, with the contact.
+    pub request: Option<RequestInput>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contact {
+    pub id: String,
+    pub channel: ContactChannel,
+    pub summary: String,
+    pub citizen_name: Option<String>,
+    pub citizen_mobile: Option<String>,
+    pub outcome: ContactOutcome,
+    pub unit_id: Option<String>,
+    pub request_id: Option<String>,
+    pub staff_id: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// A logged contact, and the request registered with it if any.
+#[derive(Debug, Clone)]
+pub struct LoggedContact {
+    pub contact: Contact,
+    pub request: Option<RequestWithHistory>,
+}
+
+pub fn log(
+    conn: &mut DbConnection,
+    staff_id: &str,
+    input: ContactInput,
+) -> AppResult<LoggedContact> {
+    let mut errors = Vec::new();
+    let summary = keep(
+        &mut errors,
+        parse_field("summary", ContactSummary::parse(&input.summary)),
+    );
+    let citizen_name = optional(&input.citizen_name).and_then(|raw| {
+        let parsed = parse_field("citizen_name", CitizenName::parse(raw));
+        keep(&mut errors, parsed.map(CitizenName::into_string))
+    });
+    let citizen_mobile = optional(&input.citizen_mobile).and_then(|raw| {
+        let parsed = parse_field("citizen_mobile", MobileNumber::parse(raw));
+        keep(&mut errors, parsed.map(MobileNumber::into_string))
+    });
+    if let Err(rule) = check_outcome(input.channel, input.outcome, input.unit_id.is_some()) {
+        let field = match rule {
+            ContactRuleError::TransferNeedsPhone => "outcome",
+            ContactRuleError::TransferNeedsUnit | ContactRuleError::UnitWithoutTransfer => {
+                "unit_id"
+            }
+        };
+        errors.push(FieldError::new(field, "outcome_mismatch", rule.to_string()));
+    }
+    let registered = input.outcome == ContactOutcome::Registered;
+    match (registered, input.request_id.is_some(), input.request.is_some()) {
+        (true, false, false) => errors.push(FieldError::new(
+            "request",
+            "required",
+            "a registered contact carries the request to register, or the id of one registered earlier",
+        )),
+        (true, true, true) => errors.push(FieldError::new(
+            "request_id",
+            "conflict",
+            "give either request (to register now) or request_id (registered earlier), not both",
+        )),
+        (false, true, _) | (false, _, true) => errors.push(FieldError::new(
+            "outcome",
+            "outcome_mismatch",
+            "only a contact with outcome registered links to a request",
+        )),
+        _ => {}
+    }
+    let new_request = match &input.request {
+        Some(request) if registered => match requests::parse(request) {
+            Ok(parsed) => Some(parsed),
+            Err(AppError::Invalid(inner)) => {
+                errors.extend(inner.into_iter().map(|e| FieldError {
+                    field: format!("request.{}", e.field),
+                    ..e
+                }));
+                None
+            }
+            Err(other) => return Err(other),
+        },
+        _ => None,
+    };
+    let Some(summary) = summary.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Invalid(errors));
+    };
+    write_transaction(conn, |conn| {
+        if let Some(unit) = &input.unit_id {
+            if !units::find(conn, unit)?.is_some_and(|u| u.active) {
+                return Err(FieldError::new(
+                    "unit_id",
+                    "unknown_unit",
+                    "no active unit has this id",
+                )
+                .into());
+            }
+        }
+        if let Some(id) = &input.request_id {
+            if request_repo::find(conn, id)?.is_none() {
+                return Err(FieldError::new(
+                    "request_id",
+                    "unknown_request",
+                    "no request has this id",
+                )
+                .into());
+            }
+        }
+        let request = match &new_request {
+            Some(parsed) => {
+                let registrar = Registrar::Staff {
+                    user_id: staff_id.to_owned(),
+                    channel: input.channel.request_channel(),
+                };
+                Some(requests::register_in(conn, parsed, &registrar)?)
+            }
+            None => None,
+        };
+        let row = ContactRow {
+            id: db::new_id(),
+            channel: input.channel.as_str().to_owned(),
+            summary: summary.as_str().to_owned(),
+            // The citizen named in the request is the one who came or called.
+            citizen_name: citizen_name
+                .or_else(|| new_request.as_ref().map(|r| r.name.as_str().to_owned())),
+            citizen_mobile: citizen_mobile
+                .or_else(|| new_request.as_ref().map(|r| r.mobile.as_str().to_owned())),
+            outcome: input.outcome.as_str().to_owned(),
+            unit_id: input.unit_id.clone(),
+            request_id: request
+                .as_ref()
+                .map(|r| r.request.id.clone())
+                .or_else(|| input.request_id.clone()),
+            staff_id: staff_id.to_owned(),
+            created_at: db::now(),
+        };
+        repo::insert(conn, &row)?;
+        Ok(LoggedContact {
+            contact: Contact::try_from(row)?,
+            request,
+        })
+    })
+}
+
+fn optional(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|v| !v.trim().is_empty())
+}
+
+/// One page of contacts, the cursor of the next, and counts over the whole filter.
+pub struct ContactPage {
+    pub contacts: Vec<Contact>,
+    pub next: Option<(NaiveDateTime, String)>,
+    pub total: i64,
+    pub by_outcome: BTreeMap<&'static str, i64>,
+    pub by_channel: BTreeMap<&'static str, i64>,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &ContactFilter,
+    before: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> AppResult<ContactPage> {
+    let mut rows = repo::list(conn, filter, before.as_ref(), limit + 1)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    let next = more
+        .then(|| rows.last().map(|r| (r.created_at, r.id.clone())))
+        .flatten();
+    let contacts = rows
+        .into_iter()
+        .map(|row| Ok(Contact::try_from(row)?))
+        .collect::<AppResult<Vec<_>>>()?;
+    // Every outcome and channel appears, zero or not, so dashboards need no special cases.
+    let mut by_outcome: BTreeMap<&'static str, i64> = ContactOutcome::ALL
+        .iter()
+        .map(|o| (o.as_str(), 0))
+        .collect();
+    let mut by_channel: BTreeMap<&'static str, i64> = ContactChannel::ALL
+        .iter()
+        .map(|c| (c.as_str(), 0))
+        .collect();
+    let mut total = 0;
+    for (channel, outcome, count) in repo::counts(conn, filter)? {
+        let channel = ContactChannel::parse(&channel)
+            .ok_or_else(|| CorruptRow::new("contacts.channel", &channel))?;
+        let outcome = ContactOutcome::parse(&outcome)
+            .ok_or_else(|| CorruptRow::new("contacts.outcome", &outcome))?;
+        *by_channel.entry(channel.as_str()).or_default() += count;
+        *by_outcome.entry(outcome.as_str()).or_default() += count;
+        total += count;
+    }
+    Ok(ContactPage {
+        contacts,
+        next,
+        total,
+        by_outcome,
+        by_channel,
+    })
+}
+
+impl TryFrom<ContactRow> for Contact {
+    type Error = CorruptRow;
+
+    fn try_from(row: ContactRow) -> Result<Self, CorruptRow> {
+        Ok(Contact {
+            channel: ContactChannel::parse(&row.channel)
+                .ok_or_else(|| CorruptRow::new("contacts.channel", &row.channel))?,
+            outcome: ContactOutcome::parse(&row.outcome)
+                .ok_or_else(|| CorruptRow::new("contacts.outcome", &row.outcome))?,
+            id: row.id,
+            summary: row.summary,
+            citizen_name: row.citizen_name,
+            citizen_mobile: row.citizen_mobile,
+            unit_id: row.unit_id,
+            request_id: row.request_id,
+            staff_id: row.staff_id,
+            created_at: row.created_at,
+        })
+    }
+}

@@ -1,0 +1,222 @@
+//! What a citizen does without an account: submit a request (idempotently), look it up by
+//! tracking code, and withdraw it with the mobile number it was filed with.
+
+use chrono::Duration;
+use sha2::{Digest, Sha256};
+
+use crate::db::idempotency::{self as keys, IdempotencyRow};
+use crate::db::requests as repo;
+use crate::db::{self, DbConnection, write_transaction};
+use crate::domain::lifecycle::{self, Command};
+use crate::domain::phone::MobileNumber;
+use crate::domain::request::ActorKind;
+use crate::domain::tracking_code::{TrackingCode, TrackingCodeError};
+use crate::domain::{FieldError, parse_field};
+
+use super::requests::{self, ParsedRequest, Registrar, Request, RequestInput, RequestWithHistory};
+use super::{AppError, AppResult};
+
+/// How long a submission's `Idempotency-Key` is remembered.
+pub const KEY_LIFETIME_HOURS: i64 = 24;
+const SCOPE: &str = "public_request";
+
+/// The answer to a submission: the body to send, and whether it is the replay of an earlier one.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub body: String,
+    pub replayed: bool,
+}
+
+/// Parses a submission; separated so that the caller can rate-limit on the parsed mobile.
+pub fn parse_submission(input: &RequestInput) -> AppResult<ParsedRequest> {
+    requests::parse(input)
+}
+
+/// Registers an online request. With an idempotency key, the first answer is stored with the
+/// request in one transaction and replayed to every retry of the same submission; the same
+/// key with a different submission is refused. `render` makes the response body.
+pub fn submit(
+    conn: &mut DbConnection,
+    input: &ParsedRequest,
+    key: Option<&str>,
+    render: &dyn Fn(&RequestWithHistory) -> String,
+) -> AppResult<Submitted> {
+    let Some(key) = key else {
+        let registered = write_transaction(conn, |conn| {
+            requests::register_in(conn, input, &Registrar::Citizen)
+        })?;
+        return Ok(Submitted {
+            body: render(&registered),
+            replayed: false,
+        });
+    };
+    let fingerprint = fingerprint(input);
+    // A twin submitted at the same moment waits on the key (see `keys::insert`) and, on
+    // PostgreSQL, loses with a unique violation once the first commits: one more pass then
+    // finds the stored answer.
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match submit_once(conn, input, key, &fingerprint, render) {
+            Err(AppError::Internal(cause)) if attempt < 3 && cause.starts_with(KEY_RACE) => {
+                continue;
+            }
+            other => return other,
+        }
+    }
+}
+
+const KEY_RACE: &str = "idempotency key claimed concurrently";
+
+fn submit_once(
+    conn: &mut DbConnection,
+    input: &ParsedRequest,
+    key: &str,
+    fingerprint: &str,
+    render: &dyn Fn(&RequestWithHistory) -> String,
+) -> AppResult<Submitted> {
+    write_transaction(conn, |conn| {
+        let now = db::now();
+        if let Some(stored) = keys::find(conn, SCOPE, key, now)? {
+            if stored.fingerprint != fingerprint {
+                return Err(FieldError::new(
+                    "Idempotency-Key",
+                    "key_reused",
+                    "this Idempotency-Key was used for a different submission; use a new key for a new request",
+                )
+                .into());
+            }
+            return Ok(Submitted {
+                body: stored.response_body,
+                replayed: true,
+            });
+        }
+        keys::delete_expired(conn, SCOPE, key, now)?;
+        keys::insert(
+            conn,
+            &IdempotencyRow {
+                scope: SCOPE.to_owned(),
+                idempotency_key: key.to_owned(),
+                fingerprint: fingerprint.to_owned(),
+                response_status: 0,
+                response_body: String::new(),
+                created_at: now,
+                expires_at: now + Duration::hours(KEY_LIFETIME_HOURS),
+            },
+        )
+        .map_err(|e| {
+            if db::is_unique_violation(&e) {
+                AppError::Internal(format!("{KEY_RACE}: {e}"))
+            } else {
+                e.into()
+            }
+        })?;
+        let registered = requests::register_in(conn, input, &Registrar::Citizen)?;
+        let body = render(&registered);
+        keys::set_response(conn, SCOPE, key, 201, &body)?;
+        Ok(Submitted {
+            body,
+            replayed: false,
+        })
+    })
+}
+
+/// What identifies "the same submission": the parsed, normalised values, so that a retry that
+/// differs only in spelling (digits, spaces) is still the same.
+fn fingerprint(input: &ParsedRequest) -> String {
+    let canonical = serde_json::json!([
+        input.name.as_str(),
+        input.mobile.as_str(),
+        input.national_id.as_ref().map(|n| n.as_str()),
+        input.email.as_ref().map(|e| e.as_str()),
+        input.text.as_str(),
+        input.proposed_kind.map(|k| k.as_str()),
+        input.subject.map(|s| s.as_str()),
+        input.subject_unit_id,
+    ]);
+    let digest = Sha256::digest(canonical.to_string().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses a tracking code from a path, with a hint when only its check digit is wrong.
+pub fn parse_code(raw: &str) -> AppResult<TrackingCode> {
+    TrackingCode::parse(raw).map_err(|error| match error {
+        TrackingCodeError::CheckDigit => AppError::Invalid(vec![FieldError::new(
+            "tracking_code",
+            "check_digit",
+            error.to_string(),
+        )]),
+        other => AppError::Invalid(vec![FieldError::new(
+            "tracking_code",
+            "format",
+            other.to_string(),
+        )]),
+    })
+}
+
+/// The request behind a tracking code with its public history.
+pub fn lookup(conn: &mut DbConnection, code: &TrackingCode) -> AppResult<RequestWithHistory> {
+    let row =
+        repo::find_by_tracking_code(conn, code.as_str())?.ok_or(AppError::NotFound("request"))?;
+    let history = requests::history(conn, &row.id, true)?;
+    Ok(RequestWithHistory {
+        request: Request::try_from(row)?,
+        history,
+    })
+}
+
+/// Withdraws a request for the citizen who filed it: the mobile number must be the one the
+/// request was filed with, and the request still open.
+pub fn withdraw(
+    conn: &mut DbConnection,
+    code: &TrackingCode,
+    mobile: &str,
+) -> AppResult<RequestWithHistory> {
+    let mobile = parse_field("mobile", MobileNumber::parse(mobile))?;
+    write_transaction(conn, |conn| {
+        let row = repo::find_by_tracking_code(conn, code.as_str())?
+            .ok_or(AppError::NotFound("request"))?;
+        let identity = repo::find_identity(conn, &row.id)?
+            .ok_or_else(|| AppError::Internal(format!("request {} has no identity", row.id)))?;
+        if identity.mobile != mobile.as_str() {
+            return Err(AppError::Forbidden(
+                "this is not the mobile number the request was filed with",
+            ));
+        }
+        let request = Request::try_from(row.clone())?;
+        let transition = lifecycle::apply(request.status, &Command::Withdraw)
+            .map_err(|refused| AppError::conflict("transition-not-allowed", refused.to_string()))?;
+        let now = db::now();
+        let resolution = transition.resolution.map(|r| r.as_str());
+        if !repo::change_status(
+            conn,
+            &row.id,
+            row.version,
+            transition.to.as_str(),
+            resolution,
+            now,
+        )? {
+            return Err(AppError::conflict(
+                "concurrent-change",
+                "the request changed meanwhile; look it up and try again",
+            ));
+        }
+        let seq = repo::next_seq(conn, &row.id)?;
+        requests::record(
+            conn,
+            &row.id,
+            seq,
+            &transition,
+            (ActorKind::Citizen, None),
+            serde_json::json!({}),
+            now,
+        )?;
+        requests::enqueue(conn, &row, &identity.mobile, &transition, now)?;
+        let row = repo::find(conn, &row.id)?.ok_or(AppError::NotFound("request"))?;
+        let history = requests::history(conn, &row.id, true)?;
+        Ok(RequestWithHistory {
+            request: Request::try_from(row)?,
+            history,
+        })
+    })
+}

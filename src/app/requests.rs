@@ -1,0 +1,471 @@
+//! Registering a request (on any channel) and reading requests back. Registration writes the
+//! request, the citizen's identity, the first history event and the tracking-code SMS in one
+//! transaction: a 2xx means all four are stored.
+
+use chrono::NaiveDateTime;
+
+use crate::db::notifications::{self as outbox, NotificationRow};
+use crate::db::requests::{self as repo, EventRow, IdentityRow, RequestFilter, RequestRow};
+use crate::db::{self, CorruptRow, DbConnection, units};
+use crate::domain::citizen::{CitizenName, Email, RequestText, search_key};
+use crate::domain::lifecycle::{self, Transition};
+use crate::domain::national_id::NationalId;
+use crate::domain::phone::MobileNumber;
+use crate::domain::request::{ActorKind, Channel, RequestKind, Resolution, Status, Subject};
+use crate::domain::tracking_code::TrackingCode;
+use crate::domain::{FieldError, parse_field};
+
+use super::{AppError, AppResult};
+
+/// A request as a citizen or a staff member describes it, before parsing.
+#[derive(Debug, Clone, Default)]
+pub struct RequestInput {
+    pub name: String,
+    pub mobile: String,
+    pub national_id: Option<String>,
+    pub email: Option<String>,
+    pub text: String,
+    pub proposed_kind: Option<RequestKind>,
+    pub subject: Option<Subject>,
+    pub subject_unit_id: Option<String>,
+}
+
+/// A request input that parsed: every value normalised and valid.
+#[derive(Debug, Clone)]
+pub struct ParsedRequest {
+    pub name: CitizenName,
+    pub mobile: MobileNumber,
+    pub national_id: Option<NationalId>,
+    pub email: Option<Email>,
+    pub text: RequestText,
+    pub proposed_kind: Option<RequestKind>,
+    pub subject: Option<Subject>,
+    pub subject_unit_id: Option<String>,
+}
+
+/// Who registers a request: the citizen online, or a staff member on their behalf.
+#[derive(Debug, Clone)]
+pub enum Registrar {
+    Citizen,
+    Staff { user_id: String, channel: Channel },
+}
+
+impl Registrar {
+    fn channel(&self) -> Channel {
+        match self {
+            Registrar::Citizen => Channel::Online,
+            Registrar::Staff { channel, .. } => *channel,
+        }
+    }
+
+    fn actor(&self) -> (ActorKind, Option<String>) {
+        match self {
+            Registrar::Citizen => (ActorKind::Citizen, None),
+            Registrar::Staff { user_id, .. } => (ActorKind::Staff, Some(user_id.clone())),
+        }
+    }
+}
+
+/// A stored request, its values read back into domain types. No identity here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub id: String,
+    pub tracking_code: String,
+    pub channel: Channel,
+    pub text: String,
+    pub proposed_kind: Option<RequestKind>,
+    pub kind: Option<RequestKind>,
+    pub subject: Option<Subject>,
+    pub subject_unit_id: Option<String>,
+    pub status: Status,
+    pub resolution: Option<Resolution>,
+    pub version: i32,
+    pub registered_by: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+/// Who filed a request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Identity {
+    pub name: String,
+    pub mobile: String,
+    pub national_id: Option<String>,
+    pub email: Option<String>,
+}
+
+/// One history event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub seq: i32,
+    pub at: NaiveDateTime,
+    pub actor_kind: ActorKind,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub from_status: Option<Status>,
+    pub to_status: Option<Status>,
+    pub public: bool,
+    pub details: serde_json::Value,
+}
+
+/// A request with its history: what the public lookup is built from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestWithHistory {
+    pub request: Request,
+    pub history: Vec<Event>,
+}
+
+/// A request with identity and full history, for staff who may see both.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestDetail {
+    pub request: Request,
+    pub identity: Identity,
+    pub history: Vec<Event>,
+}
+
+/// Parses every field, naming all the bad ones at once.
+pub fn parse(input: &RequestInput) -> AppResult<ParsedRequest> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let name = keep(
+        &mut errors,
+        parse_field("name", CitizenName::parse(&input.name)),
+    );
+    let mobile = keep(
+        &mut errors,
+        parse_field("mobile", MobileNumber::parse(&input.mobile)),
+    );
+    let national_id = match non_empty(&input.national_id) {
+        Some(raw) => keep(
+            &mut errors,
+            parse_field("national_id", NationalId::parse(raw)),
+        )
+        .map(Some),
+        None => Some(None),
+    };
+    let email = match non_empty(&input.email) {
+        Some(raw) => keep(&mut errors, parse_field("email", Email::parse(raw))).map(Some),
+        None => Some(None),
+    };
+    let text = keep(
+        &mut errors,
+        parse_field("text", RequestText::parse(&input.text)),
+    );
+    if input.subject_unit_id.is_some() && input.subject.is_none() {
+        errors.push(FieldError::new(
+            "subject",
+            "required",
+            "name the subject (unit, affiliated_entity or person) when a unit is given",
+        ));
+    }
+    match (name, mobile, national_id, email, text) {
+        (Some(name), Some(mobile), Some(national_id), Some(email), Some(text))
+            if errors.is_empty() =>
+        {
+            Ok(ParsedRequest {
+                name,
+                mobile,
+                national_id,
+                email,
+                text,
+                proposed_kind: input.proposed_kind,
+                subject: input.subject,
+                subject_unit_id: input.subject_unit_id.clone(),
+            })
+        }
+        _ => Err(AppError::Invalid(errors)),
+    }
+}
+
+/// The value of a parse, or `None` with its error added to `errors`.
+pub(crate) fn keep<T>(errors: &mut Vec<FieldError>, parsed: Result<T, FieldError>) -> Option<T> {
+    parsed.map_err(|e| errors.push(e)).ok()
+}
+
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|v| !v.trim().is_empty())
+}
+
+/// Registers a request in its own transaction.
+pub fn register(
+    conn: &mut DbConnection,
+    input: &RequestInput,
+    registrar: &Registrar,
+) -> AppResult<RequestWithHistory> {
+    let parsed = parse(input)?;
+    db::write_transaction(conn, |conn| register_in(conn, &parsed, registrar))
+}
+
+/// Stores a parsed request inside the caller's transaction: the request, the identity, the
+/// first event and the tracking-code message. The caller commits.
+pub fn register_in(
+    conn: &mut DbConnection,
+    input: &ParsedRequest,
+    registrar: &Registrar,
+) -> AppResult<RequestWithHistory> {
+    if let Some(unit) = &input.subject_unit_id {
+        match units::find(conn, unit)? {
+            Some(row) if row.active => {}
+            _ => {
+                return Err(FieldError::new(
+                    "subject_unit_id",
+                    "unknown_unit",
+                    "no active unit has this id",
+                )
+                .into());
+            }
+        }
+    }
+    let code = fresh_tracking_code(conn)?;
+    let now = db::now();
+    let transition = lifecycle::register();
+    let row = RequestRow {
+        id: db::new_id(),
+        tracking_code: code.as_str().to_owned(),
+        channel: registrar.channel().as_str().to_owned(),
+        body: input.text.as_str().to_owned(),
+        search_text: search_key(input.text.as_str()),
+        proposed_kind: input.proposed_kind.map(|k| k.as_str().to_owned()),
+        kind: None,
+        subject: input.subject.map(|s| s.as_str().to_owned()),
+        subject_unit_id: input.subject_unit_id.clone(),
+        status: transition.to.as_str().to_owned(),
+        resolution: None,
+        version: 1,
+        registered_by: match registrar {
+            Registrar::Citizen => None,
+            Registrar::Staff { user_id, .. } => Some(user_id.clone()),
+        },
+        created_at: now,
+        updated_at: now,
+        closed_at: None,
+    };
+    repo::insert(conn, &row)?;
+    repo::insert_identity(
+        conn,
+        &IdentityRow {
+            request_id: row.id.clone(),
+            name: input.name.as_str().to_owned(),
+            mobile: input.mobile.as_str().to_owned(),
+            national_id: input.national_id.as_ref().map(|n| n.as_str().to_owned()),
+            email: input.email.as_ref().map(|e| e.as_str().to_owned()),
+        },
+    )?;
+    let details = serde_json::json!({ "channel": registrar.channel().as_str() });
+    let event = record(
+        conn,
+        &row.id,
+        1,
+        &transition,
+        registrar.actor(),
+        details,
+        now,
+    )?;
+    enqueue(conn, &row, input.mobile.as_str(), &transition, now)?;
+    Ok(RequestWithHistory {
+        request: Request::try_from(row)?,
+        history: vec![event],
+    })
+}
+
+/// A tracking code no request has. Codes are drawn from 9×10^10 values, so a collision is rare
+/// and a few draws always suffice; the unique index guards the race between two writers.
+fn fresh_tracking_code(conn: &mut DbConnection) -> AppResult<TrackingCode> {
+    let mut rng = rand::rng();
+    for _ in 0..8 {
+        let code = TrackingCode::generate(&mut rng);
+        if !repo::tracking_code_exists(conn, code.as_str())? {
+            return Ok(code);
+        }
+    }
+    Err(AppError::Internal(
+        "no free tracking code after 8 draws".to_owned(),
+    ))
+}
+
+/// Appends one history event for a transition.
+pub(crate) fn record(
+    conn: &mut DbConnection,
+    request_id: &str,
+    seq: i32,
+    transition: &Transition,
+    (actor_kind, actor_id): (ActorKind, Option<String>),
+    details: serde_json::Value,
+    at: NaiveDateTime,
+) -> AppResult<Event> {
+    let row = EventRow {
+        id: db::new_id(),
+        request_id: request_id.to_owned(),
+        seq,
+        at,
+        actor_kind: actor_kind.as_str().to_owned(),
+        actor_id,
+        action: transition.action.to_owned(),
+        from_status: transition.from.map(|s| s.as_str().to_owned()),
+        to_status: Some(transition.to.as_str().to_owned()),
+        public: transition.public,
+        details: details.to_string(),
+    };
+    repo::insert_event(conn, &row)?;
+    Ok(Event::try_from(row)?)
+}
+
+/// Writes the messages a transition sends, in the caller's transaction.
+pub(crate) fn enqueue(
+    conn: &mut DbConnection,
+    request: &RequestRow,
+    recipient: &str,
+    transition: &Transition,
+    at: NaiveDateTime,
+) -> AppResult<()> {
+    for template in &transition.notify {
+        let params = serde_json::json!({ "tracking_code": request.tracking_code });
+        outbox::insert(
+            conn,
+            &NotificationRow::pending(
+                Some(request.id.clone()),
+                template.as_str(),
+                recipient,
+                params.to_string(),
+                at,
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// A request with its full history and identity, for staff allowed to see them.
+pub fn detail(conn: &mut DbConnection, id: &str) -> AppResult<RequestDetail> {
+    let row = repo::find(conn, id)?.ok_or(AppError::NotFound("request"))?;
+    let identity = repo::find_identity(conn, id)?
+        .ok_or_else(|| AppError::Internal(format!("request {id} has no identity row")))?;
+    let history = history(conn, id, false)?;
+    Ok(RequestDetail {
+        request: Request::try_from(row)?,
+        identity: Identity {
+            name: identity.name,
+            mobile: identity.mobile,
+            national_id: identity.national_id,
+            email: identity.email,
+        },
+        history,
+    })
+}
+
+pub(crate) fn history(
+    conn: &mut DbConnection,
+    id: &str,
+    public_only: bool,
+) -> AppResult<Vec<Event>> {
+    repo::events(conn, id, public_only)?
+        .into_iter()
+        .map(|row| Ok(Event::try_from(row)?))
+        .collect()
+}
+
+/// One page of requests and the cursor of the next, if there is one.
+pub struct RequestPage {
+    pub requests: Vec<Request>,
+    pub next: Option<(NaiveDateTime, String)>,
+}
+
+pub fn list(conn: &mut DbConnection, filter: RequestFilter, limit: i64) -> AppResult<RequestPage> {
+    let filter = RequestFilter {
+        text: filter
+            .text
+            .map(|t| search_key(&t))
+            .filter(|t| !t.is_empty()),
+        ..filter
+    };
+    // One more than asked tells whether another page exists.
+    let mut rows = repo::list(conn, &filter, limit + 1)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    let next = more
+        .then(|| rows.last().map(|r| (r.created_at, r.id.clone())))
+        .flatten();
+    let requests = rows
+        .into_iter()
+        .map(|row| Ok(Request::try_from(row)?))
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(RequestPage { requests, next })
+}
+
+fn enum_of<T>(
+    column: &'static str,
+    value: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, CorruptRow> {
+    parse(value).ok_or_else(|| CorruptRow::new(column, value))
+}
+
+fn optional_enum<T>(
+    column: &'static str,
+    value: Option<&str>,
+    parse: fn(&str) -> Option<T>,
+) -> Result<Option<T>, CorruptRow> {
+    value.map(|v| enum_of(column, v, parse)).transpose()
+}
+
+impl TryFrom<RequestRow> for Request {
+    type Error = CorruptRow;
+
+    fn try_from(row: RequestRow) -> Result<Self, CorruptRow> {
+        Ok(Request {
+            channel: enum_of("requests.channel", &row.channel, Channel::parse)?,
+            proposed_kind: optional_enum(
+                "requests.proposed_kind",
+                row.proposed_kind.as_deref(),
+                RequestKind::parse,
+            )?,
+            kind: optional_enum("requests.kind", row.kind.as_deref(), RequestKind::parse)?,
+            subject: optional_enum("requests.subject", row.subject.as_deref(), Subject::parse)?,
+            status: enum_of("requests.status", &row.status, Status::parse)?,
+            resolution: optional_enum(
+                "requests.resolution",
+                row.resolution.as_deref(),
+                Resolution::parse,
+            )?,
+            id: row.id,
+            tracking_code: row.tracking_code,
+            text: row.body,
+            subject_unit_id: row.subject_unit_id,
+            version: row.version,
+            registered_by: row.registered_by,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            closed_at: row.closed_at,
+        })
+    }
+}
+
+impl TryFrom<EventRow> for Event {
+    type Error = CorruptRow;
+
+    fn try_from(row: EventRow) -> Result<Self, CorruptRow> {
+        Ok(Event {
+            actor_kind: enum_of(
+                "request_events.actor_kind",
+                &row.actor_kind,
+                ActorKind::parse,
+            )?,
+            from_status: optional_enum(
+                "request_events.from_status",
+                row.from_status.as_deref(),
+                Status::parse,
+            )?,
+            to_status: optional_enum(
+                "request_events.to_status",
+                row.to_status.as_deref(),
+                Status::parse,
+            )?,
+            details: serde_json::from_str(&row.details)
+                .map_err(|_| CorruptRow::new("request_events.details", &row.details))?,
+            seq: row.seq,
+            at: row.at,
+            actor_id: row.actor_id,
+            action: row.action,
+            public: row.public,
+        })
+    }
+}
