@@ -6,6 +6,9 @@ mod support;
 
 mod auth;
 mod bad_input;
+mod contacts;
 mod operations;
+mod public;
+mod requests;
 mod units;
 mod users;

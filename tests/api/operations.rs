@@ -77,6 +77,19 @@ async fn every_operation_documents_its_problem_responses() {
     let document = serde_json::to_value(mardom::api::openapi_document()).unwrap();
     let paths = document["paths"].as_object().unwrap();
     assert!(paths.len() >= 8, "{paths:?}");
+    let mut ids: Vec<&str> = paths
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .map(|op| op["operationId"].as_str().unwrap())
+        .collect();
+    let count = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(
+        ids.len(),
+        count,
+        "operation ids are unique (generated clients name methods by them)"
+    );
     for (path, item) in paths {
         for (method, operation) in item.as_object().unwrap() {
             let responses = operation["responses"].as_object().unwrap();

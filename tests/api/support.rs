@@ -22,6 +22,8 @@ use serde_json::{Value, json};
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 pub const TEST_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
 pub const BODY_LIMIT: usize = 16 * 1024;
+/// The address requests come from unless a test says otherwise.
+pub const CLIENT_ADDRESS: &str = "203.0.113.7:40000";
 
 /// Runs each test body once per backend, as `<name>::sqlite` and `<name>::postgres`.
 macro_rules! on_both_backends {
@@ -163,7 +165,10 @@ impl TestApp {
     pub fn call(&self, method: Method, path: &str) -> Call<'_> {
         Call {
             app: self,
-            request: TestRequest::default().method(method).uri(path),
+            request: TestRequest::default()
+                .method(method)
+                .uri(path)
+                .peer_addr(CLIENT_ADDRESS.parse().expect("address")),
         }
     }
 
@@ -236,10 +241,13 @@ impl TestApp {
         self.token(&username, &format!("{username}-password")).await
     }
 
-    /// Every stored user and unit, to show that a refused request wrote nothing.
+    /// Every stored row that a request could write, to show that a refused one wrote nothing.
     pub fn snapshot(&self) -> String {
         use diesel::prelude::*;
-        use mardom::db::schema::{units, users};
+        use mardom::db::schema::{
+            contacts, idempotency_keys, notifications, request_events, request_identities,
+            requests, units, users,
+        };
         let mut conn = self.pool.get().expect("connection");
         type UserRow = (String, String, String, String, Option<String>, bool, i32);
         let users: Vec<UserRow> = users::table
@@ -266,7 +274,71 @@ impl TestApp {
             .order(units::id)
             .load(&mut conn)
             .expect("units");
-        format!("{users:?}\n{units:?}")
+        let requests: Vec<(String, String, String, i32)> = requests::table
+            .select((
+                requests::id,
+                requests::tracking_code,
+                requests::status,
+                requests::version,
+            ))
+            .order(requests::id)
+            .load(&mut conn)
+            .expect("requests");
+        let identities: i64 = request_identities::table
+            .count()
+            .get_result(&mut conn)
+            .expect("identities");
+        let events: i64 = request_events::table
+            .count()
+            .get_result(&mut conn)
+            .expect("events");
+        let notifications: i64 = notifications::table
+            .count()
+            .get_result(&mut conn)
+            .expect("notifications");
+        let contacts: i64 = contacts::table
+            .count()
+            .get_result(&mut conn)
+            .expect("contacts");
+        let keys: i64 = idempotency_keys::table
+            .count()
+            .get_result(&mut conn)
+            .expect("keys");
+        format!(
+            "{users:?}\n{units:?}\n{requests:?}\nidentities {identities}, events {events}, notifications {notifications}, contacts {contacts}, keys {keys}"
+        )
+    }
+
+    /// The outbox rows of a request: (template, recipient, params as JSON, status).
+    pub fn notifications_of(&self, request_id: &str) -> Vec<(String, String, Value, String)> {
+        let mut conn = self.pool.get().expect("connection");
+        mardom::db::notifications::for_request(&mut conn, request_id)
+            .expect("notifications")
+            .into_iter()
+            .map(|n| {
+                (
+                    n.template,
+                    n.recipient,
+                    serde_json::from_str(&n.params).expect("params JSON"),
+                    n.status,
+                )
+            })
+            .collect()
+    }
+
+    /// How many rows a table has.
+    pub fn count(&self, table: &str) -> i64 {
+        use diesel::prelude::*;
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.pool.get().expect("connection");
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+            .get_result::<Count>(&mut conn)
+            .expect("count")
+            .n
     }
 }
 
@@ -281,6 +353,14 @@ impl Call<'_> {
         self.request = self
             .request
             .insert_header((header::AUTHORIZATION, format!("Bearer {token}")));
+        self
+    }
+
+    /// Sends from another client address (for the per-address rate limits).
+    pub fn sent_from(mut self, address: &str) -> Self {
+        self.request = self
+            .request
+            .peer_addr(address.parse().expect("socket address"));
         self
     }
 
