@@ -123,13 +123,16 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 /// (e.g. a UUID made once per submission) to retry safely: a retry with the same key and the
 /// same content gets the first answer again (with `Idempotent-Replayed: true`) and never files a
 /// second request or sends a second SMS; the same key with other content is refused (422).
-/// Keys are remembered for 24 hours. Limited per client address and per mobile number (429).
+/// Keys are remembered for 24 hours. A twin sent while the first is still being written waits
+/// for it and gets its answer; after a few seconds' wait it gets 409 instead. Limited per
+/// client address and per mobile number (429).
 #[utoipa::path(
     tag = "public", request_body = CitizenRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 printable ASCII characters, e.g. a UUID")),
     responses(
         (status = 201, description = "Registered; `Location` is the public lookup of the tracking code", body = PublicRequestView,
             headers(("Location" = String), ("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier submission with the same key"))),
+        (status = 409, description = "A submission with this Idempotency-Key is still being processed after a few seconds' wait (`idempotency-key-in-use`); retry", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many submissions from this address or for this mobile number; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -58,6 +58,8 @@ impl From<diesel::result::Error> for AppError {
     fn from(error: diesel::result::Error) -> Self {
         match error {
             diesel::result::Error::NotFound => AppError::NotFound("record"),
+            // Another writer held the lock past the wait limit: a transient overload.
+            other if crate::db::is_lock_timeout(&other) => AppError::Unavailable(other.to_string()),
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -67,6 +67,8 @@ pub fn submit(
 }
 
 const KEY_RACE: &str = "idempotency key claimed concurrently";
+/// How long a twin waits for the first submission with its key before answering 409.
+const KEY_WAIT_SECONDS: u32 = 5;
 
 fn submit_once(
     conn: &mut DbConnection,
@@ -92,6 +94,7 @@ fn submit_once(
             });
         }
         keys::delete_expired(conn, SCOPE, key, now)?;
+        db::limit_lock_wait(conn, KEY_WAIT_SECONDS)?;
         keys::insert(
             conn,
             &IdempotencyRow {
@@ -107,6 +110,11 @@ fn submit_once(
         .map_err(|e| {
             if db::is_unique_violation(&e) {
                 AppError::Internal(format!("{KEY_RACE}: {e}"))
+            } else if db::is_lock_timeout(&e) {
+                AppError::conflict(
+                    "idempotency-key-in-use",
+                    "a submission with this Idempotency-Key is still being processed; retry in a moment",
+                )
             } else {
                 e.into()
             }

@@ -83,6 +83,31 @@ pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
     )
 }
 
+/// True when a statement gave up waiting for a lock another transaction holds: SQLite's busy
+/// timeout, or PostgreSQL's `lock_timeout` (see `limit_lock_wait`).
+pub fn is_lock_timeout(error: &diesel::result::Error) -> bool {
+    match error {
+        diesel::result::Error::DatabaseError(_, info) => {
+            let message = info.message();
+            message.contains("database is locked") || message.contains("lock timeout")
+        }
+        _ => false,
+    }
+}
+
+/// Bounds how long the statements of the current transaction wait for a row lock on
+/// PostgreSQL (SQLite's writers wait for its busy timeout instead).
+pub fn limit_lock_wait(conn: &mut DbConnection, seconds: u32) -> QueryResult<()> {
+    match conn {
+        DbConnection::Postgresql(_) => {
+            diesel::sql_query(format!("SET LOCAL lock_timeout = '{seconds}s'"))
+                .execute(conn)
+                .map(|_| ())
+        }
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
 /// True when a Diesel error is a foreign-key violation (on either backend).
 pub fn is_foreign_key_violation(error: &diesel::result::Error) -> bool {
     matches!(

@@ -180,4 +180,33 @@ on_both_backends! {
         }
         assert_eq!(app.snapshot(), before);
     }
+
+    async fn every_staff_intake_endpoint_refuses_bad_bodies_and_writes_nothing(app) {
+        let admin = app.admin_token().await;
+        let intake = app.token_for_role(&admin, "intake").await;
+        let before = app.snapshot();
+        let good_request = json!({"channel": "phone", "name": "رضا کریمی", "mobile": "09121112233", "text": "متن درخواست آزمایشی"});
+        let good_contact = json!({"channel": "phone", "summary": "راهنمایی تلفنی", "outcome": "guided"});
+        for (path, good, bad_enum) in [
+            ("/api/v1/requests", good_request, ("proposed_kind", json!("praise"))),
+            ("/api/v1/contacts", good_contact, ("outcome", json!("lost"))),
+        ] {
+            app.post(path).bearer(&intake).body("application/json", "{\"channel\": ").send().await.assert_problem(400, "malformed-json");
+            app.post(path).bearer(&intake).body("text/plain", good.to_string()).send().await.assert_problem(415, "unsupported-media-type");
+            let mut huge = good.clone();
+            huge["name"] = json!("ب".repeat(BODY_LIMIT));
+            app.post(path).bearer(&intake).json(&huge).send().await.assert_problem(413, "payload-too-large");
+            let mut unknown = good.clone();
+            unknown["priority"] = json!("high");
+            let reply = app.post(path).bearer(&intake).json(&unknown).send().await;
+            reply.assert_problem(422, "validation");
+            assert_eq!(reply.error_fields(), ["priority"], "{path}");
+            let mut bad = good.clone();
+            bad[bad_enum.0] = bad_enum.1;
+            let reply = app.post(path).bearer(&intake).json(&bad).send().await;
+            reply.assert_problem(422, "validation");
+            assert_eq!(reply.error_fields(), [bad_enum.0], "{path}");
+        }
+        assert_eq!(app.snapshot(), before);
+    }
 }

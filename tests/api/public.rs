@@ -252,6 +252,40 @@ on_both_backends! {
     }
 }
 
+/// A twin of a submission that is still being written waits for it; past the wait, 409. Only on
+/// PostgreSQL, where the wait is per key (SQLite has one writer; it waits for its busy timeout).
+#[actix_web::test]
+async fn a_key_held_by_an_unfinished_submission_is_409_after_the_wait() {
+    use diesel::RunQueryDsl;
+    let Some(app) = TestApp::postgres(&[]).await else {
+        return;
+    };
+    let mut holder = app.pool.get().unwrap();
+    diesel::sql_query("BEGIN").execute(&mut holder).unwrap();
+    diesel::sql_query(
+        "INSERT INTO idempotency_keys (scope, idempotency_key, fingerprint, response_status, response_body, created_at, expires_at) \
+         VALUES ('public_request', 'held', 'x', 0, '', now(), now() + interval '1 day')",
+    )
+    .execute(&mut holder)
+    .unwrap();
+    let started = std::time::Instant::now();
+    let reply = app
+        .post("/api/v1/public/requests")
+        .header("idempotency-key", "held")
+        .json(&submission())
+        .send()
+        .await;
+    reply.assert_problem(409, "idempotency-key-in-use");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(4),
+        "it waited first"
+    );
+    diesel::sql_query("ROLLBACK").execute(&mut holder).unwrap();
+    drop(holder);
+    assert_eq!(app.count("requests"), 0);
+    assert_eq!(app.count("notifications"), 0);
+}
+
 /// Rate limits, with small limits so that the tests reach them.
 mod rate_limits {
     use super::*;
