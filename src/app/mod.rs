@@ -65,6 +65,19 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
+impl From<crate::domain::lifecycle::Refusal> for AppError {
+    fn from(refusal: crate::domain::lifecycle::Refusal) -> Self {
+        use crate::domain::lifecycle::Refusal;
+        match refusal {
+            Refusal::Forbidden { .. } => AppError::Forbidden("your role may not do this"),
+            Refusal::NotNow { .. } => {
+                AppError::conflict("transition-not-allowed", refusal.to_string())
+            }
+            Refusal::ReferralsOpen => AppError::conflict("referrals-open", refusal.to_string()),
+        }
+    }
+}
+
 impl From<crate::db::CorruptRow> for AppError {
     fn from(error: crate::db::CorruptRow) -> Self {
         AppError::Internal(error.to_string())

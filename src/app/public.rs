@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use crate::db::idempotency::{self as keys, IdempotencyRow};
 use crate::db::requests as repo;
 use crate::db::{self, DbConnection, write_transaction};
-use crate::domain::lifecycle::{self, Command};
+use crate::domain::lifecycle::{self, Actor, Command, State};
 use crate::domain::phone::MobileNumber;
 use crate::domain::request::ActorKind;
 use crate::domain::tracking_code::{TrackingCode, TrackingCodeError};
@@ -192,8 +192,11 @@ pub fn withdraw(
             ));
         }
         let request = Request::try_from(row.clone())?;
-        let transition = lifecycle::apply(request.status, &Command::Withdraw)
-            .map_err(|refused| AppError::conflict("transition-not-allowed", refused.to_string()))?;
+        let state = State {
+            status: request.status,
+            kind: request.kind,
+        };
+        let transition = lifecycle::apply(state, Actor::Citizen, Command::Withdraw)?;
         let now = db::now();
         let resolution = transition.resolution.map(|r| r.as_str());
         if !repo::change_status(

@@ -1,37 +1,156 @@
-//! The request lifecycle as one pure function of status and command (PRODUCT.md, "The request
-//! lifecycle"): every change of status is decided here and nowhere else, together with the
-//! history event it writes and the messages it sends.
+//! The request lifecycle as one pure function of status, kind, actor and command (PRODUCT.md,
+//! "The request lifecycle"): every change of status is decided here and nowhere else, together
+//! with the history event it writes and the messages it sends. The use cases load, call
+//! `apply`, and write what it returns.
+//!
+//! ```text
+//! registered ✉tracking code
+//!    └─ classify ─▶ in_review                     (reclassify while in_review)
+//! in_review, feedback kind:  refer ─▶ referred ✉ | thank ─▶ closed(thanked) ✉
+//! in_review, meeting:        schedule ─▶ meeting_scheduled ✉ | redirect ─▶ referred ✉
+//!                            | decline ─▶ closed(declined) ✉
+//! meeting_scheduled:         reschedule ✉ | cancel ─▶ in_review ✉ | outcome(no_show) ─▶ closed
+//!                            | outcome(held, no action) ─▶ closed(meeting_no_action) ✉
+//!                            | outcome(held, follow-ups) ─▶ follow_up
+//! referred | follow_up:      close, once every referral is accepted ─▶ closed(resolved) ✉
+//! any open status:           withdraw (the citizen) ─▶ closed(withdrawn)
+//! ```
 
-use super::request::{Resolution, Status};
+use super::request::{RequestKind, Resolution, Status};
+use super::role::Role;
 
 /// A template of a message to the citizen; the parameters travel beside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Template {
     /// «your request is registered; its tracking code is …»
     TrackingCodeIssued,
+    /// «your request was referred to the responsible unit»
+    Referred,
+    /// «thank you for your suggestion / criticism / complaint / report»
+    Thanked,
+    /// «your meeting with the head of the Center is on … at …»
+    MeetingScheduled,
+    /// «your meeting was moved to … at …»
+    MeetingRescheduled,
+    /// «your meeting was cancelled; the desk will contact you»
+    MeetingCancelled,
+    /// «your request is being handled by unit X instead of a meeting»
+    MeetingRedirected,
+    /// «your meeting request was declined: reason»
+    MeetingDeclined,
+    /// «the meeting needed no further action»
+    MeetingNoAction,
+    /// «your request was dealt with: outcome»
+    Resolved,
 }
 
 impl Template {
     pub fn as_str(self) -> &'static str {
         match self {
             Template::TrackingCodeIssued => "tracking_code_issued",
+            Template::Referred => "referred",
+            Template::Thanked => "thanked",
+            Template::MeetingScheduled => "meeting_scheduled",
+            Template::MeetingRescheduled => "meeting_rescheduled",
+            Template::MeetingCancelled => "meeting_cancelled",
+            Template::MeetingRedirected => "meeting_redirected",
+            Template::MeetingDeclined => "meeting_declined",
+            Template::MeetingNoAction => "meeting_no_action",
+            Template::Resolved => "resolved",
         }
     }
 }
 
-/// What a caller asks to do to an existing request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Who acts: a staff role, or the citizen (proven by tracking code and mobile).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    Staff(Role),
+    Citizen,
+}
+
+/// How a held meeting ended, as the head records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeetingOutcome {
+    NoShow,
+    HeldNoAction,
+    /// Held, and these many follow-up referrals are to be made (at least one).
+    HeldWithFollowUps(usize),
+}
+
+/// What a caller asks to do to an existing request. Only what the decision depends on is
+/// here; the data that travels with a command (unit, text, times) stays with the use case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
-    /// The citizen withdraws their request (proven by tracking code and mobile).
+    Classify(RequestKind),
+    Refer,
+    Thank,
+    Schedule,
+    Redirect,
+    Decline,
+    Reschedule,
+    Cancel,
+    RecordOutcome(MeetingOutcome),
+    /// Close as resolved; says whether every referral of the request is accepted.
+    Close {
+        all_referrals_accepted: bool,
+    },
     Withdraw,
 }
 
 impl Command {
-    pub fn name(&self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
+            Command::Classify(_) => "classify",
+            Command::Refer => "refer",
+            Command::Thank => "thank",
+            Command::Schedule => "schedule",
+            Command::Redirect => "redirect",
+            Command::Decline => "decline",
+            Command::Reschedule => "reschedule",
+            Command::Cancel => "cancel",
+            Command::RecordOutcome(_) => "outcome",
+            Command::Close { .. } => "close",
             Command::Withdraw => "withdraw",
         }
     }
+
+    /// One representative of every command, to ask which fit a state.
+    const REPRESENTATIVES: [Command; 11] = [
+        Command::Classify(RequestKind::Complaint),
+        Command::Refer,
+        Command::Thank,
+        Command::Schedule,
+        Command::Redirect,
+        Command::Decline,
+        Command::Reschedule,
+        Command::Cancel,
+        Command::RecordOutcome(MeetingOutcome::NoShow),
+        Command::Close {
+            all_referrals_accepted: true,
+        },
+        Command::Withdraw,
+    ];
+
+    /// The roles that may give this command (the citizen gives only `withdraw`).
+    fn allowed(self, actor: Actor) -> bool {
+        use Role::*;
+        match (self, actor) {
+            (Command::Withdraw, Actor::Citizen) => true,
+            (_, Actor::Citizen) | (Command::Withdraw, Actor::Staff(_)) => false,
+            (Command::Reschedule | Command::Cancel, Actor::Staff(role)) => {
+                matches!(role, Reviewer | Head | Admin)
+            }
+            (Command::RecordOutcome(_), Actor::Staff(role)) => matches!(role, Head | Admin),
+            (_, Actor::Staff(role)) => matches!(role, Reviewer | Admin),
+        }
+    }
+}
+
+/// The state the decision reads: status and the kind set on review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct State {
+    pub status: Status,
+    pub kind: Option<RequestKind>,
 }
 
 /// The decided change: the new status, the history event and the messages to enqueue.
@@ -40,28 +159,42 @@ pub struct Transition {
     pub from: Option<Status>,
     pub to: Status,
     pub resolution: Option<Resolution>,
-    /// The history event's action, e.g. `registered`, `withdrawn`.
+    /// The history event's action, e.g. `registered`, `referred`, `withdrawn`.
     pub action: &'static str,
     /// Whether the citizen sees the event on the public lookup.
     pub public: bool,
     pub notify: Vec<Template>,
 }
 
-/// A command that does not fit the request's status; says which would.
+/// Why a command was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{command} is not possible while the request is {status}; possible now: {}", possible_list(.possible))]
-pub struct TransitionError {
-    pub status: Status,
-    pub command: &'static str,
-    pub possible: Vec<&'static str>,
+pub enum Refusal {
+    /// The actor's role may not give this command at all (403).
+    #[error("your role may not {command} a request")]
+    Forbidden { command: &'static str },
+    /// The command does not fit the request's state now (409); says which would.
+    #[error("{command} is not possible while the request is {status}{kind}; possible now: {}", possible_list(.possible), kind = kind_note(.kind))]
+    NotNow {
+        command: &'static str,
+        status: Status,
+        kind: Option<RequestKind>,
+        possible: Vec<&'static str>,
+    },
+    /// `close` while a referral is not yet accepted (409).
+    #[error("close is possible once every referral is accepted")]
+    ReferralsOpen,
 }
 
 fn possible_list(possible: &[&str]) -> String {
     if possible.is_empty() {
-        "nothing (the request is closed)".to_owned()
+        "nothing".to_owned()
     } else {
         possible.join(", ")
     }
+}
+
+fn kind_note(kind: &Option<RequestKind>) -> String {
+    kind.map(|k| format!(" (kind {k})")).unwrap_or_default()
 }
 
 /// The first step of every request: registered, with its tracking code sent to the citizen.
@@ -76,50 +209,274 @@ pub fn register() -> Transition {
     }
 }
 
-/// Decides what `command` does to a request in `status`, or says which commands would fit.
-pub fn apply(status: Status, command: &Command) -> Result<Transition, TransitionError> {
-    decide(status, command).ok_or_else(|| TransitionError {
-        status,
+/// Decides what `command` by `actor` does to a request in `state`.
+pub fn apply(state: State, actor: Actor, command: Command) -> Result<Transition, Refusal> {
+    if !command.allowed(actor) {
+        return Err(Refusal::Forbidden {
+            command: command.name(),
+        });
+    }
+    if let Command::Close {
+        all_referrals_accepted: false,
+    } = command
+    {
+        if decide(state, command).is_some() {
+            return Err(Refusal::ReferralsOpen);
+        }
+    }
+    decide(state, command).ok_or_else(|| Refusal::NotNow {
         command: command.name(),
-        possible: possible(status),
+        status: state.status,
+        kind: state.kind,
+        possible: possible(state, actor),
     })
 }
 
-/// The names of the commands that fit `status`.
-pub fn possible(status: Status) -> Vec<&'static str> {
-    // One representative of each command: whether a command fits depends on the status only.
-    [Command::Withdraw]
-        .iter()
-        .filter(|command| decide(status, command).is_some())
+/// The names of the commands `actor` could give to a request in `state`.
+pub fn possible(state: State, actor: Actor) -> Vec<&'static str> {
+    Command::REPRESENTATIVES
+        .into_iter()
+        .filter(|command| command.allowed(actor) && decide(state, *command).is_some())
         .map(Command::name)
         .collect()
 }
 
-/// The table itself: every (status, command) pair, matched exhaustively.
-fn decide(status: Status, command: &Command) -> Option<Transition> {
-    match (status, command) {
-        (Status::Closed, Command::Withdraw) => None,
+/// The table itself: every (status, kind, command) combination, matched exhaustively. `None`
+/// means the command does not fit.
+fn decide(state: State, command: Command) -> Option<Transition> {
+    use Command::*;
+    use Status::*;
+    let feedback = state.kind.is_some_and(|k| k != RequestKind::Meeting);
+    let meeting = state.kind == Some(RequestKind::Meeting);
+    let to = |to: Status, action: &'static str, notify: &[Template]| Transition {
+        from: Some(state.status),
+        to,
+        resolution: None,
+        action,
+        public: true,
+        notify: notify.to_vec(),
+    };
+    let close = |resolution: Resolution, action: &'static str, notify: &[Template]| Transition {
+        resolution: Some(resolution),
+        ..to(Closed, action, notify)
+    };
+    let transition = match (state.status, command) {
+        (Registered, Classify(_)) => to(InReview, "classified", &[]),
+        (InReview, Classify(_)) => Transition {
+            public: false,
+            ..to(InReview, "reclassified", &[])
+        },
+        (InReview, Refer) if feedback => to(Referred, "referred", &[Template::Referred]),
+        // Another unit for a request already referred: no second message to the citizen.
+        (Referred, Refer) if feedback => to(Referred, "referred_again", &[]),
+        (InReview, Thank) if feedback => {
+            close(Resolution::Thanked, "thanked", &[Template::Thanked])
+        }
+        (InReview, Schedule) if meeting => to(
+            MeetingScheduled,
+            "meeting_scheduled",
+            &[Template::MeetingScheduled],
+        ),
+        (InReview, Redirect) if meeting => to(
+            Referred,
+            "meeting_redirected",
+            &[Template::MeetingRedirected],
+        ),
+        (InReview, Decline) if meeting => close(
+            Resolution::Declined,
+            "meeting_declined",
+            &[Template::MeetingDeclined],
+        ),
+        (MeetingScheduled, Reschedule) => to(
+            MeetingScheduled,
+            "meeting_rescheduled",
+            &[Template::MeetingRescheduled],
+        ),
+        (MeetingScheduled, Cancel) => {
+            to(InReview, "meeting_cancelled", &[Template::MeetingCancelled])
+        }
+        (MeetingScheduled, RecordOutcome(MeetingOutcome::NoShow)) => {
+            close(Resolution::NoShow, "meeting_no_show", &[])
+        }
+        (MeetingScheduled, RecordOutcome(MeetingOutcome::HeldNoAction)) => close(
+            Resolution::MeetingNoAction,
+            "meeting_held_no_action",
+            &[Template::MeetingNoAction],
+        ),
+        (MeetingScheduled, RecordOutcome(MeetingOutcome::HeldWithFollowUps(n))) if n > 0 => {
+            to(FollowUp, "meeting_held_follow_up", &[])
+        }
+        (Referred | FollowUp, Close { .. }) => {
+            close(Resolution::Resolved, "resolved", &[Template::Resolved])
+        }
+        (Registered | InReview | Referred | MeetingScheduled | FollowUp, Withdraw) => {
+            close(Resolution::Withdrawn, "withdrawn", &[])
+        }
         (
-            Status::Registered
-            | Status::InReview
-            | Status::Referred
-            | Status::MeetingScheduled
-            | Status::FollowUp,
-            Command::Withdraw,
-        ) => Some(Transition {
-            from: Some(status),
-            to: Status::Closed,
-            resolution: Some(Resolution::Withdrawn),
-            action: "withdrawn",
-            public: true,
-            notify: Vec::new(),
-        }),
-    }
+            Registered,
+            Refer
+            | Thank
+            | Schedule
+            | Redirect
+            | Decline
+            | Reschedule
+            | Cancel
+            | RecordOutcome(_)
+            | Close { .. },
+        )
+        | (InReview, Refer | Thank | Schedule | Redirect | Decline)
+        | (InReview, Reschedule | Cancel | RecordOutcome(_) | Close { .. })
+        | (
+            Referred,
+            Classify(_) | Refer | Thank | Schedule | Redirect | Decline | Reschedule | Cancel
+            | RecordOutcome(_),
+        )
+        | (MeetingScheduled, Classify(_) | Refer | Thank | Schedule | Redirect | Decline)
+        | (MeetingScheduled, RecordOutcome(MeetingOutcome::HeldWithFollowUps(_)) | Close { .. })
+        | (
+            FollowUp,
+            Classify(_) | Refer | Thank | Schedule | Redirect | Decline | Reschedule | Cancel
+            | RecordOutcome(_),
+        )
+        | (Closed, _) => return None,
+    };
+    Some(transition)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const REVIEWER: Actor = Actor::Staff(Role::Reviewer);
+    const HEAD: Actor = Actor::Staff(Role::Head);
+
+    fn state(status: Status, kind: Option<RequestKind>) -> State {
+        State { status, kind }
+    }
+
+    fn every_command() -> Vec<Command> {
+        let mut all: Vec<Command> = RequestKind::ALL
+            .iter()
+            .map(|&k| Command::Classify(k))
+            .collect();
+        all.extend([
+            Command::Refer,
+            Command::Thank,
+            Command::Schedule,
+            Command::Redirect,
+            Command::Decline,
+            Command::Reschedule,
+            Command::Cancel,
+            Command::RecordOutcome(MeetingOutcome::NoShow),
+            Command::RecordOutcome(MeetingOutcome::HeldNoAction),
+            Command::RecordOutcome(MeetingOutcome::HeldWithFollowUps(2)),
+            Command::RecordOutcome(MeetingOutcome::HeldWithFollowUps(0)),
+            Command::Close {
+                all_referrals_accepted: true,
+            },
+            Command::Close {
+                all_referrals_accepted: false,
+            },
+            Command::Withdraw,
+        ]);
+        all
+    }
+
+    /// The whole table: (status, kind) × command → the expected (status, resolution,
+    /// templates), or refused. Every pair not listed must be refused.
+    #[test]
+    fn every_status_kind_and_command_pair() {
+        use Command::*;
+        use RequestKind::*;
+        use Status::*;
+        type Expect = (Status, Option<Resolution>, Vec<Template>);
+        let allowed = |s: Status, k: Option<RequestKind>, c: Command| -> Option<Expect> {
+            let feedback = k.is_some_and(|k| k != Meeting);
+            let meeting = k == Some(Meeting);
+            Some(match (s, c) {
+                (Registered, Classify(_)) | (InReview, Classify(_)) => (InReview, None, vec![]),
+                (InReview, Refer) if feedback => (Referred, None, vec![Template::Referred]),
+                (Referred, Refer) if feedback => (Referred, None, vec![]),
+                (InReview, Thank) if feedback => {
+                    (Closed, Some(Resolution::Thanked), vec![Template::Thanked])
+                }
+                (InReview, Schedule) if meeting => {
+                    (MeetingScheduled, None, vec![Template::MeetingScheduled])
+                }
+                (InReview, Redirect) if meeting => {
+                    (Referred, None, vec![Template::MeetingRedirected])
+                }
+                (InReview, Decline) if meeting => (
+                    Closed,
+                    Some(Resolution::Declined),
+                    vec![Template::MeetingDeclined],
+                ),
+                (MeetingScheduled, Reschedule) => {
+                    (MeetingScheduled, None, vec![Template::MeetingRescheduled])
+                }
+                (MeetingScheduled, Cancel) => (InReview, None, vec![Template::MeetingCancelled]),
+                (MeetingScheduled, RecordOutcome(MeetingOutcome::NoShow)) => {
+                    (Closed, Some(Resolution::NoShow), vec![])
+                }
+                (MeetingScheduled, RecordOutcome(MeetingOutcome::HeldNoAction)) => (
+                    Closed,
+                    Some(Resolution::MeetingNoAction),
+                    vec![Template::MeetingNoAction],
+                ),
+                (MeetingScheduled, RecordOutcome(MeetingOutcome::HeldWithFollowUps(n)))
+                    if n > 0 =>
+                {
+                    (FollowUp, None, vec![])
+                }
+                (
+                    Referred | FollowUp,
+                    Close {
+                        all_referrals_accepted: true,
+                    },
+                ) => (Closed, Some(Resolution::Resolved), vec![Template::Resolved]),
+                _ => return None,
+            })
+        };
+        let mut checked = 0;
+        for &status in Status::ALL {
+            for kind in std::iter::once(None).chain(RequestKind::ALL.iter().copied().map(Some)) {
+                for command in every_command() {
+                    if command == Withdraw {
+                        continue;
+                    }
+                    let actor = if matches!(command, RecordOutcome(_)) {
+                        HEAD
+                    } else {
+                        REVIEWER
+                    };
+                    let got = apply(state(status, kind), actor, command);
+                    match allowed(status, kind, command) {
+                        Some((to, resolution, notify)) => {
+                            let t = got
+                                .unwrap_or_else(|e| panic!("{status} {kind:?} {command:?}: {e}"));
+                            assert_eq!(
+                                (t.to, t.resolution, t.notify),
+                                (to, resolution, notify),
+                                "{status} {kind:?} {command:?}"
+                            );
+                            assert_eq!(t.from, Some(status));
+                        }
+                        None => {
+                            let refused = got.expect_err(&format!(
+                                "{status} {kind:?} {command:?} must be refused"
+                            ));
+                            assert!(
+                                matches!(refused, Refusal::NotNow { .. } | Refusal::ReferralsOpen),
+                                "{refused:?}"
+                            );
+                        }
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 6 * 6 * 18, "6 statuses × 6 kinds (none and five) × 18 staff commands");
+    }
 
     #[test]
     fn registering_sends_the_tracking_code() {
@@ -130,25 +487,113 @@ mod tests {
     }
 
     #[test]
-    fn every_open_status_can_be_withdrawn_and_closed_cannot() {
+    fn every_open_status_can_be_withdrawn_by_the_citizen_only() {
         for &status in Status::ALL {
-            let result = apply(status, &Command::Withdraw);
+            let result = apply(
+                state(status, Some(RequestKind::Meeting)),
+                Actor::Citizen,
+                Command::Withdraw,
+            );
             if status.is_open() {
                 let t = result.unwrap();
                 assert_eq!(
                     (t.to, t.resolution),
                     (Status::Closed, Some(Resolution::Withdrawn))
                 );
-                assert_eq!(t.from, Some(status));
+                assert!(t.notify.is_empty());
             } else {
                 let refused = result.unwrap_err();
-                assert!(refused.possible.is_empty());
                 assert!(
                     refused
                         .to_string()
-                        .contains("withdraw is not possible while the request is closed")
+                        .contains("withdraw is not possible while the request is closed"),
+                    "{refused}"
                 );
             }
+            assert!(matches!(
+                apply(state(status, None), REVIEWER, Command::Withdraw),
+                Err(Refusal::Forbidden { .. })
+            ));
         }
+    }
+
+    #[test]
+    fn roles_are_checked_before_the_state() {
+        let scheduled = state(Status::MeetingScheduled, Some(RequestKind::Meeting));
+        let outcome = Command::RecordOutcome(MeetingOutcome::HeldNoAction);
+        assert!(matches!(
+            apply(scheduled, REVIEWER, outcome),
+            Err(Refusal::Forbidden { command: "outcome" })
+        ));
+        assert!(apply(scheduled, HEAD, outcome).is_ok());
+        assert!(apply(scheduled, HEAD, Command::Reschedule).is_ok());
+        assert!(apply(scheduled, Actor::Staff(Role::Admin), outcome).is_ok());
+        for role in [Role::Intake, Role::Operator, Role::UnitStaff] {
+            for command in every_command() {
+                if command != Command::Withdraw {
+                    assert!(
+                        matches!(
+                            apply(scheduled, Actor::Staff(role), command),
+                            Err(Refusal::Forbidden { .. })
+                        ),
+                        "{role:?} {command:?}"
+                    );
+                }
+            }
+        }
+        let in_review = state(Status::InReview, Some(RequestKind::Complaint));
+        assert!(matches!(
+            apply(in_review, HEAD, Command::Refer),
+            Err(Refusal::Forbidden { .. })
+        ));
+        assert!(matches!(
+            apply(in_review, Actor::Citizen, Command::Thank),
+            Err(Refusal::Forbidden { .. })
+        ));
+    }
+
+    #[test]
+    fn a_refusal_names_the_commands_that_fit() {
+        let refused = apply(
+            state(Status::InReview, Some(RequestKind::Meeting)),
+            REVIEWER,
+            Command::Refer,
+        )
+        .unwrap_err();
+        assert_eq!(
+            refused,
+            Refusal::NotNow {
+                command: "refer",
+                status: Status::InReview,
+                kind: Some(RequestKind::Meeting),
+                possible: vec!["classify", "schedule", "redirect", "decline"]
+            }
+        );
+        assert!(
+            refused
+                .to_string()
+                .contains("possible now: classify, schedule, redirect, decline"),
+            "{refused}"
+        );
+        let closing = apply(
+            state(Status::Referred, Some(RequestKind::Report)),
+            REVIEWER,
+            Command::Close {
+                all_referrals_accepted: false,
+            },
+        );
+        assert_eq!(closing, Err(Refusal::ReferralsOpen));
+    }
+
+    #[test]
+    fn reclassifying_is_not_shown_to_the_citizen() {
+        let t = apply(
+            state(Status::InReview, Some(RequestKind::Report)),
+            REVIEWER,
+            Command::Classify(RequestKind::Meeting),
+        )
+        .unwrap();
+        assert!(!t.public);
+        assert_eq!(t.action, "reclassified");
     }
 }
