@@ -5,6 +5,7 @@ pub mod contacts;
 pub mod idempotency;
 pub mod notifications;
 pub mod pool;
+pub mod referrals;
 pub mod requests;
 pub mod schema;
 pub mod units;

@@ -123,6 +123,54 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    referrals (id) {
+        id -> Text,
+        request_id -> Text,
+        reference -> Text,
+        unit_id -> Text,
+        reason -> Text,
+        kind -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        body -> Text,
+        due_at -> Timestamp,
+        status -> Text,
+        answer -> Nullable<Text>,
+        return_reason -> Nullable<Text>,
+        version -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meetings (id) {
+        id -> Text,
+        request_id -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        place -> Text,
+        status -> Text,
+        action_required -> Nullable<Bool>,
+        notes -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ratings (request_id) {
+        request_id -> Text,
+        score -> Integer,
+        comment -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(referrals -> units (unit_id));
+diesel::joinable!(meetings -> requests (request_id));
 diesel::joinable!(request_identities -> requests (request_id));
 diesel::joinable!(request_events -> requests (request_id));
 diesel::joinable!(notifications -> requests (request_id));
@@ -136,4 +184,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     contacts,
     idempotency_keys,
+    referrals,
+    meetings,
+    ratings,
 );

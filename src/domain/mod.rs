@@ -8,6 +8,7 @@ mod labels;
 pub mod lifecycle;
 pub mod national_id;
 pub mod phone;
+pub mod referral;
 pub mod request;
 pub mod role;
 pub mod text;

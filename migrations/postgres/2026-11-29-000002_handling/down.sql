@@ -1,0 +1,3 @@
+DROP TABLE ratings;
+DROP TABLE meetings;
+DROP TABLE referrals;

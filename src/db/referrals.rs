@@ -1,0 +1,175 @@
+//! Queries on `referrals`. The functions a unit's inbox uses select `UnitReferralRow`, a row
+//! without `request_id`: the column that leads back to the citizen is never read for them.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::referrals;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = referrals)]
+pub struct ReferralRow {
+    pub id: String,
+    pub request_id: String,
+    pub reference: String,
+    pub unit_id: String,
+    pub reason: String,
+    pub kind: Option<String>,
+    pub subject: Option<String>,
+    pub body: String,
+    pub due_at: NaiveDateTime,
+    pub status: String,
+    pub answer: Option<String>,
+    pub return_reason: Option<String>,
+    pub version: i32,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A referral as its unit may see it: everything but the way back to the request.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = referrals)]
+pub struct UnitReferralRow {
+    pub id: String,
+    pub reference: String,
+    pub unit_id: String,
+    pub reason: String,
+    pub kind: Option<String>,
+    pub subject: Option<String>,
+    pub body: String,
+    pub due_at: NaiveDateTime,
+    pub status: String,
+    pub answer: Option<String>,
+    pub return_reason: Option<String>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Which referrals an inbox lists; `None` means "any".
+#[derive(Debug, Default, Clone)]
+pub struct ReferralFilter {
+    /// Only this unit's (always set for unit staff).
+    pub unit_id: Option<String>,
+    pub status: Option<String>,
+    /// Past due and not yet answered (at this time).
+    pub overdue_at: Option<NaiveDateTime>,
+    pub due_from: Option<NaiveDateTime>,
+    pub due_before: Option<NaiveDateTime>,
+    /// Keyset cursor: only referrals strictly older than this (time, id).
+    pub before: Option<(NaiveDateTime, String)>,
+}
+
+/// The statuses in which a referral is still the unit's to handle.
+pub const UNANSWERED: [&str; 3] = ["open", "acknowledged", "returned"];
+
+pub fn insert(conn: &mut DbConnection, row: &ReferralRow) -> QueryResult<()> {
+    diesel::insert_into(referrals::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn reference_exists(conn: &mut DbConnection, reference: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        referrals::table.filter(referrals::reference.eq(reference)),
+    ))
+    .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ReferralRow>> {
+    referrals::table
+        .find(id)
+        .select(ReferralRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// One referral as a unit sees it, only if it belongs to `unit_id`.
+pub fn find_for_unit(
+    conn: &mut DbConnection,
+    id: &str,
+    unit_id: &str,
+) -> QueryResult<Option<UnitReferralRow>> {
+    referrals::table
+        .find(id)
+        .filter(referrals::unit_id.eq(unit_id))
+        .select(UnitReferralRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn for_request(conn: &mut DbConnection, request_id: &str) -> QueryResult<Vec<ReferralRow>> {
+    referrals::table
+        .filter(referrals::request_id.eq(request_id))
+        .select(ReferralRow::as_select())
+        .order((referrals::created_at.asc(), referrals::id.asc()))
+        .load(conn)
+}
+
+/// One page of an inbox, newest first, in the unit's view.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &ReferralFilter,
+    limit: i64,
+) -> QueryResult<Vec<UnitReferralRow>> {
+    let mut query = referrals::table
+        .select(UnitReferralRow::as_select())
+        .into_boxed();
+    if let Some(unit) = &filter.unit_id {
+        query = query.filter(referrals::unit_id.eq(unit.clone()));
+    }
+    if let Some(status) = &filter.status {
+        query = query.filter(referrals::status.eq(status.clone()));
+    }
+    if let Some(now) = filter.overdue_at {
+        query = query
+            .filter(referrals::due_at.lt(now))
+            .filter(referrals::status.eq_any(UNANSWERED));
+    }
+    if let Some(from) = filter.due_from {
+        query = query.filter(referrals::due_at.ge(from));
+    }
+    if let Some(before) = filter.due_before {
+        query = query.filter(referrals::due_at.lt(before));
+    }
+    if let Some((at, id)) = &filter.before {
+        query = query.filter(
+            referrals::created_at.lt(*at).or(referrals::created_at
+                .eq(*at)
+                .and(referrals::id.lt(id.clone()))),
+        );
+    }
+    query
+        .order((referrals::created_at.desc(), referrals::id.desc()))
+        .limit(limit)
+        .load(conn)
+}
+
+/// Moves a referral on if nobody changed it since `version`; false on a concurrent change.
+pub fn update_step(
+    conn: &mut DbConnection,
+    id: &str,
+    version: i32,
+    status: &str,
+    answer: Option<&str>,
+    return_reason: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        referrals::table
+            .filter(referrals::id.eq(id))
+            .filter(referrals::version.eq(version)),
+    )
+    .set((
+        referrals::status.eq(status),
+        referrals::answer.eq(answer),
+        referrals::return_reason.eq(return_reason),
+        referrals::version.eq(version + 1),
+        referrals::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}

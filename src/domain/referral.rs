@@ -1,0 +1,168 @@
+//! A referral ("ارجاع"): a request handed to one unit with an anonymised text. Its own small
+//! lifecycle, one pure function like the request's:
+//!
+//! ```text
+//! open ─acknowledge─▶ acknowledged ─answer─▶ answered ─accept─▶ accepted
+//!   └──────────────answer──────────────────▶    └─return─▶ returned ─(acknowledge|answer)─▶ …
+//! ```
+
+use super::labels::labels;
+use super::role::Role;
+
+labels! {
+    /// Why a unit receives a request.
+    pub enum ReferralReason {
+        /// Feedback that needs action.
+        ActionRequired = "action_required",
+        /// A meeting request the unit can meet instead.
+        MeetingRedirect = "meeting_redirect",
+        /// A follow-up the head asked for after a meeting.
+        MeetingFollowUp = "meeting_follow_up",
+    }
+}
+
+labels! {
+    /// Where a referral stands.
+    pub enum ReferralStatus {
+        Open = "open",
+        Acknowledged = "acknowledged",
+        Answered = "answered",
+        Accepted = "accepted",
+        /// Sent back to the unit for more work.
+        Returned = "returned",
+    }
+}
+
+/// A step on a referral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Acknowledge,
+    Answer,
+    Accept,
+    Return,
+}
+
+impl Step {
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Acknowledge => "acknowledge",
+            Step::Answer => "answer",
+            Step::Accept => "accept",
+            Step::Return => "return",
+        }
+    }
+
+    /// The unit works the referral; the desk judges the answer.
+    fn allowed(self, role: Role) -> bool {
+        match self {
+            Step::Acknowledge | Step::Answer => role == Role::UnitStaff,
+            Step::Accept | Step::Return => matches!(role, Role::Reviewer | Role::Admin),
+        }
+    }
+
+    const ALL: [Step; 4] = [Step::Acknowledge, Step::Answer, Step::Accept, Step::Return];
+}
+
+/// Why a step was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StepRefusal {
+    #[error("your role may not {0} a referral")]
+    Forbidden(&'static str),
+    #[error("{step} is not possible while the referral is {status}; possible now: {}", if .possible.is_empty() { "nothing".to_owned() } else { .possible.join(", ") })]
+    NotNow {
+        step: &'static str,
+        status: ReferralStatus,
+        possible: Vec<&'static str>,
+    },
+}
+
+/// The status a step leads to, or why not.
+pub fn apply(
+    status: ReferralStatus,
+    role: Role,
+    step: Step,
+) -> Result<ReferralStatus, StepRefusal> {
+    if !step.allowed(role) {
+        return Err(StepRefusal::Forbidden(step.name()));
+    }
+    decide(status, step).ok_or_else(|| StepRefusal::NotNow {
+        step: step.name(),
+        status,
+        possible: Step::ALL
+            .into_iter()
+            .filter(|s| s.allowed(role) && decide(status, *s).is_some())
+            .map(Step::name)
+            .collect(),
+    })
+}
+
+fn decide(status: ReferralStatus, step: Step) -> Option<ReferralStatus> {
+    use ReferralStatus::*;
+    match (status, step) {
+        (Open | Returned, Step::Acknowledge) => Some(Acknowledged),
+        (Open | Acknowledged | Returned, Step::Answer) => Some(Answered),
+        (Answered, Step::Accept) => Some(Accepted),
+        (Answered, Step::Return) => Some(Returned),
+        (Acknowledged, Step::Acknowledge)
+        | (Open | Acknowledged | Returned | Accepted, Step::Accept | Step::Return)
+        | (Answered | Accepted, Step::Acknowledge | Step::Answer) => None,
+    }
+}
+
+impl ReferralStatus {
+    /// Still the unit's to handle (counts as overdue past its due date).
+    pub fn is_unanswered(self) -> bool {
+        matches!(
+            self,
+            ReferralStatus::Open | ReferralStatus::Acknowledged | ReferralStatus::Returned
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_and_step() {
+        use ReferralStatus::*;
+        let expected = |status: ReferralStatus, step: Step| match (status, step) {
+            (Open | Returned, Step::Acknowledge) => Some(Acknowledged),
+            (Open | Acknowledged | Returned, Step::Answer) => Some(Answered),
+            (Answered, Step::Accept) => Some(Accepted),
+            (Answered, Step::Return) => Some(Returned),
+            _ => None,
+        };
+        for &status in ReferralStatus::ALL {
+            for step in Step::ALL {
+                let role = if matches!(step, Step::Accept | Step::Return) {
+                    Role::Reviewer
+                } else {
+                    Role::UnitStaff
+                };
+                assert_eq!(
+                    apply(status, role, step).ok(),
+                    expected(status, step),
+                    "{status} {step:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn units_work_and_the_desk_judges() {
+        assert_eq!(
+            apply(ReferralStatus::Answered, Role::UnitStaff, Step::Accept),
+            Err(StepRefusal::Forbidden("accept"))
+        );
+        assert_eq!(
+            apply(ReferralStatus::Open, Role::Reviewer, Step::Answer),
+            Err(StepRefusal::Forbidden("answer"))
+        );
+        let refused = apply(ReferralStatus::Accepted, Role::UnitStaff, Step::Answer).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "answer is not possible while the referral is accepted; possible now: nothing"
+        );
+    }
+}
