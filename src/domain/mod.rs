@@ -1,9 +1,11 @@
 //! The rules of the desk in plain Rust: types that can only hold valid values, and the decisions
 //! made on them. Nothing here knows about HTTP or SQL.
 
+pub mod anonymise;
 pub mod citizen;
 pub mod contact;
 pub mod error;
+pub mod jalali;
 mod labels;
 pub mod lifecycle;
 pub mod national_id;
