@@ -38,6 +38,8 @@ pub struct Settings {
     pub submissions_per_mobile_day: u32,
     /// Count public requests against the first `X-Forwarded-For` address.
     pub trust_forwarded_for: bool,
+    /// Days a unit has to answer a referral when the reviewer sets no due date.
+    pub referral_due_days: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +113,7 @@ impl Settings {
             lookups_per_client_minute: limit("MARDOM_LOOKUPS_PER_CLIENT_MINUTE", 60)?,
             submissions_per_mobile_day: limit("MARDOM_SUBMISSIONS_PER_MOBILE_DAY", 5)?,
             trust_forwarded_for: flag("MARDOM_TRUST_FORWARDED_FOR"),
+            referral_due_days: limit("MARDOM_REFERRAL_DUE_DAYS", 7)?.max(1),
         })
     }
 

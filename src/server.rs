@@ -107,6 +107,7 @@ pub fn app_state(
             ),
             trust_forwarded_for: settings.trust_forwarded_for,
         }),
+        referral_due_days: settings.referral_due_days,
     })
 }
 

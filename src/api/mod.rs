@@ -6,18 +6,22 @@ pub mod contacts;
 pub mod cursor;
 pub mod error;
 pub mod fallback;
+pub mod handling;
 pub mod headers;
 pub mod health;
 pub mod json;
+pub mod meetings;
 pub mod observe;
 pub mod openapi;
 pub mod public;
 pub mod rate_limit;
+pub mod referrals;
 pub mod requests;
 pub mod staff;
 pub mod state;
 pub mod units;
 pub mod users;
+pub mod versioning;
 pub mod views;
 
 use actix_cors::Cors;
@@ -81,6 +85,25 @@ fn routes() -> (
                 .service(requests::register_request)
                 .service(requests::list_requests)
                 .service(requests::get_request)
+                .service(handling::anonymised_text)
+                .service(handling::classify)
+                .service(handling::refer)
+                .service(handling::thank)
+                .service(handling::close)
+                .service(meetings::schedule)
+                .service(meetings::reschedule)
+                .service(meetings::cancel)
+                .service(meetings::outcome)
+                .service(meetings::redirect)
+                .service(meetings::decline)
+                .service(meetings::calendar)
+                .service(meetings::get_meeting)
+                .service(referrals::list_referrals)
+                .service(referrals::get_referral)
+                .service(referrals::acknowledge)
+                .service(referrals::answer)
+                .service(referrals::accept)
+                .service(referrals::return_referral)
                 .service(public::submit_request)
                 .service(public::lookup_request)
                 .service(public::withdraw_request),

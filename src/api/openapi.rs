@@ -27,7 +27,9 @@ Every error is `application/problem+json` (RFC 9457) with a stable `type`.",
         (name = "units", description = "Units, deputy offices and affiliated entities"),
         (name = "public", description = "What citizens do without an account: submit, follow by tracking code, withdraw"),
         (name = "contacts", description = "The log of every walk-in and call"),
-        (name = "requests", description = "Requests: registration by staff, lists, one request with identity and history"),
+        (name = "requests", description = "Requests: registration by staff, lists, one request with identity and history, and the desk's commands"),
+        (name = "meetings", description = "The head's calendar and the meeting commands"),
+        (name = "referrals", description = "Referrals: a unit's inbox (anonymised) and the referral lifecycle"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -17,6 +17,8 @@ pub struct AppState {
     pub throttle: Arc<SignInThrottle>,
     pub metrics: Arc<Metrics>,
     pub limits: Arc<PublicLimits>,
+    /// Days a unit has to answer a referral when the reviewer sets no due date.
+    pub referral_due_days: u32,
 }
 
 impl AppState {

@@ -3,7 +3,10 @@
 
 pub mod bootstrap;
 pub mod contacts;
+pub mod handling;
+pub mod meetings;
 pub mod public;
+pub mod referrals;
 pub mod requests;
 pub mod sign_in;
 pub mod units;
@@ -29,6 +32,9 @@ pub enum AppError {
     /// mobile number, for instance).
     #[error("{0}")]
     Forbidden(&'static str),
+    /// The client's `If-Match` version is not the current one.
+    #[error("{0}")]
+    PreconditionFailed(String),
     #[error("wrong username or password")]
     InvalidCredentials,
     #[error("too many attempts")]

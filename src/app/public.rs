@@ -222,7 +222,14 @@ pub fn withdraw(
             serde_json::json!({}),
             now,
         )?;
-        requests::enqueue(conn, &row, &identity.mobile, &transition, now)?;
+        requests::enqueue(
+            conn,
+            &row,
+            &identity.mobile,
+            &transition,
+            serde_json::json!({}),
+            now,
+        )?;
         let row = repo::find(conn, &row.id)?.ok_or(AppError::NotFound("request"))?;
         let history = requests::history(conn, &row.id, true)?;
         Ok(RequestWithHistory {

@@ -261,7 +261,14 @@ pub fn register_in(
         details,
         now,
     )?;
-    enqueue(conn, &row, input.mobile.as_str(), &transition, now)?;
+    enqueue(
+        conn,
+        &row,
+        input.mobile.as_str(),
+        &transition,
+        serde_json::json!({}),
+        now,
+    )?;
     Ok(RequestWithHistory {
         request: Request::try_from(row)?,
         history: vec![event],
@@ -310,16 +317,21 @@ pub(crate) fn record(
     Ok(Event::try_from(row)?)
 }
 
-/// Writes the messages a transition sends, in the caller's transaction.
+/// Writes the messages a transition sends, in the caller's transaction. Every message carries
+/// the tracking code; `extra` adds the command's own parameters (unit name, meeting time…).
 pub(crate) fn enqueue(
     conn: &mut DbConnection,
     request: &RequestRow,
     recipient: &str,
     transition: &Transition,
+    extra: serde_json::Value,
     at: NaiveDateTime,
 ) -> AppResult<()> {
     for template in &transition.notify {
-        let params = serde_json::json!({ "tracking_code": request.tracking_code });
+        let mut params = serde_json::json!({ "tracking_code": request.tracking_code });
+        if let (Some(params), serde_json::Value::Object(extra)) = (params.as_object_mut(), &extra) {
+            params.extend(extra.clone());
+        }
         outbox::insert(
             conn,
             &NotificationRow::pending(
@@ -337,18 +349,22 @@ pub(crate) fn enqueue(
 /// A request with its full history and identity, for staff allowed to see them.
 pub fn detail(conn: &mut DbConnection, id: &str) -> AppResult<RequestDetail> {
     let row = repo::find(conn, id)?.ok_or(AppError::NotFound("request"))?;
-    let identity = repo::find_identity(conn, id)?
-        .ok_or_else(|| AppError::Internal(format!("request {id} has no identity row")))?;
-    let history = history(conn, id, false)?;
     Ok(RequestDetail {
         request: Request::try_from(row)?,
-        identity: Identity {
-            name: identity.name,
-            mobile: identity.mobile,
-            national_id: identity.national_id,
-            email: identity.email,
-        },
-        history,
+        identity: identity(conn, id)?,
+        history: history(conn, id, false)?,
+    })
+}
+
+/// Who filed a request. Every request has one: its absence is a broken invariant.
+pub(crate) fn identity(conn: &mut DbConnection, id: &str) -> AppResult<Identity> {
+    let row = repo::find_identity(conn, id)?
+        .ok_or_else(|| AppError::Internal(format!("request {id} has no identity row")))?;
+    Ok(Identity {
+        name: row.name,
+        mobile: row.mobile,
+        national_id: row.national_id,
+        email: row.email,
     })
 }
 

@@ -3,6 +3,7 @@
 
 pub mod contacts;
 pub mod idempotency;
+pub mod meetings;
 pub mod notifications;
 pub mod pool;
 pub mod referrals;

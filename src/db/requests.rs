@@ -240,3 +240,22 @@ fn escape_like(text: &str) -> String {
     }
     out
 }
+
+/// Sets the classification review decided (after the guarded status change in the same
+/// transaction, which is what protects it from a concurrent change).
+pub fn set_classification(
+    conn: &mut DbConnection,
+    id: &str,
+    kind: &str,
+    subject: Option<&str>,
+    subject_unit_id: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(requests::table.find(id))
+        .set((
+            requests::kind.eq(kind),
+            requests::subject.eq(subject),
+            requests::subject_unit_id.eq(subject_unit_id),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}

@@ -267,8 +267,6 @@ fn decide(state: State, command: Command) -> Option<Transition> {
             ..to(InReview, "reclassified", &[])
         },
         (InReview, Refer) if feedback => to(Referred, "referred", &[Template::Referred]),
-        // Another unit for a request already referred: no second message to the citizen.
-        (Referred, Refer) if feedback => to(Referred, "referred_again", &[]),
         (InReview, Thank) if feedback => {
             close(Resolution::Thanked, "thanked", &[Template::Thanked])
         }
@@ -396,7 +394,6 @@ mod tests {
             Some(match (s, c) {
                 (Registered, Classify(_)) | (InReview, Classify(_)) => (InReview, None, vec![]),
                 (InReview, Refer) if feedback => (Referred, None, vec![Template::Referred]),
-                (Referred, Refer) if feedback => (Referred, None, vec![]),
                 (InReview, Thank) if feedback => {
                     (Closed, Some(Resolution::Thanked), vec![Template::Thanked])
                 }
@@ -475,7 +472,11 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 6 * 6 * 18, "6 statuses × 6 kinds (none and five) × 18 staff commands");
+        assert_eq!(
+            checked,
+            6 * 6 * 18,
+            "6 statuses × 6 kinds (none and five) × 18 staff commands"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod support;
 mod auth;
 mod bad_input;
 mod contacts;
+mod handling;
 mod operations;
 mod public;
 mod requests;

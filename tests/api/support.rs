@@ -245,8 +245,8 @@ impl TestApp {
     pub fn snapshot(&self) -> String {
         use diesel::prelude::*;
         use mardom::db::schema::{
-            contacts, idempotency_keys, notifications, request_events, request_identities,
-            requests, units, users,
+            contacts, idempotency_keys, meetings, notifications, ratings, referrals,
+            request_events, request_identities, requests, units, users,
         };
         let mut conn = self.pool.get().expect("connection");
         type UserRow = (String, String, String, String, Option<String>, bool, i32);
@@ -304,8 +304,22 @@ impl TestApp {
             .count()
             .get_result(&mut conn)
             .expect("keys");
+        let referrals: Vec<(String, String, i32)> = referrals::table
+            .select((referrals::id, referrals::status, referrals::version))
+            .order(referrals::id)
+            .load(&mut conn)
+            .expect("referrals");
+        let meetings: i64 = meetings::table
+            .count()
+            .get_result(&mut conn)
+            .expect("meetings");
+        let ratings: i64 = ratings::table
+            .count()
+            .get_result(&mut conn)
+            .expect("ratings");
         format!(
-            "{users:?}\n{units:?}\n{requests:?}\nidentities {identities}, events {events}, notifications {notifications}, contacts {contacts}, keys {keys}"
+            "{users:?}\n{units:?}\n{requests:?}\n{referrals:?}\nidentities {identities}, events {events}, \
+             notifications {notifications}, contacts {contacts}, keys {keys}, meetings {meetings}, ratings {ratings}"
         )
     }
 

@@ -1,0 +1,230 @@
+//! The desk's commands on a request (`requests` tag): classify, refer, thank, close, and the
+//! proposed anonymised text for a referral. Reviewers and admins give them. Each answers with
+//! the request's detail and its version as `ETag`; send `If-Match` to refuse a stale change.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::error::{ApiError, Problem};
+use super::json::ValidJson;
+use super::requests::RequestDetailView;
+use super::staff::Staff;
+use super::state::AppState;
+use super::versioning::{etag, if_match};
+use crate::app::handling::{self, Caller, Classification, NewReferral};
+use crate::app::requests::RequestDetail;
+use crate::domain::Role;
+use crate::domain::request::{RequestKind, Subject};
+
+/// Roles that review (the pure lifecycle checks each command's roles again).
+const DESK: &[Role] = &[Role::Reviewer, Role::Head, Role::Admin];
+
+/// What review decides a request is.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"kind": "complaint", "subject": "unit", "subject_unit_id": "0d6f3c52-8d0e-4f4e-9a0b-2b9c1a7d5e10"}))]
+pub struct ClassifyBody {
+    pub kind: RequestKind,
+    /// For feedback kinds: whom it is about.
+    pub subject: Option<Subject>,
+    /// The unit it is about, where known; requires `subject`.
+    pub subject_unit_id: Option<Uuid>,
+}
+
+/// A referral: the unit, the anonymised text (see `GET …/anonymised-text`) and the due date.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "unit_id": "0d6f3c52-8d0e-4f4e-9a0b-2b9c1a7d5e10",
+    "text": "شکایت از برخورد نامناسب کارکنان واحد پذیرش با [نام] در تاریخ ۵ آذر",
+    "due_at": "2026-12-07T12:00:00+03:30"
+}))]
+pub struct ReferBody {
+    pub unit_id: Uuid,
+    /// The text the unit will read, 10 to 4000 characters; refused (422) while it still
+    /// contains the citizen's name, a mobile or landline number, a national ID or an email.
+    #[schema(min_length = 10, max_length = 4000)]
+    pub text: String,
+    /// When the unit should answer by; 7 days from now when absent (configurable).
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// How a request was resolved, for the record.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"summary": "واحد پذیرش عذرخواهی کرد و آموزش کارکنان را برگزار کرد"}))]
+pub struct CloseBody {
+    #[schema(min_length = 10, max_length = 4000)]
+    pub summary: String,
+}
+
+/// The server's proposal of a text for the unit.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"text": "شکایت [نام] از برخورد کارکنان؛ شماره تماس [شماره تماس]"}))]
+pub struct AnonymisedText {
+    /// The request's text with the citizen's name parts, phone numbers, national IDs and
+    /// emails replaced by markers such as «[نام]». Review and edit before referring.
+    pub text: String,
+}
+
+pub(crate) fn caller(req: &HttpRequest, staff: &Staff) -> Result<Caller, ApiError> {
+    staff.require(DESK)?;
+    Ok(Caller {
+        staff: staff.user().clone(),
+        if_match: if_match(req)?,
+    })
+}
+
+pub(crate) fn answered(detail: RequestDetail) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(etag(detail.request.version))
+        .json(RequestDetailView::from(detail))
+}
+
+/// Classify a request (`registered` → `in_review`; reclassify while `in_review`).
+#[utoipa::path(
+    tag = "requests", security(("bearer" = [])), request_body = ClassifyBody,
+    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    responses(
+        (status = 200, description = "Classified; `ETag` is the new version", body = RequestDetailView),
+        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not possible in this status (`transition-not-allowed`, naming what is) or a concurrent change", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/requests/{id}/classify")]
+pub async fn classify(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<Uuid>,
+    body: ValidJson<ClassifyBody>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller(&req, &staff)?;
+    let body = body.into_inner();
+    let input = Classification {
+        kind: body.kind,
+        subject: body.subject,
+        subject_unit_id: body.subject_unit_id.map(|u| u.to_string()),
+    };
+    let id = id.into_inner().to_string();
+    let detail = state
+        .db(move |conn| handling::classify(conn, &id, &caller, input))
+        .await?;
+    Ok(answered(detail))
+}
+
+/// Refer a feedback request to a unit with an anonymised text (`in_review` → `referred`; SMS).
+#[utoipa::path(
+    tag = "requests", security(("bearer" = [])), request_body = ReferBody,
+    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    responses(
+        (status = 200, description = "Referred; the referral is in the unit's inbox", body = RequestDetailView),
+        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not possible in this status or kind, or a concurrent change", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/requests/{id}/refer")]
+pub async fn refer(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<Uuid>,
+    body: ValidJson<ReferBody>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller(&req, &staff)?;
+    let body = body.into_inner();
+    let referral = NewReferral {
+        unit_id: body.unit_id.to_string(),
+        text: body.text,
+        due_at: body.due_at.map(|t| t.naive_utc()),
+    };
+    let id = id.into_inner().to_string();
+    let due_days = state.referral_due_days;
+    let detail = state
+        .db(move |conn| handling::refer(conn, &id, &caller, referral, due_days))
+        .await?;
+    Ok(answered(detail))
+}
+
+/// Thank the citizen and close a feedback request that needs no action (SMS).
+#[utoipa::path(
+    tag = "requests", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    responses(
+        (status = 200, description = "Closed with resolution `thanked`", body = RequestDetailView),
+        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not possible in this status or kind, or a concurrent change", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/requests/{id}/thank")]
+pub async fn thank(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller(&req, &staff)?;
+    let id = id.into_inner().to_string();
+    let detail = state
+        .db(move |conn| handling::thank(conn, &id, &caller))
+        .await?;
+    Ok(answered(detail))
+}
+
+/// Close a referred or followed-up request as resolved, once every referral is accepted (SMS).
+#[utoipa::path(
+    tag = "requests", security(("bearer" = [])), request_body = CloseBody,
+    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    responses(
+        (status = 200, description = "Closed with resolution `resolved`", body = RequestDetailView),
+        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not possible in this status, a referral is not accepted yet (`referrals-open`), or a concurrent change", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/requests/{id}/close")]
+pub async fn close(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<Uuid>,
+    body: ValidJson<CloseBody>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller(&req, &staff)?;
+    let summary = body.into_inner().summary;
+    let id = id.into_inner().to_string();
+    let detail = state
+        .db(move |conn| handling::close(conn, &id, &caller, &summary))
+        .await?;
+    Ok(answered(detail))
+}
+
+/// The proposed anonymised text of a request, for a referral (reviewer, admin).
+#[utoipa::path(
+    tag = "requests", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The request's id")),
+    responses(
+        (status = 200, description = "The proposal", body = AnonymisedText),
+        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/requests/{id}/anonymised-text")]
+pub async fn anonymised_text(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require(&[Role::Reviewer, Role::Admin])?;
+    let id = id.into_inner().to_string();
+    let text = state
+        .db(move |conn| handling::proposed_text(conn, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(AnonymisedText { text }))
+}

@@ -1,0 +1,367 @@
+//! `meetings`: the head's calendar, and the meeting commands on a request (schedule,
+//! reschedule, cancel, outcome, redirect, decline). Times are accepted as RFC 3339 with any
+//! offset, stored in UTC, and returned in UTC with the Tehran local time and Solar Hijri date.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::error::{ApiError, Kind, Problem};
+use super::handling::{ReferBody, answered, caller};
+use super::json::ValidJson;
+use super::staff::Staff;
+use super::state::AppState;
+use super::views::utc;
+use crate::app::handling::NewReferral;
+use crate::app::meetings::{self, FollowUp, Meeting, MeetingStatus, Outcome, Slot};
+use crate::domain::Role;
+use crate::domain::jalali::{LocalTime, local_time};
+
+/// When and where the head meets the citizen.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"starts_at": "2026-12-02T10:30:00+03:30", "duration_minutes": 30, "place": "دفتر ریاست، طبقه‌ی دوم"}))]
+pub struct SlotBody {
+    /// RFC 3339 with an offset, e.g. `2026-12-02T10:30:00+03:30` (Tehran).
+    pub starts_at: DateTime<FixedOffset>,
+    /// 5 to 480.
+    #[schema(minimum = 5, maximum = 480)]
+    pub duration_minutes: i64,
+    #[schema(min_length = 2, max_length = 200)]
+    pub place: String,
+}
+
+impl SlotBody {
+    fn slot(self) -> Slot {
+        Slot {
+            starts_at: self.starts_at.with_timezone(&Utc).naive_utc(),
+            duration_minutes: self.duration_minutes,
+            place: self.place,
+        }
+    }
+}
+
+/// One follow-up: the unit and the anonymised text it receives.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUpBody {
+    pub unit_id: Uuid,
+    #[schema(min_length = 10, max_length = 4000)]
+    pub text: String,
+}
+
+/// What the head records after the meeting time.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"held": true, "notes": "قرار شد واحد مالی پیگیری کند", "follow_ups": [{"unit_id": "0d6f3c52-8d0e-4f4e-9a0b-2b9c1a7d5e10", "text": "پیگیری تأخیر در پرداخت مطالبات بیمارستان"}]}))]
+pub struct OutcomeBody {
+    /// false: the citizen did not come (`no_show`).
+    pub held: bool,
+    pub notes: Option<String>,
+    /// Units that must act; none means the meeting needed no further action.
+    #[serde(default)]
+    pub follow_ups: Vec<FollowUpBody>,
+}
+
+/// Why a meeting request is declined (told to the citizen).
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "موضوع درخواست در حیطه‌ی اختیارات مرکز نیست"}))]
+pub struct DeclineBody {
+    #[schema(min_length = 10, max_length = 4000)]
+    pub reason: String,
+}
+
+/// A meeting on the head's calendar.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeetingView {
+    pub id: String,
+    pub request_id: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// The start as read in Tehran.
+    pub local: LocalTime,
+    pub place: String,
+    pub status: MeetingStatus,
+    pub action_required: Option<bool>,
+    pub notes: Option<String>,
+    pub version: i32,
+}
+
+impl From<Meeting> for MeetingView {
+    fn from(m: Meeting) -> Self {
+        Self {
+            local: local_time(utc(m.starts_at)),
+            id: m.id,
+            request_id: m.request_id,
+            starts_at: utc(m.starts_at),
+            ends_at: utc(m.ends_at),
+            place: m.place,
+            status: m.status,
+            action_required: m.action_required,
+            notes: m.notes,
+            version: m.version,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeetingList {
+    pub items: Vec<MeetingView>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CalendarQuery {
+    /// Meetings starting at or after (RFC 3339).
+    pub from: DateTime<FixedOffset>,
+    /// Meetings starting before (RFC 3339); at most 92 days after `from`.
+    pub to: DateTime<FixedOffset>,
+}
+
+const CALENDAR: &[Role] = &[Role::Reviewer, Role::Head, Role::Admin];
+
+/// Schedule a meeting with the head (`in_review`, kind meeting → `meeting_scheduled`; SMS with
+/// the Solar Hijri date and Tehran time). Overlapping another scheduled meeting is 409.
+#[utoipa::path(
+    tag = "meetings", security(("bearer" = [])), request_body = SlotBody,
+    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    responses(
+        (status = 200, description = "Scheduled", body = super::requests::RequestDetailView),
+        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not possible now, or overlaps another meeting (`meeting-overlap`, naming it)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/requests/{id}/schedule")]
+pub async fn schedule(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<Uuid>,
+    body: ValidJson<SlotBody>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller(&req, &staff)?;
+    let slot = body.into_inner().slot();
+    let id = id.into_inner().to_string();
+    Ok(answered(
+        state
+            .db(move |conn| meetings::schedule(conn, &id, &caller, slot))
+            .await?,
+    ))
+}
+
+/// Move a scheduled meeting (reviewer, head; SMS).
+#[utoipa::path(
+    tag = "meetings", security(("bearer" = [])), request_body = SlotBody,
+    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    responses(
+        (status = 200, description = "Rescheduled", body = super::requests::RequestDetailView),
+        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not possible now, or overlaps another meeting", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/requests/{id}/reschedule")]
+pub async fn reschedule(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<Uuid>,
+    body: ValidJson<SlotBody>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller(&req, &staff)?;
+    let slot = body.into_inner().slot();
+    let id = id.into_inner().to_string();
+    Ok(answered(
+        state
+            .db(move |conn| meetings::reschedule(conn, &id, &caller, slot))
+            .await?,
+    ))
+}
+
+/// Cancel a scheduled meeting; the request goes back to review (reviewer, head; SMS).
+#[utoipa::path(
+    tag = "meetings", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    responses(
+        (status = 200, description = "Cancelled; the request is `in_review`", body = super::requests::RequestDetailView),
+        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not possible now", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/requests/{id}/cancel")]
+pub async fn cancel(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller(&req, &staff)?;
+    let id = id.into_inner().to_string();
+    Ok(answered(
+        state
+            .db(move |conn| meetings::cancel(conn, &id, &caller))
+            .await?,
+    ))
+}
+
+/// Record the meeting's outcome (head): no show, held with no action (SMS), or held with
+/// follow-up referrals to units (→ `follow_up`).
+#[utoipa::path(
+    tag = "meetings", security(("bearer" = [])), request_body = OutcomeBody,
+    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    responses(
+        (status = 200, description = "Recorded", body = super::requests::RequestDetailView),
+        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not possible now", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/requests/{id}/outcome")]
+pub async fn outcome(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<Uuid>,
+    body: ValidJson<OutcomeBody>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller(&req, &staff)?;
+    let body = body.into_inner();
+    let outcome = Outcome {
+        held: body.held,
+        notes: body.notes,
+        follow_ups: body
+            .follow_ups
+            .into_iter()
+            .map(|f| FollowUp {
+                unit_id: f.unit_id.to_string(),
+                text: f.text,
+            })
+            .collect(),
+    };
+    let id = id.into_inner().to_string();
+    let due_days = state.referral_due_days;
+    Ok(answered(
+        state
+            .db(move |conn| meetings::record_outcome(conn, &id, &caller, outcome, due_days))
+            .await?,
+    ))
+}
+
+/// Hand a meeting request to a unit instead of a meeting (reviewer; SMS).
+#[utoipa::path(
+    tag = "meetings", security(("bearer" = [])), request_body = ReferBody,
+    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    responses(
+        (status = 200, description = "Redirected; the request is `referred`", body = super::requests::RequestDetailView),
+        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not possible now", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/requests/{id}/redirect")]
+pub async fn redirect(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<Uuid>,
+    body: ValidJson<ReferBody>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller(&req, &staff)?;
+    let body = body.into_inner();
+    let referral = NewReferral {
+        unit_id: body.unit_id.to_string(),
+        text: body.text,
+        due_at: body.due_at.map(|t| t.naive_utc()),
+    };
+    let id = id.into_inner().to_string();
+    let due_days = state.referral_due_days;
+    Ok(answered(
+        state
+            .db(move |conn| meetings::redirect(conn, &id, &caller, referral, due_days))
+            .await?,
+    ))
+}
+
+/// Decline a meeting request with a reason (reviewer; SMS).
+#[utoipa::path(
+    tag = "meetings", security(("bearer" = [])), request_body = DeclineBody,
+    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    responses(
+        (status = 200, description = "Declined; the request is closed", body = super::requests::RequestDetailView),
+        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not possible now", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/requests/{id}/decline")]
+pub async fn decline(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<Uuid>,
+    body: ValidJson<DeclineBody>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller(&req, &staff)?;
+    let reason = body.into_inner().reason;
+    let id = id.into_inner().to_string();
+    Ok(answered(
+        state
+            .db(move |conn| meetings::decline(conn, &id, &caller, &reason))
+            .await?,
+    ))
+}
+
+/// The head's calendar (reviewer, head, admin).
+#[utoipa::path(tag = "meetings", security(("bearer" = [])), params(CalendarQuery), responses((status = 200, description = "Meetings by start time", body = MeetingList)))]
+#[get("/meetings")]
+pub async fn calendar(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<CalendarQuery>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require(CALENDAR)?;
+    let query = query.into_inner();
+    let (from, to) = (
+        query.from.with_timezone(&Utc).naive_utc(),
+        query.to.with_timezone(&Utc).naive_utc(),
+    );
+    if to <= from || to - from > chrono::Duration::days(92) {
+        return Err(ApiError::new(
+            Kind::BadParameter,
+            "to must be after from, at most 92 days later",
+        ));
+    }
+    let meetings = state
+        .db(move |conn| meetings::calendar(conn, from, to))
+        .await?;
+    Ok(HttpResponse::Ok().json(MeetingList {
+        items: meetings.into_iter().map(MeetingView::from).collect(),
+    }))
+}
+
+/// One meeting (reviewer, head, admin).
+#[utoipa::path(
+    tag = "meetings", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The meeting's id")),
+    responses(
+        (status = 200, description = "The meeting", body = MeetingView),
+        (status = 404, description = "No such meeting", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/meetings/{id}")]
+pub async fn get_meeting(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require(CALENDAR)?;
+    let id = id.into_inner().to_string();
+    let meeting = state.db(move |conn| meetings::get(conn, &id)).await?;
+    Ok(HttpResponse::Ok().json(MeetingView::from(meeting)))
+}

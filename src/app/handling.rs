@@ -1,0 +1,344 @@
+//! The desk's commands on a request after registration: classify, refer, thank, close (and the
+//! meeting commands). Each is one transaction: load, decide with `lifecycle::apply`, guarded
+//! update, history event, notifications. A stale `If-Match` version is 412; a concurrent change
+//! that slipped in between load and update is 409.
+
+use chrono::{Duration, NaiveDateTime};
+
+use crate::db::referrals::{self as referral_repo, ReferralRow};
+use crate::db::requests::{self as repo, RequestRow};
+use crate::db::{self, DbConnection, units, write_transaction};
+use crate::domain::citizen::RequestText;
+use crate::domain::lifecycle::{self, Actor, Command, State, Transition};
+use crate::domain::referral::{ReferralReason, ReferralStatus};
+use crate::domain::request::{ActorKind, RequestKind, Subject};
+use crate::domain::{FieldError, StaffUser, parse_field};
+
+use super::requests::{self, Identity, Request, RequestDetail};
+use super::{AppError, AppResult};
+
+/// What every command carries besides its own data.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub staff: StaffUser,
+    /// The version the client last read (`If-Match`), if it sent one.
+    pub if_match: Option<i32>,
+}
+
+/// What a command's own effects add to its event and its messages.
+pub(crate) struct Effects {
+    pub details: serde_json::Value,
+    pub params: serde_json::Value,
+}
+
+/// Runs one command: the frame every command shares. `effects` does the command's own writes
+/// (after the decision, before the guarded update, inside the transaction).
+pub(crate) fn run(
+    conn: &mut DbConnection,
+    request_id: &str,
+    caller: &Caller,
+    command: impl FnOnce(&mut DbConnection) -> AppResult<Command>,
+    effects: impl FnOnce(&mut DbConnection, &Request, &Identity, &Transition) -> AppResult<Effects>,
+) -> AppResult<RequestDetail> {
+    write_transaction(conn, |conn| {
+        let row = repo::find(conn, request_id)?.ok_or(AppError::NotFound("request"))?;
+        if caller.if_match.is_some_and(|v| v != row.version) {
+            return Err(AppError::PreconditionFailed(format!(
+                "the request is at version {}; read it again and retry",
+                row.version
+            )));
+        }
+        let request = Request::try_from(row.clone())?;
+        let identity = requests::identity(conn, request_id)?;
+        let state = State {
+            status: request.status,
+            kind: request.kind,
+        };
+        let command = command(conn)?;
+        let transition = lifecycle::apply(state, Actor::Staff(caller.staff.role), command)?;
+        let Effects { details, params } = effects(conn, &request, &identity, &transition)?;
+        let now = db::now();
+        let resolution = transition.resolution.map(|r| r.as_str());
+        if !repo::change_status(
+            conn,
+            &row.id,
+            row.version,
+            transition.to.as_str(),
+            resolution,
+            now,
+        )? {
+            return Err(concurrent_change());
+        }
+        let seq = repo::next_seq(conn, &row.id)?;
+        let actor = (ActorKind::Staff, Some(caller.staff.id.clone()));
+        requests::record(conn, &row.id, seq, &transition, actor, details, now)?;
+        requests::enqueue(conn, &row, &identity.mobile, &transition, params, now)?;
+        requests::detail(conn, &row.id)
+    })
+}
+
+pub(crate) fn concurrent_change() -> AppError {
+    AppError::conflict(
+        "concurrent-change",
+        "the request changed meanwhile; read it again and retry",
+    )
+}
+
+/// What review decides a request is.
+#[derive(Debug, Clone)]
+pub struct Classification {
+    pub kind: RequestKind,
+    pub subject: Option<Subject>,
+    pub subject_unit_id: Option<String>,
+}
+
+pub fn classify(
+    conn: &mut DbConnection,
+    request_id: &str,
+    caller: &Caller,
+    input: Classification,
+) -> AppResult<RequestDetail> {
+    let meeting = input.kind == RequestKind::Meeting;
+    if meeting && (input.subject.is_some() || input.subject_unit_id.is_some()) {
+        return Err(FieldError::new(
+            "subject",
+            "not_for_meetings",
+            "a meeting request has no subject; subjects are for feedback",
+        )
+        .into());
+    }
+    if input.subject_unit_id.is_some() && input.subject.is_none() {
+        return Err(FieldError::new(
+            "subject",
+            "required",
+            "name the subject when a unit is given",
+        )
+        .into());
+    }
+    run(
+        conn,
+        request_id,
+        caller,
+        |_| Ok(Command::Classify(input.kind)),
+        |conn, _, _, _| {
+            if let Some(unit) = &input.subject_unit_id {
+                require_active_unit(conn, unit, "subject_unit_id")?;
+            }
+            repo::set_classification(
+                conn,
+                request_id,
+                input.kind.as_str(),
+                input.subject.map(|s| s.as_str()),
+                input.subject_unit_id.as_deref(),
+            )?;
+            Ok(Effects {
+                details: serde_json::json!({
+                    "kind": input.kind.as_str(),
+                    "subject": input.subject.map(|s| s.as_str()),
+                    "subject_unit_id": input.subject_unit_id,
+                }),
+                params: serde_json::json!({}),
+            })
+        },
+    )
+}
+
+/// A referral to make: the unit, the anonymised text the reviewer approved, the due date.
+#[derive(Debug, Clone)]
+pub struct NewReferral {
+    pub unit_id: String,
+    pub text: String,
+    pub due_at: Option<NaiveDateTime>,
+}
+
+/// Refers a feedback request to a unit (`refer`).
+pub fn refer(
+    conn: &mut DbConnection,
+    request_id: &str,
+    caller: &Caller,
+    referral: NewReferral,
+    default_due_days: u32,
+) -> AppResult<RequestDetail> {
+    let text = parse_field("text", RequestText::parse(&referral.text))?;
+    run(
+        conn,
+        request_id,
+        caller,
+        |_| Ok(Command::Refer),
+        |conn, request, identity, _| {
+            let unit_name = require_active_unit(conn, &referral.unit_id, "unit_id")?;
+            check_anonymous(text.as_str(), identity, "text")?;
+            let now = db::now();
+            let due_at = referral
+                .due_at
+                .unwrap_or_else(|| now + Duration::days(i64::from(default_due_days)));
+            if due_at <= now {
+                return Err(FieldError::new(
+                    "due_at",
+                    "in_the_past",
+                    "the due date must be in the future",
+                )
+                .into());
+            }
+            let reference = insert_referral(
+                conn,
+                request,
+                &caller.staff.id,
+                &referral.unit_id,
+                ReferralReason::ActionRequired,
+                text.as_str(),
+                due_at,
+                now,
+            )?;
+            Ok(Effects {
+                details: serde_json::json!({"unit_id": referral.unit_id, "referral": reference, "due_at": due_at.and_utc().to_rfc3339()}),
+                params: serde_json::json!({"unit": unit_name}),
+            })
+        },
+    )
+}
+
+/// Closes a feedback request with thanks (`thank`).
+pub fn thank(
+    conn: &mut DbConnection,
+    request_id: &str,
+    caller: &Caller,
+) -> AppResult<RequestDetail> {
+    run(
+        conn,
+        request_id,
+        caller,
+        |_| Ok(Command::Thank),
+        |_, request, _, _| {
+            Ok(Effects {
+                details: serde_json::json!({}),
+                params: serde_json::json!({"kind": request.kind.map(|k| k.as_str())}),
+            })
+        },
+    )
+}
+
+/// Closes a referred or followed-up request as resolved, once every referral is accepted.
+pub fn close(
+    conn: &mut DbConnection,
+    request_id: &str,
+    caller: &Caller,
+    summary: &str,
+) -> AppResult<RequestDetail> {
+    let summary = parse_field("summary", RequestText::parse(summary))?;
+    // Whether every referral is accepted is read inside the command's transaction.
+    let command = |conn: &mut DbConnection| -> AppResult<Command> {
+        let all_referrals_accepted = referral_repo::for_request(conn, request_id)?
+            .iter()
+            .all(|r| r.status == ReferralStatus::Accepted.as_str());
+        Ok(Command::Close {
+            all_referrals_accepted,
+        })
+    };
+    run(conn, request_id, caller, command, |_, _, _, _| {
+        Ok(Effects {
+            details: serde_json::json!({"summary": summary.as_str()}),
+            params: serde_json::json!({}),
+        })
+    })
+}
+
+/// Stores a referral with a fresh reference of its own; returns the reference.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn insert_referral(
+    conn: &mut DbConnection,
+    request: &Request,
+    created_by: &str,
+    unit_id: &str,
+    reason: ReferralReason,
+    text: &str,
+    due_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> AppResult<String> {
+    let reference = fresh_reference(conn)?;
+    referral_repo::insert(
+        conn,
+        &ReferralRow {
+            id: db::new_id(),
+            request_id: request.id.clone(),
+            reference: reference.clone(),
+            unit_id: unit_id.to_owned(),
+            reason: reason.as_str().to_owned(),
+            kind: request.kind.map(|k| k.as_str().to_owned()),
+            subject: request.subject.map(|s| s.as_str().to_owned()),
+            body: text.to_owned(),
+            due_at,
+            status: ReferralStatus::Open.as_str().to_owned(),
+            answer: None,
+            return_reason: None,
+            version: 1,
+            created_by: created_by.to_owned(),
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    Ok(reference)
+}
+
+/// A referral reference: `R-` and 8 random digits, unrelated to the request's id or tracking
+/// code so that a unit cannot work back from it.
+fn fresh_reference(conn: &mut DbConnection) -> AppResult<String> {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    for _ in 0..8 {
+        let reference = format!("R-{:08}", rng.random_range(0..100_000_000u32));
+        if !referral_repo::reference_exists(conn, &reference)? {
+            return Ok(reference);
+        }
+    }
+    Err(AppError::Internal(
+        "no free referral reference after 8 draws".to_owned(),
+    ))
+}
+
+/// The unit's name if it exists and is active, else a field error.
+pub(crate) fn require_active_unit(
+    conn: &mut DbConnection,
+    unit_id: &str,
+    field: &str,
+) -> AppResult<String> {
+    match units::find(conn, unit_id)? {
+        Some(unit) if unit.active => Ok(unit.name),
+        _ => Err(FieldError::new(field, "unknown_unit", "no active unit has this id").into()),
+    }
+}
+
+/// Refuses a text for a unit that still identifies the citizen (PRODUCT rule 1).
+pub(crate) fn check_anonymous(text: &str, identity: &Identity, field: &str) -> AppResult<()> {
+    let who = crate::domain::anonymise::CitizenIdentity {
+        name: &identity.name,
+        mobile: &identity.mobile,
+        national_id: identity.national_id.as_deref(),
+        email: identity.email.as_deref(),
+    };
+    crate::domain::anonymise::check_final(text, &who).map_err(|kinds| {
+        let found: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        FieldError::new(
+            field,
+            "identifies_citizen",
+            format!(
+                "the text still identifies someone: {}; use the proposed anonymised text or remove them",
+                found.join(", ")
+            ),
+        )
+        .into()
+    })
+}
+
+/// The server's proposal of an anonymised text for a request (the reviewer may edit it).
+pub fn proposed_text(conn: &mut DbConnection, request_id: &str) -> AppResult<String> {
+    let row: RequestRow = repo::find(conn, request_id)?.ok_or(AppError::NotFound("request"))?;
+    let identity = requests::identity(conn, request_id)?;
+    let who = crate::domain::anonymise::CitizenIdentity {
+        name: &identity.name,
+        mobile: &identity.mobile,
+        national_id: identity.national_id.as_deref(),
+        email: identity.email.as_deref(),
+    };
+    Ok(crate::domain::anonymise::propose(&row.body, &who))
+}

@@ -1,0 +1,451 @@
+//! The head's calendar and the meeting commands: schedule, reschedule, cancel, the head's
+//! outcome (with follow-up referrals), and the alternatives to a meeting (redirect to a unit,
+//! decline). Two scheduled meetings never overlap: the check and the write share a transaction,
+//! and on PostgreSQL an advisory lock serialises schedulers.
+
+use chrono::{Duration, NaiveDateTime};
+
+use crate::db::meetings::{self as repo, MeetingRow};
+use crate::db::{self, CorruptRow, DbConnection};
+use crate::domain::citizen::RequestText;
+use crate::domain::lifecycle::{Command, MeetingOutcome};
+use crate::domain::referral::ReferralReason;
+use crate::domain::{FieldError, parse_field};
+
+use super::handling::{
+    self, Caller, Effects, check_anonymous, insert_referral, require_active_unit,
+};
+use super::requests::RequestDetail;
+use super::{AppError, AppResult};
+
+/// The shortest and longest meeting accepted, in minutes.
+pub const DURATION_MINUTES: std::ops::RangeInclusive<i64> = 5..=480;
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingStatus {
+    Scheduled,
+    Held,
+    Cancelled,
+    NoShow,
+}
+
+impl MeetingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeetingStatus::Scheduled => "scheduled",
+            MeetingStatus::Held => "held",
+            MeetingStatus::Cancelled => "cancelled",
+            MeetingStatus::NoShow => "no_show",
+        }
+    }
+
+    fn parse(value: &str) -> Option<Self> {
+        [Self::Scheduled, Self::Held, Self::Cancelled, Self::NoShow]
+            .into_iter()
+            .find(|s| s.as_str() == value)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meeting {
+    pub id: String,
+    pub request_id: String,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub place: String,
+    pub status: MeetingStatus,
+    pub action_required: Option<bool>,
+    pub notes: Option<String>,
+    pub version: i32,
+}
+
+/// When and where.
+#[derive(Debug, Clone)]
+pub struct Slot {
+    pub starts_at: NaiveDateTime,
+    pub duration_minutes: i64,
+    pub place: String,
+}
+
+impl Slot {
+    fn check(&self) -> AppResult<(NaiveDateTime, String)> {
+        let mut errors = Vec::new();
+        if !DURATION_MINUTES.contains(&self.duration_minutes) {
+            errors.push(FieldError::new(
+                "duration_minutes",
+                "range",
+                "a meeting lasts 5 to 480 minutes",
+            ));
+        }
+        if self.starts_at <= db::now() {
+            errors.push(FieldError::new(
+                "starts_at",
+                "in_the_past",
+                "a meeting starts in the future",
+            ));
+        }
+        let place = crate::domain::text::normalise_line(&self.place);
+        if !(2..=200).contains(&place.chars().count()) {
+            errors.push(FieldError::new(
+                "place",
+                "length",
+                "a place has 2 to 200 characters",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        Ok((
+            self.starts_at + Duration::minutes(self.duration_minutes),
+            place,
+        ))
+    }
+}
+
+/// Refuses a slot that overlaps another scheduled meeting, naming it.
+fn require_free(
+    conn: &mut DbConnection,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+    except: Option<&str>,
+) -> AppResult<()> {
+    repo::lock_calendar(conn)?;
+    match repo::overlapping(conn, start, end, except)? {
+        Some(other) => Err(AppError::conflict(
+            "meeting-overlap",
+            format!(
+                "the head has another meeting ({}) from {} to {}",
+                other.id,
+                other.starts_at.and_utc().to_rfc3339(),
+                other.ends_at.and_utc().to_rfc3339()
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// What the citizen's SMS says about a meeting time (Tehran time, Solar Hijri date).
+fn time_params(start: NaiveDateTime, place: &str) -> serde_json::Value {
+    let local = crate::domain::jalali::local_time(start.and_utc());
+    serde_json::json!({"date": local.jalali_display, "time": local.time, "weekday": local.weekday, "place": place})
+}
+
+pub fn schedule(
+    conn: &mut DbConnection,
+    request_id: &str,
+    caller: &Caller,
+    slot: Slot,
+) -> AppResult<RequestDetail> {
+    let (end, place) = slot.check()?;
+    handling::run(
+        conn,
+        request_id,
+        caller,
+        |_| Ok(Command::Schedule),
+        |conn, request, _, _| {
+            require_free(conn, slot.starts_at, end, None)?;
+            let now = db::now();
+            let id = db::new_id();
+            repo::insert(
+                conn,
+                &MeetingRow {
+                    id: id.clone(),
+                    request_id: request.id.clone(),
+                    starts_at: slot.starts_at,
+                    ends_at: end,
+                    place: place.clone(),
+                    status: MeetingStatus::Scheduled.as_str().to_owned(),
+                    action_required: None,
+                    notes: None,
+                    version: 1,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
+            Ok(Effects {
+                details: serde_json::json!({"meeting": id, "starts_at": slot.starts_at.and_utc().to_rfc3339(), "ends_at": end.and_utc().to_rfc3339(), "place": place}),
+                params: time_params(slot.starts_at, &place),
+            })
+        },
+    )
+}
+
+fn current_meeting(conn: &mut DbConnection, request_id: &str) -> AppResult<MeetingRow> {
+    repo::scheduled_for(conn, request_id)?.ok_or_else(|| {
+        AppError::Internal(format!(
+            "request {request_id} is meeting_scheduled without a scheduled meeting"
+        ))
+    })
+}
+
+fn save(conn: &mut DbConnection, row: MeetingRow) -> AppResult<()> {
+    let version = row.version;
+    if repo::update(
+        conn,
+        &MeetingRow {
+            updated_at: db::now(),
+            ..row
+        },
+        version,
+    )? {
+        Ok(())
+    } else {
+        Err(handling::concurrent_change())
+    }
+}
+
+pub fn reschedule(
+    conn: &mut DbConnection,
+    request_id: &str,
+    caller: &Caller,
+    slot: Slot,
+) -> AppResult<RequestDetail> {
+    let (end, place) = slot.check()?;
+    handling::run(
+        conn,
+        request_id,
+        caller,
+        |_| Ok(Command::Reschedule),
+        |conn, _, _, _| {
+            let meeting = current_meeting(conn, request_id)?;
+            require_free(conn, slot.starts_at, end, Some(&meeting.id))?;
+            let details = serde_json::json!({
+                "meeting": meeting.id, "from": meeting.starts_at.and_utc().to_rfc3339(),
+                "starts_at": slot.starts_at.and_utc().to_rfc3339(), "place": place,
+            });
+            save(
+                conn,
+                MeetingRow {
+                    starts_at: slot.starts_at,
+                    ends_at: end,
+                    place: place.clone(),
+                    ..meeting
+                },
+            )?;
+            Ok(Effects {
+                details,
+                params: time_params(slot.starts_at, &place),
+            })
+        },
+    )
+}
+
+pub fn cancel(
+    conn: &mut DbConnection,
+    request_id: &str,
+    caller: &Caller,
+) -> AppResult<RequestDetail> {
+    handling::run(
+        conn,
+        request_id,
+        caller,
+        |_| Ok(Command::Cancel),
+        |conn, _, _, _| {
+            let meeting = current_meeting(conn, request_id)?;
+            let details = serde_json::json!({"meeting": meeting.id});
+            save(
+                conn,
+                MeetingRow {
+                    status: MeetingStatus::Cancelled.as_str().to_owned(),
+                    ..meeting
+                },
+            )?;
+            Ok(Effects {
+                details,
+                params: serde_json::json!({}),
+            })
+        },
+    )
+}
+
+/// One follow-up the head asks for: a unit and the anonymised text it receives.
+#[derive(Debug, Clone)]
+pub struct FollowUp {
+    pub unit_id: String,
+    pub text: String,
+}
+
+/// What the head records after the meeting time.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub held: bool,
+    pub notes: Option<String>,
+    pub follow_ups: Vec<FollowUp>,
+}
+
+pub fn record_outcome(
+    conn: &mut DbConnection,
+    request_id: &str,
+    caller: &Caller,
+    outcome: Outcome,
+    due_days: u32,
+) -> AppResult<RequestDetail> {
+    if !outcome.held && !outcome.follow_ups.is_empty() {
+        return Err(FieldError::new(
+            "follow_ups",
+            "not_held",
+            "follow-ups come only from a meeting that was held",
+        )
+        .into());
+    }
+    let mut texts = Vec::new();
+    for (i, follow_up) in outcome.follow_ups.iter().enumerate() {
+        texts.push(parse_field(
+            &format!("follow_ups[{i}].text"),
+            RequestText::parse(&follow_up.text),
+        )?);
+    }
+    let kind = match (outcome.held, outcome.follow_ups.len()) {
+        (false, _) => MeetingOutcome::NoShow,
+        (true, 0) => MeetingOutcome::HeldNoAction,
+        (true, n) => MeetingOutcome::HeldWithFollowUps(n),
+    };
+    handling::run(
+        conn,
+        request_id,
+        caller,
+        |_| Ok(Command::RecordOutcome(kind)),
+        |conn, request, identity, _| {
+            let meeting = current_meeting(conn, request_id)?;
+            let now = db::now();
+            let mut references = Vec::new();
+            for (i, (follow_up, text)) in outcome.follow_ups.iter().zip(&texts).enumerate() {
+                require_active_unit(
+                    conn,
+                    &follow_up.unit_id,
+                    &format!("follow_ups[{i}].unit_id"),
+                )?;
+                check_anonymous(text.as_str(), identity, &format!("follow_ups[{i}].text"))?;
+                references.push(insert_referral(
+                    conn,
+                    request,
+                    &caller.staff.id,
+                    &follow_up.unit_id,
+                    ReferralReason::MeetingFollowUp,
+                    text.as_str(),
+                    now + Duration::days(i64::from(due_days)),
+                    now,
+                )?);
+            }
+            let status = if outcome.held {
+                MeetingStatus::Held
+            } else {
+                MeetingStatus::NoShow
+            };
+            let details = serde_json::json!({"meeting": meeting.id, "held": outcome.held, "follow_ups": references});
+            save(
+                conn,
+                MeetingRow {
+                    status: status.as_str().to_owned(),
+                    action_required: Some(!outcome.follow_ups.is_empty()),
+                    notes: outcome.notes.clone(),
+                    ..meeting
+                },
+            )?;
+            Ok(Effects {
+                details,
+                params: serde_json::json!({}),
+            })
+        },
+    )
+}
+
+/// Hands a meeting request to a unit instead of a meeting (`redirect`).
+pub fn redirect(
+    conn: &mut DbConnection,
+    request_id: &str,
+    caller: &Caller,
+    referral: handling::NewReferral,
+    due_days: u32,
+) -> AppResult<RequestDetail> {
+    let text = parse_field("text", RequestText::parse(&referral.text))?;
+    handling::run(
+        conn,
+        request_id,
+        caller,
+        |_| Ok(Command::Redirect),
+        |conn, request, identity, _| {
+            let unit_name = require_active_unit(conn, &referral.unit_id, "unit_id")?;
+            check_anonymous(text.as_str(), identity, "text")?;
+            let now = db::now();
+            let due_at = referral
+                .due_at
+                .unwrap_or_else(|| now + Duration::days(i64::from(due_days)));
+            let reference = insert_referral(
+                conn,
+                request,
+                &caller.staff.id,
+                &referral.unit_id,
+                ReferralReason::MeetingRedirect,
+                text.as_str(),
+                due_at,
+                now,
+            )?;
+            Ok(Effects {
+                details: serde_json::json!({"unit_id": referral.unit_id, "referral": reference}),
+                params: serde_json::json!({"unit": unit_name}),
+            })
+        },
+    )
+}
+
+/// Declines a meeting request with a reason the citizen is told (`decline`).
+pub fn decline(
+    conn: &mut DbConnection,
+    request_id: &str,
+    caller: &Caller,
+    reason: &str,
+) -> AppResult<RequestDetail> {
+    let reason = parse_field("reason", RequestText::parse(reason))?;
+    handling::run(
+        conn,
+        request_id,
+        caller,
+        |_| Ok(Command::Decline),
+        |_, _, _, _| {
+            Ok(Effects {
+                details: serde_json::json!({"reason": reason.as_str()}),
+                params: serde_json::json!({"reason": reason.as_str()}),
+            })
+        },
+    )
+}
+
+/// The calendar between two instants.
+pub fn calendar(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> AppResult<Vec<Meeting>> {
+    repo::calendar(conn, from, to)?
+        .into_iter()
+        .map(|row| Ok(Meeting::try_from(row)?))
+        .collect()
+}
+
+pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<Meeting> {
+    let row = repo::find(conn, id)?.ok_or(AppError::NotFound("meeting"))?;
+    Ok(Meeting::try_from(row)?)
+}
+
+impl TryFrom<MeetingRow> for Meeting {
+    type Error = CorruptRow;
+
+    fn try_from(row: MeetingRow) -> Result<Self, CorruptRow> {
+        Ok(Meeting {
+            status: MeetingStatus::parse(&row.status)
+                .ok_or_else(|| CorruptRow::new("meetings.status", &row.status))?,
+            id: row.id,
+            request_id: row.request_id,
+            starts_at: row.starts_at,
+            ends_at: row.ends_at,
+            place: row.place,
+            action_required: row.action_required,
+            notes: row.notes,
+            version: row.version,
+        })
+    }
+}

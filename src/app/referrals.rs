@@ -1,0 +1,265 @@
+//! Referrals as units and the desk work them: a unit's inbox (its own referrals only, in a view
+//! that cannot reach the citizen), acknowledge and answer by the unit, accept or return by the
+//! desk. Each step is recorded in the request's history as a staff-only event.
+
+use chrono::NaiveDateTime;
+
+use crate::db::referrals::{self as repo, ReferralFilter, UnitReferralRow};
+use crate::db::requests as request_repo;
+use crate::db::{self, CorruptRow, DbConnection, write_transaction};
+use crate::domain::citizen::RequestText;
+use crate::domain::lifecycle::Transition;
+use crate::domain::referral::{self, ReferralReason, ReferralStatus, Step};
+use crate::domain::request::{ActorKind, RequestKind, Status, Subject};
+use crate::domain::{Role, StaffUser, parse_field};
+
+use super::requests;
+use super::{AppError, AppResult};
+
+/// A referral as a unit sees it: no request id, tracking code, identity or original text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Referral {
+    pub id: String,
+    pub reference: String,
+    pub unit_id: String,
+    pub reason: ReferralReason,
+    pub kind: Option<RequestKind>,
+    pub subject: Option<Subject>,
+    pub text: String,
+    pub due_at: NaiveDateTime,
+    pub status: ReferralStatus,
+    pub answer: Option<String>,
+    pub return_reason: Option<String>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Referral {
+    /// Past due and still the unit's to handle.
+    pub fn is_overdue(&self, now: NaiveDateTime) -> bool {
+        self.due_at < now && self.status.is_unanswered()
+    }
+}
+
+/// The unit whose referrals a staff member may see: their own for unit staff, any for the desk.
+fn scope(staff: &StaffUser) -> AppResult<Option<String>> {
+    match staff.role {
+        Role::UnitStaff => staff
+            .unit_id
+            .clone()
+            .map(Some)
+            .ok_or_else(|| AppError::Internal("unit staff without a unit".to_owned())),
+        Role::Reviewer | Role::Head | Role::Admin => Ok(None),
+        Role::Intake | Role::Operator => {
+            Err(AppError::Forbidden("your role has no referral inbox"))
+        }
+    }
+}
+
+pub struct ReferralPage {
+    pub referrals: Vec<Referral>,
+    pub next: Option<(NaiveDateTime, String)>,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    staff: &StaffUser,
+    mut filter: ReferralFilter,
+    limit: i64,
+) -> AppResult<ReferralPage> {
+    if let Some(unit) = scope(staff)? {
+        filter.unit_id = Some(unit);
+    }
+    let mut rows = repo::list(conn, &filter, limit + 1)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    let next = more
+        .then(|| rows.last().map(|r| (r.created_at, r.id.clone())))
+        .flatten();
+    let referrals = rows
+        .into_iter()
+        .map(|row| Ok(Referral::try_from(row)?))
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(ReferralPage { referrals, next })
+}
+
+/// One referral; another unit's is "not found", exactly like a missing one.
+pub fn get(conn: &mut DbConnection, staff: &StaffUser, id: &str) -> AppResult<Referral> {
+    let row = find_visible(conn, staff, id)?;
+    Ok(Referral::try_from(row)?)
+}
+
+fn find_visible(
+    conn: &mut DbConnection,
+    staff: &StaffUser,
+    id: &str,
+) -> AppResult<UnitReferralRow> {
+    let found = match scope(staff)? {
+        Some(unit) => repo::find_for_unit(conn, id, &unit)?,
+        None => repo::find(conn, id)?.map(UnitReferralRow::from),
+    };
+    found.ok_or(AppError::NotFound("referral"))
+}
+
+/// What a step carries: the unit's answer, or the desk's reason to return it.
+#[derive(Debug, Clone)]
+pub enum StepInput {
+    Acknowledge,
+    Answer(String),
+    Accept,
+    Return(String),
+}
+
+pub fn step(
+    conn: &mut DbConnection,
+    staff: &StaffUser,
+    id: &str,
+    if_match: Option<i32>,
+    input: StepInput,
+) -> AppResult<Referral> {
+    let (step, text) = match &input {
+        StepInput::Acknowledge => (Step::Acknowledge, None),
+        StepInput::Answer(text) => (
+            Step::Answer,
+            Some(parse_field("answer", RequestText::parse(text))?),
+        ),
+        StepInput::Accept => (Step::Accept, None),
+        StepInput::Return(reason) => (
+            Step::Return,
+            Some(parse_field("reason", RequestText::parse(reason))?),
+        ),
+    };
+    write_transaction(conn, |conn| {
+        let visible = find_visible(conn, staff, id)?;
+        if if_match.is_some_and(|v| v != visible.version) {
+            return Err(AppError::PreconditionFailed(format!(
+                "the referral is at version {}; read it again and retry",
+                visible.version
+            )));
+        }
+        let current = Referral::try_from(visible)?;
+        let next =
+            referral::apply(current.status, staff.role, step).map_err(|refused| match refused {
+                referral::StepRefusal::Forbidden(_) => {
+                    AppError::Forbidden("your role may not do this to a referral")
+                }
+                other @ referral::StepRefusal::NotNow { .. } => {
+                    AppError::conflict("transition-not-allowed", other.to_string())
+                }
+            })?;
+        let (answer, return_reason) = match (step, &text) {
+            (Step::Answer, Some(t)) => (Some(t.as_str().to_owned()), None),
+            (Step::Return, Some(t)) => (current.answer.clone(), Some(t.as_str().to_owned())),
+            _ => (current.answer.clone(), current.return_reason.clone()),
+        };
+        let now = db::now();
+        if !repo::update_step(
+            conn,
+            id,
+            current.version,
+            next.as_str(),
+            answer.as_deref(),
+            return_reason.as_deref(),
+            now,
+        )? {
+            return Err(AppError::conflict(
+                "concurrent-change",
+                "the referral changed meanwhile; read it again and retry",
+            ));
+        }
+        // The request's history shows the step to the desk (never to the public or the unit).
+        let full = repo::find(conn, id)?.ok_or(AppError::NotFound("referral"))?;
+        let request =
+            request_repo::find(conn, &full.request_id)?.ok_or(AppError::NotFound("request"))?;
+        let status = Status::parse(&request.status)
+            .ok_or_else(|| CorruptRow::new("requests.status", &request.status))?;
+        let event = Transition {
+            from: Some(status),
+            to: status,
+            resolution: None,
+            action: match step {
+                Step::Acknowledge => "referral_acknowledged",
+                Step::Answer => "referral_answered",
+                Step::Accept => "referral_accepted",
+                Step::Return => "referral_returned",
+            },
+            public: false,
+            notify: Vec::new(),
+        };
+        let seq = request_repo::next_seq(conn, &request.id)?;
+        let details = serde_json::json!({"referral": full.reference, "unit_id": full.unit_id, "status": next.as_str()});
+        requests::record(
+            conn,
+            &request.id,
+            seq,
+            &event,
+            (ActorKind::Staff, Some(staff.id.clone())),
+            details,
+            now,
+        )?;
+        Ok(Referral::try_from(UnitReferralRow::from(full))?)
+    })
+}
+
+/// Referrals of one request, for the desk.
+pub fn of_request(conn: &mut DbConnection, request_id: &str) -> AppResult<Vec<Referral>> {
+    repo::for_request(conn, request_id)?
+        .into_iter()
+        .map(|row| Ok(Referral::try_from(UnitReferralRow::from(row))?))
+        .collect()
+}
+
+impl TryFrom<UnitReferralRow> for Referral {
+    type Error = CorruptRow;
+
+    fn try_from(row: UnitReferralRow) -> Result<Self, CorruptRow> {
+        Ok(Referral {
+            reason: ReferralReason::parse(&row.reason)
+                .ok_or_else(|| CorruptRow::new("referrals.reason", &row.reason))?,
+            kind: row
+                .kind
+                .as_deref()
+                .map(|k| RequestKind::parse(k).ok_or_else(|| CorruptRow::new("referrals.kind", k)))
+                .transpose()?,
+            subject: row
+                .subject
+                .as_deref()
+                .map(|s| Subject::parse(s).ok_or_else(|| CorruptRow::new("referrals.subject", s)))
+                .transpose()?,
+            status: ReferralStatus::parse(&row.status)
+                .ok_or_else(|| CorruptRow::new("referrals.status", &row.status))?,
+            id: row.id,
+            reference: row.reference,
+            unit_id: row.unit_id,
+            text: row.body,
+            due_at: row.due_at,
+            answer: row.answer,
+            return_reason: row.return_reason,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+impl From<crate::db::referrals::ReferralRow> for UnitReferralRow {
+    fn from(row: crate::db::referrals::ReferralRow) -> Self {
+        UnitReferralRow {
+            id: row.id,
+            reference: row.reference,
+            unit_id: row.unit_id,
+            reason: row.reason,
+            kind: row.kind,
+            subject: row.subject,
+            body: row.body,
+            due_at: row.due_at,
+            status: row.status,
+            answer: row.answer,
+            return_reason: row.return_reason,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Queries on `meetings`, the head's calendar.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::meetings;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = meetings)]
+pub struct MeetingRow {
+    pub id: String,
+    pub request_id: String,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub place: String,
+    pub status: String,
+    pub action_required: Option<bool>,
+    pub notes: Option<String>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &MeetingRow) -> QueryResult<()> {
+    diesel::insert_into(meetings::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<MeetingRow>> {
+    meetings::table
+        .find(id)
+        .select(MeetingRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The scheduled meeting of a request, if it has one.
+pub fn scheduled_for(conn: &mut DbConnection, request_id: &str) -> QueryResult<Option<MeetingRow>> {
+    meetings::table
+        .filter(meetings::request_id.eq(request_id))
+        .filter(meetings::status.eq("scheduled"))
+        .select(MeetingRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A scheduled meeting, other than `except`, that overlaps [start, end).
+pub fn overlapping(
+    conn: &mut DbConnection,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+    except: Option<&str>,
+) -> QueryResult<Option<MeetingRow>> {
+    let mut query = meetings::table
+        .filter(meetings::status.eq("scheduled"))
+        .filter(meetings::starts_at.lt(end))
+        .filter(meetings::ends_at.gt(start))
+        .select(MeetingRow::as_select())
+        .into_boxed();
+    if let Some(id) = except {
+        query = query.filter(meetings::id.ne(id.to_owned()));
+    }
+    query
+        .order(meetings::starts_at.asc())
+        .first(conn)
+        .optional()
+}
+
+/// Meetings in [from, to), by start time.
+pub fn calendar(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<MeetingRow>> {
+    meetings::table
+        .filter(meetings::starts_at.ge(from))
+        .filter(meetings::starts_at.lt(to))
+        .select(MeetingRow::as_select())
+        .order((meetings::starts_at.asc(), meetings::id.asc()))
+        .load(conn)
+}
+
+/// Writes a meeting's changeable columns if nobody changed it since `version`.
+pub fn update(conn: &mut DbConnection, row: &MeetingRow, version: i32) -> QueryResult<bool> {
+    let updated = diesel::update(
+        meetings::table
+            .filter(meetings::id.eq(&row.id))
+            .filter(meetings::version.eq(version)),
+    )
+    .set((
+        meetings::starts_at.eq(row.starts_at),
+        meetings::ends_at.eq(row.ends_at),
+        meetings::place.eq(&row.place),
+        meetings::status.eq(&row.status),
+        meetings::action_required.eq(row.action_required),
+        meetings::notes.eq(&row.notes),
+        meetings::version.eq(version + 1),
+        meetings::updated_at.eq(row.updated_at),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Serialises schedulers on PostgreSQL for the rest of the transaction, so that two
+/// overlapping meetings cannot both pass the overlap check (SQLite has one writer anyway).
+pub fn lock_calendar(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Postgresql(_) => diesel::sql_query("SELECT pg_advisory_xact_lock(7261002)")
+            .execute(conn)
+            .map(|_| ()),
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}

@@ -1,0 +1,241 @@
+//! After registration: the desk classifies, refers with an anonymised text or thanks, the unit
+//! works its referral without ever seeing who the citizen is, and the desk closes.
+
+use actix_web::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::public::{NAME, NATIONAL_ID, TEXT, submit};
+use crate::support::{TestApp, on_both_backends};
+
+const MOBILE: &str = "+989123456789";
+
+/// A citizen's complaint whose text names them and their numbers, registered online.
+fn complaint() -> Value {
+    json!({
+        "name": NAME, "mobile": "09123456789", "national_id": NATIONAL_ID,
+        "text": format!("اینجانب {NAME} با کد ملی ۰۴۹۹۳۷۰۸۹۹ و شماره ۰۹۱۲-۳۴۵-۶۷۸۹ از برخورد کارکنان واحد پذیرش شکایت دارم"),
+        "proposed_kind": "complaint"
+    })
+}
+
+struct Desk {
+    reviewer: String,
+    unit: String,
+    unit_staff: String,
+    other_unit_staff: String,
+}
+
+async fn desk(app: &TestApp) -> Desk {
+    let admin = app.admin_token().await;
+    let reviewer = app.token_for_role(&admin, "reviewer").await;
+    let unit = app.create_unit(&admin, "واحد پذیرش", None).await;
+    let other = app.create_unit(&admin, "واحد مالی", None).await;
+    app.create_user(&admin, "reception", "unit_staff", Some(&unit))
+        .await;
+    app.create_user(&admin, "finance", "unit_staff", Some(&other))
+        .await;
+    Desk {
+        reviewer,
+        unit,
+        unit_staff: app.token("reception", "reception-password").await,
+        other_unit_staff: app.token("finance", "finance-password").await,
+    }
+}
+
+async fn ok(reply: crate::support::Reply) -> Value {
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    reply.json()
+}
+
+async fn registered(app: &TestApp, body: &Value) -> (String, String) {
+    let code = submit(app, body).await["tracking_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (crate::public::request_id(app, &code).await, code)
+}
+
+fn templates(app: &TestApp, id: &str) -> Vec<(String, String)> {
+    app.notifications_of(id)
+        .into_iter()
+        .map(|(template, recipient, _, _)| (template, recipient))
+        .collect()
+}
+
+fn actions(detail: &Value) -> Vec<String> {
+    detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+on_both_backends! {
+    async fn feedback_is_referred_answered_accepted_and_resolved(app) {
+        let desk = desk(&app).await;
+        let (id, code) = registered(&app, &complaint()).await;
+        let base = format!("/api/v1/requests/{id}");
+        let classified = ok(app.post(&format!("{base}/classify")).bearer(&desk.reviewer)
+            .json(&json!({"kind": "complaint", "subject": "unit", "subject_unit_id": desk.unit})).send().await).await;
+        assert_eq!(classified["status"], "in_review");
+        assert_eq!(classified["kind"], "complaint");
+        let proposal = ok(app.get(&format!("{base}/anonymised-text")).bearer(&desk.reviewer).send().await).await;
+        let text = proposal["text"].as_str().unwrap().to_owned();
+        for secret in ["مریم", "حسینی", "۰۴۹۹۳۷۰۸۹۹", "۰۹۱۲-۳۴۵-۶۷۸۹"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert!(text.contains("از برخورد کارکنان واحد پذیرش شکایت دارم"), "{text}");
+        let referred = app.post(&format!("{base}/refer")).bearer(&desk.reviewer)
+            .header("if-match", &format!("\"{}\"", classified["version"]))
+            .json(&json!({"unit_id": desk.unit, "text": text})).send().await;
+        assert_eq!(referred.header("etag"), Some(format!("\"{}\"", classified["version"].as_i64().unwrap() + 1)));
+        let referred = ok(referred).await;
+        assert_eq!(referred["status"], "referred");
+
+        // The unit's inbox: the referral, anonymised, and nothing that leads back.
+        let inbox = app.get("/api/v1/referrals").bearer(&desk.unit_staff).send().await;
+        let raw = inbox.text();
+        for secret in [NAME, "مریم", "حسینی", "9123456789", NATIONAL_ID, "۰۴۹۹۳۷۰۸۹۹", code.as_str(), id.as_str(), TEXT] {
+            assert!(!raw.contains(secret), "the inbox leaks {secret:?}: {raw}");
+        }
+        let inbox = inbox.json();
+        let items = inbox["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1);
+        let referral = &items[0];
+        assert_eq!(referral["text"], text.as_str());
+        assert_eq!(referral["status"], "open");
+        assert_eq!(referral["reason"], "action_required");
+        assert_eq!(referral["overdue"], false);
+        assert!(referral["reference"].as_str().unwrap().starts_with("R-"));
+        let rid = referral["id"].as_str().unwrap().to_owned();
+        // Another unit sees nothing of it.
+        assert_eq!(app.get("/api/v1/referrals").bearer(&desk.other_unit_staff).send().await.json()["items"], json!([]));
+        app.get(&format!("/api/v1/referrals/{rid}")).bearer(&desk.other_unit_staff).send().await.assert_problem(404, "not-found");
+        app.post(&format!("/api/v1/referrals/{rid}/acknowledge")).bearer(&desk.other_unit_staff).send().await.assert_problem(404, "not-found");
+        // Closing before the referral is accepted is refused.
+        app.post(&format!("{base}/close")).bearer(&desk.reviewer).json(&json!({"summary": "پاسخ واحد دریافت و بررسی شد"})).send().await
+            .assert_problem(409, "referrals-open");
+
+        ok(app.post(&format!("/api/v1/referrals/{rid}/acknowledge")).bearer(&desk.unit_staff).send().await).await;
+        let answered = ok(app.post(&format!("/api/v1/referrals/{rid}/answer")).bearer(&desk.unit_staff)
+            .json(&json!({"answer": "با کارمند مربوط گفت‌وگو شد و آموزش داده شد"})).send().await).await;
+        assert_eq!(answered["status"], "answered");
+        let returned = ok(app.post(&format!("/api/v1/referrals/{rid}/return")).bearer(&desk.reviewer)
+            .json(&json!({"reason": "زمان برگزاری آموزش را بنویسید"})).send().await).await;
+        assert_eq!(returned["status"], "returned");
+        ok(app.post(&format!("/api/v1/referrals/{rid}/answer")).bearer(&desk.unit_staff)
+            .json(&json!({"answer": "آموزش در هفته‌ی آینده برگزار می‌شود"})).send().await).await;
+        app.post(&format!("/api/v1/referrals/{rid}/accept")).bearer(&desk.unit_staff).send().await.assert_problem(403, "forbidden");
+        let accepted = ok(app.post(&format!("/api/v1/referrals/{rid}/accept")).bearer(&desk.reviewer).send().await).await;
+        assert_eq!(accepted["status"], "accepted");
+
+        let closed = ok(app.post(&format!("{base}/close")).bearer(&desk.reviewer)
+            .json(&json!({"summary": "واحد پذیرش عذرخواهی کرد و آموزش برگزار شد"})).send().await).await;
+        assert_eq!(closed["status"], "closed");
+        assert_eq!(closed["resolution"], "resolved");
+        assert_eq!(actions(&closed), [
+            "registered", "classified", "referred", "referral_acknowledged", "referral_answered",
+            "referral_returned", "referral_answered", "referral_accepted", "resolved",
+        ]);
+        assert_eq!(templates(&app, &id), [
+            ("tracking_code_issued".to_owned(), MOBILE.to_owned()),
+            ("referred".to_owned(), MOBILE.to_owned()),
+            ("resolved".to_owned(), MOBILE.to_owned()),
+        ]);
+        let public = app.get(&format!("/api/v1/public/requests/{code}")).send().await.json();
+        let public_actions: Vec<&str> = public["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+        assert_eq!(public_actions, ["registered", "classified", "referred", "resolved"], "referral steps are staff-only");
+    }
+
+    async fn feedback_that_needs_no_action_is_thanked(app) {
+        let desk = desk(&app).await;
+        let mut suggestion = complaint();
+        suggestion["proposed_kind"] = json!("suggestion");
+        let (id, _) = registered(&app, &suggestion).await;
+        let base = format!("/api/v1/requests/{id}");
+        ok(app.post(&format!("{base}/classify")).bearer(&desk.reviewer).json(&json!({"kind": "suggestion"})).send().await).await;
+        let thanked = ok(app.post(&format!("{base}/thank")).bearer(&desk.reviewer).send().await).await;
+        assert_eq!((thanked["status"].as_str(), thanked["resolution"].as_str()), (Some("closed"), Some("thanked")));
+        assert_eq!(actions(&thanked), ["registered", "classified", "thanked"]);
+        assert_eq!(templates(&app, &id), [
+            ("tracking_code_issued".to_owned(), MOBILE.to_owned()),
+            ("thanked".to_owned(), MOBILE.to_owned()),
+        ]);
+        let again = app.post(&format!("{base}/thank")).bearer(&desk.reviewer).send().await;
+        let problem = again.assert_problem(409, "transition-not-allowed");
+        assert!(problem["detail"].as_str().unwrap().contains("possible now: nothing"), "{problem}");
+    }
+
+    async fn a_referral_text_that_still_identifies_the_citizen_is_refused(app) {
+        let desk = desk(&app).await;
+        let (id, _) = registered(&app, &complaint()).await;
+        let base = format!("/api/v1/requests/{id}");
+        ok(app.post(&format!("{base}/classify")).bearer(&desk.reviewer).json(&json!({"kind": "complaint"})).send().await).await;
+        let before = app.snapshot();
+        for (text, found) in [
+            (complaint()["text"].as_str().unwrap().to_owned(), "name"),
+            ("شکایت از برخورد کارکنان؛ تماس با ۰۹۳۵ ۱۱۱ ۲۲ ۳۳".to_owned(), "mobile"),
+            ("شکایت از برخورد کارکنان؛ کد ملی 0499370899".to_owned(), "national_id"),
+            ("شکایت از برخورد کارکنان؛ پاسخ به Maryam.H@Example.org".to_owned(), "email"),
+        ] {
+            let reply = app.post(&format!("{base}/refer")).bearer(&desk.reviewer).json(&json!({"unit_id": desk.unit, "text": text})).send().await;
+            let problem = reply.assert_problem(422, "validation");
+            assert_eq!(problem["errors"][0]["field"], "text");
+            assert_eq!(problem["errors"][0]["code"], "identifies_citizen");
+            assert!(problem["errors"][0]["message"].as_str().unwrap().contains(found), "{found}: {problem}");
+        }
+        assert_eq!(app.snapshot(), before);
+        assert_eq!(app.count("referrals"), 0);
+    }
+
+    async fn commands_check_role_status_and_version(app) {
+        let desk = desk(&app).await;
+        let (id, _) = registered(&app, &complaint()).await;
+        let base = format!("/api/v1/requests/{id}");
+        let problem = app.post(&format!("{base}/refer")).bearer(&desk.reviewer).json(&json!({"unit_id": desk.unit, "text": "متن بی‌نام برای واحد"})).send().await
+            .assert_problem(409, "transition-not-allowed");
+        assert!(problem["detail"].as_str().unwrap().contains("possible now: classify"), "{problem}");
+        for token in [&desk.unit_staff] {
+            app.post(&format!("{base}/classify")).bearer(token).json(&json!({"kind": "report"})).send().await.assert_problem(403, "forbidden");
+        }
+        let stale = app.post(&format!("{base}/classify")).bearer(&desk.reviewer).header("if-match", "\"7\"")
+            .json(&json!({"kind": "report"})).send().await;
+        stale.assert_problem(412, "precondition-failed");
+        app.post(&format!("{base}/classify")).bearer(&desk.reviewer).header("if-match", "*").json(&json!({"kind": "report"})).send().await
+            .assert_problem(400, "bad-parameter");
+        app.post(&format!("{base}/classify")).bearer(&desk.reviewer).json(&json!({"kind": "praise"})).send().await
+            .assert_problem(422, "validation");
+        app.post(&format!("{base}/classify")).bearer(&desk.reviewer).json(&json!({"kind": "meeting", "subject": "unit"})).send().await
+            .assert_problem(422, "validation");
+        app.post("/api/v1/requests/0b6f2b0c-9d3e-4a47-9a43-4f8e3a1c2d11/classify").bearer(&desk.reviewer).json(&json!({"kind": "report"})).send().await
+            .assert_problem(404, "not-found");
+        let detail = ok(app.get(&base).bearer(&desk.reviewer).send().await).await;
+        assert_eq!(detail["status"], "registered", "nothing changed");
+        assert_eq!(detail["version"], 1);
+    }
+
+    async fn ten_parallel_refer_and_thank_calls_have_one_winner(app) {
+        let desk = desk(&app).await;
+        let (id, _) = registered(&app, &complaint()).await;
+        let base = format!("/api/v1/requests/{id}");
+        ok(app.post(&format!("{base}/classify")).bearer(&desk.reviewer).json(&json!({"kind": "complaint"})).send().await).await;
+        let refer_body = json!({"unit_id": desk.unit, "text": "شکایت از برخورد کارکنان واحد پذیرش"});
+        let refer = format!("{base}/refer");
+        let thank = format!("{base}/thank");
+        let calls = (0..10).map(|i| {
+            let call = if i % 2 == 0 { app.post(&refer).json(&refer_body) } else { app.post(&thank) };
+            call.bearer(&desk.reviewer).send()
+        });
+        let replies = futures_util::future::join_all(calls).await;
+        let winners = replies.iter().filter(|r| r.status == StatusCode::OK).count();
+        assert_eq!(winners, 1, "{:?}", replies.iter().map(|r| r.status).collect::<Vec<_>>());
+        for loser in replies.iter().filter(|r| r.status != StatusCode::OK) {
+            assert_eq!(loser.status, StatusCode::CONFLICT, "{}", loser.text());
+        }
+        let detail = ok(app.get(&base).bearer(&desk.reviewer).send().await).await;
+        assert_eq!(actions(&detail).len(), 3, "registered, classified and one decision");
+        assert_eq!(app.notifications_of(&id).len(), 2, "the tracking code and one decision's SMS");
+        assert!(app.count("referrals") <= 1);
+    }
+}
