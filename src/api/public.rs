@@ -24,7 +24,8 @@ use crate::domain::request::{Channel, RequestKind, Resolution, Status};
     "tracking_code": "483920175526", "status": "registered", "resolution": null, "channel": "online",
     "kind": null, "proposed_kind": "meeting",
     "submitted_at": "2026-11-29T08:30:00Z", "updated_at": "2026-11-29T08:30:00Z", "closed_at": null,
-    "history": [{"action": "registered", "status": "registered", "at": "2026-11-29T08:30:00Z"}]
+    "history": [{"action": "registered", "status": "registered", "at": "2026-11-29T08:30:00Z"}],
+    "referred_to": [], "meeting": null
 }))]
 pub struct PublicRequestView {
     /// 12 digits, the last a check digit.
@@ -42,6 +43,18 @@ pub struct PublicRequestView {
     pub closed_at: Option<DateTime<Utc>>,
     /// The public steps, oldest first; staff names and internal notes are not shown.
     pub history: Vec<PublicEvent>,
+    /// The units handling it, by name (after a referral).
+    pub referred_to: Vec<String>,
+    /// The scheduled meeting with the head, if any.
+    pub meeting: Option<PublicMeeting>,
+}
+
+/// When the citizen meets the head.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PublicMeeting {
+    pub starts_at: DateTime<Utc>,
+    /// The same instant as read in Tehran, with the Solar Hijri date.
+    pub local: crate::domain::jalali::LocalTime,
 }
 
 /// One public step of a request's history.
@@ -73,6 +86,11 @@ impl From<&RequestWithHistory> for PublicRequestView {
                 .filter(|e| e.public)
                 .map(PublicEvent::from)
                 .collect(),
+            referred_to: found.referred_to.clone(),
+            meeting: found.meeting_at.map(|at| PublicMeeting {
+                starts_at: utc(at),
+                local: crate::domain::jalali::local_time(utc(at)),
+            }),
         }
     }
 }

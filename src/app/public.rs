@@ -166,10 +166,30 @@ pub fn parse_code(raw: &str) -> AppResult<TrackingCode> {
 pub fn lookup(conn: &mut DbConnection, code: &TrackingCode) -> AppResult<RequestWithHistory> {
     let row =
         repo::find_by_tracking_code(conn, code.as_str())?.ok_or(AppError::NotFound("request"))?;
+    public_record(conn, row)
+}
+
+/// A request with what the citizen may see of its progress: the public history, the units it
+/// went to (by name) and a scheduled meeting's time.
+fn public_record(
+    conn: &mut DbConnection,
+    row: crate::db::requests::RequestRow,
+) -> AppResult<RequestWithHistory> {
     let history = requests::history(conn, &row.id, true)?;
+    let mut referred_to = Vec::new();
+    for referral in crate::db::referrals::for_request(conn, &row.id)? {
+        if let Some(unit) = crate::db::units::find(conn, &referral.unit_id)? {
+            if !referred_to.contains(&unit.name) {
+                referred_to.push(unit.name);
+            }
+        }
+    }
+    let meeting_at = crate::db::meetings::scheduled_for(conn, &row.id)?.map(|m| m.starts_at);
     Ok(RequestWithHistory {
         request: Request::try_from(row)?,
         history,
+        referred_to,
+        meeting_at,
     })
 }
 
@@ -231,10 +251,6 @@ pub fn withdraw(
             now,
         )?;
         let row = repo::find(conn, &row.id)?.ok_or(AppError::NotFound("request"))?;
-        let history = requests::history(conn, &row.id, true)?;
-        Ok(RequestWithHistory {
-            request: Request::try_from(row)?,
-            history,
-        })
+        public_record(conn, row)
     })
 }

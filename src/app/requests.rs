@@ -114,6 +114,10 @@ pub struct Event {
 pub struct RequestWithHistory {
     pub request: Request,
     pub history: Vec<Event>,
+    /// The names of the units it was referred to, for the citizen.
+    pub referred_to: Vec<String>,
+    /// When its scheduled meeting starts, if it has one.
+    pub meeting_at: Option<NaiveDateTime>,
 }
 
 /// A request with identity and full history, for staff who may see both.
@@ -272,6 +276,8 @@ pub fn register_in(
     Ok(RequestWithHistory {
         request: Request::try_from(row)?,
         history: vec![event],
+        referred_to: Vec::new(),
+        meeting_at: None,
     })
 }
 

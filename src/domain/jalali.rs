@@ -232,7 +232,7 @@ pub fn tehran(instant: DateTime<Utc>) -> DateTime<FixedOffset> {
 
 /// What a person in Tehran reads for an instant: the same moment as a machine-readable local
 /// timestamp and as a Jalali date and time in Persian.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 #[schema(example = json!({
     "tehran": "2026-12-01T10:30:00+03:30",
     "jalali_date": "1405-09-10",

@@ -239,3 +239,181 @@ on_both_backends! {
         assert!(app.count("referrals") <= 1);
     }
 }
+
+/// A meeting request, registered online.
+fn meeting_request() -> Value {
+    json!({"name": NAME, "mobile": "09123456789", "text": "درخواست ملاقات با ریاست مرکز درباره‌ی تأخیر پرداخت", "proposed_kind": "meeting"})
+}
+
+/// A time `days` from now at 10:30 Tehran time, RFC 3339 with the Tehran offset.
+fn tehran_slot(days: i64) -> String {
+    let date = (chrono::Utc::now() + chrono::Duration::days(days)).date_naive();
+    format!("{}T10:30:00+03:30", date.format("%Y-%m-%d"))
+}
+
+async fn meeting_in_review(app: &TestApp, desk: &Desk) -> (String, String) {
+    let (id, code) = registered(app, &meeting_request()).await;
+    ok(app
+        .post(&format!("/api/v1/requests/{id}/classify"))
+        .bearer(&desk.reviewer)
+        .json(&json!({"kind": "meeting"}))
+        .send()
+        .await)
+    .await;
+    (id, code)
+}
+
+on_both_backends! {
+    async fn a_meeting_is_scheduled_held_and_needs_no_action(app) {
+        let desk = desk(&app).await;
+        let admin = app.admin_token().await;
+        let head = app.token_for_role(&admin, "head").await;
+        let (id, code) = meeting_in_review(&app, &desk).await;
+        let base = format!("/api/v1/requests/{id}");
+        let scheduled = ok(app.post(&format!("{base}/schedule")).bearer(&desk.reviewer)
+            .json(&json!({"starts_at": tehran_slot(3), "duration_minutes": 30, "place": "دفتر ریاست"})).send().await).await;
+        assert_eq!(scheduled["status"], "meeting_scheduled");
+        let notes = app.notifications_of(&id);
+        assert_eq!(notes[1].0, "meeting_scheduled");
+        assert_eq!(notes[1].2["time"], "۱۰:۳۰", "Tehran time in Persian digits: {:?}", notes[1].2);
+        assert!(notes[1].2["date"].as_str().unwrap().contains("۱۴۰"), "a Solar Hijri date: {:?}", notes[1].2);
+        let from = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let to = (chrono::Utc::now() + chrono::Duration::days(10)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let calendar = ok(app.get(&format!("/api/v1/meetings?from={}&to={}", crate::public::urlencode(&from), crate::public::urlencode(&to))).bearer(&head).send().await).await;
+        let meeting = &calendar["items"][0];
+        assert_eq!(meeting["status"], "scheduled");
+        assert!(meeting["local"]["tehran"].as_str().unwrap().ends_with("10:30:00+03:30"), "{meeting}");
+        let public = app.get(&format!("/api/v1/public/requests/{code}")).send().await.json();
+        assert_eq!(public["meeting"]["starts_at"], meeting["starts_at"], "{public}");
+        app.post(&format!("{base}/outcome")).bearer(&desk.reviewer).json(&json!({"held": true})).send().await.assert_problem(403, "forbidden");
+        let done = ok(app.post(&format!("{base}/outcome")).bearer(&head).json(&json!({"held": true, "notes": "توضیح داده شد"})).send().await).await;
+        assert_eq!((done["status"].as_str(), done["resolution"].as_str()), (Some("closed"), Some("meeting_no_action")));
+        assert_eq!(actions(&done), ["registered", "classified", "meeting_scheduled", "meeting_held_no_action"]);
+        assert_eq!(templates(&app, &id), [
+            ("tracking_code_issued".to_owned(), MOBILE.to_owned()),
+            ("meeting_scheduled".to_owned(), MOBILE.to_owned()),
+            ("meeting_no_action".to_owned(), MOBILE.to_owned()),
+        ]);
+    }
+
+    async fn a_meeting_with_follow_ups_is_resolved_after_the_units_answer(app) {
+        let desk = desk(&app).await;
+        let admin = app.admin_token().await;
+        let head = app.token_for_role(&admin, "head").await;
+        let (id, _) = meeting_in_review(&app, &desk).await;
+        let base = format!("/api/v1/requests/{id}");
+        ok(app.post(&format!("{base}/schedule")).bearer(&desk.reviewer)
+            .json(&json!({"starts_at": tehran_slot(2), "duration_minutes": 20, "place": "دفتر ریاست"})).send().await).await;
+        let followed = ok(app.post(&format!("{base}/outcome")).bearer(&head)
+            .json(&json!({"held": true, "follow_ups": [{"unit_id": desk.unit, "text": "پیگیری تأخیر در پرداخت مطالبات"}]})).send().await).await;
+        assert_eq!(followed["status"], "follow_up");
+        let inbox = app.get("/api/v1/referrals").bearer(&desk.unit_staff).send().await.json();
+        let referral = &inbox["items"][0];
+        assert_eq!(referral["reason"], "meeting_follow_up");
+        let rid = referral["id"].as_str().unwrap();
+        ok(app.post(&format!("/api/v1/referrals/{rid}/answer")).bearer(&desk.unit_staff).json(&json!({"answer": "مطالبات پرداخت شد"})).send().await).await;
+        ok(app.post(&format!("/api/v1/referrals/{rid}/accept")).bearer(&desk.reviewer).send().await).await;
+        let closed = ok(app.post(&format!("{base}/close")).bearer(&desk.reviewer).json(&json!({"summary": "مطالبات پرداخت شد و به متقاضی اطلاع داده شد"})).send().await).await;
+        assert_eq!(closed["resolution"], "resolved");
+        assert_eq!(actions(&closed), [
+            "registered", "classified", "meeting_scheduled", "meeting_held_follow_up",
+            "referral_answered", "referral_accepted", "resolved",
+        ]);
+        assert_eq!(templates(&app, &id), [
+            ("tracking_code_issued".to_owned(), MOBILE.to_owned()),
+            ("meeting_scheduled".to_owned(), MOBILE.to_owned()),
+            ("resolved".to_owned(), MOBILE.to_owned()),
+        ]);
+    }
+
+    async fn a_meeting_request_is_redirected_to_a_unit(app) {
+        let desk = desk(&app).await;
+        let (id, code) = meeting_in_review(&app, &desk).await;
+        let redirected = ok(app.post(&format!("/api/v1/requests/{id}/redirect")).bearer(&desk.reviewer)
+            .json(&json!({"unit_id": desk.unit, "text": "درخواست درباره‌ی تأخیر پرداخت؛ واحد رسیدگی کند"})).send().await).await;
+        assert_eq!(redirected["status"], "referred");
+        assert_eq!(actions(&redirected), ["registered", "classified", "meeting_redirected"]);
+        assert_eq!(templates(&app, &id), [
+            ("tracking_code_issued".to_owned(), MOBILE.to_owned()),
+            ("meeting_redirected".to_owned(), MOBILE.to_owned()),
+        ]);
+        assert_eq!(app.notifications_of(&id)[1].2["unit"], "واحد پذیرش");
+        let inbox = app.get("/api/v1/referrals").bearer(&desk.unit_staff).send().await.json();
+        assert_eq!(inbox["items"][0]["reason"], "meeting_redirect");
+        let public = app.get(&format!("/api/v1/public/requests/{code}")).send().await.json();
+        assert_eq!(public["referred_to"], json!(["واحد پذیرش"]), "{public}");
+    }
+
+    async fn a_meeting_request_is_declined(app) {
+        let desk = desk(&app).await;
+        let (id, _) = meeting_in_review(&app, &desk).await;
+        let declined = ok(app.post(&format!("/api/v1/requests/{id}/decline")).bearer(&desk.reviewer)
+            .json(&json!({"reason": "موضوع در حیطه‌ی اختیارات مرکز نیست"})).send().await).await;
+        assert_eq!((declined["status"].as_str(), declined["resolution"].as_str()), (Some("closed"), Some("declined")));
+        assert_eq!(templates(&app, &id), [
+            ("tracking_code_issued".to_owned(), MOBILE.to_owned()),
+            ("meeting_declined".to_owned(), MOBILE.to_owned()),
+        ]);
+    }
+
+    async fn a_meeting_is_rescheduled_then_cancelled_and_overlaps_are_refused(app) {
+        let desk = desk(&app).await;
+        let (first, _) = meeting_in_review(&app, &desk).await;
+        let (second, _) = meeting_in_review(&app, &desk).await;
+        ok(app.post(&format!("/api/v1/requests/{first}/schedule")).bearer(&desk.reviewer)
+            .json(&json!({"starts_at": tehran_slot(4), "duration_minutes": 60, "place": "دفتر ریاست"})).send().await).await;
+        let before = app.snapshot();
+        // 11:00 Tehran overlaps 10:30–11:30; written in UTC it is the same instant.
+        let overlapping = app.post(&format!("/api/v1/requests/{second}/schedule")).bearer(&desk.reviewer)
+            .json(&json!({"starts_at": tehran_slot(4).replace("10:30:00+03:30", "07:30:00Z"), "duration_minutes": 30, "place": "دفتر ریاست"})).send().await;
+        let problem = overlapping.assert_problem(409, "meeting-overlap");
+        assert!(problem["detail"].as_str().unwrap().contains("another meeting"), "{problem}");
+        assert_eq!(app.snapshot(), before);
+        // Back to back is fine.
+        ok(app.post(&format!("/api/v1/requests/{second}/schedule")).bearer(&desk.reviewer)
+            .json(&json!({"starts_at": tehran_slot(4).replace("10:30", "11:30"), "duration_minutes": 30, "place": "دفتر ریاست"})).send().await).await;
+        let moved = ok(app.post(&format!("/api/v1/requests/{first}/reschedule")).bearer(&desk.reviewer)
+            .json(&json!({"starts_at": tehran_slot(5), "duration_minutes": 60, "place": "سالن جلسات"})).send().await).await;
+        assert_eq!(moved["status"], "meeting_scheduled");
+        let cancelled = ok(app.post(&format!("/api/v1/requests/{first}/cancel")).bearer(&desk.reviewer).send().await).await;
+        assert_eq!(cancelled["status"], "in_review");
+        assert_eq!(actions(&cancelled), ["registered", "classified", "meeting_scheduled", "meeting_rescheduled", "meeting_cancelled"]);
+        assert_eq!(templates(&app, &first), [
+            ("tracking_code_issued".to_owned(), MOBILE.to_owned()),
+            ("meeting_scheduled".to_owned(), MOBILE.to_owned()),
+            ("meeting_rescheduled".to_owned(), MOBILE.to_owned()),
+            ("meeting_cancelled".to_owned(), MOBILE.to_owned()),
+        ]);
+        app.post(&format!("/api/v1/requests/{second}/schedule")).bearer(&desk.reviewer)
+            .json(&json!({"starts_at": tehran_slot(6), "duration_minutes": 30, "place": "دفتر"})).send().await
+            .assert_problem(409, "transition-not-allowed");
+        let (third, _) = meeting_in_review(&app, &desk).await;
+        let before = app.snapshot();
+        for (body, field) in [
+            (json!({"starts_at": "2020-01-01T10:00:00+03:30", "duration_minutes": 30, "place": "دفتر"}), "starts_at"),
+            (json!({"starts_at": tehran_slot(6), "duration_minutes": 0, "place": "دفتر"}), "duration_minutes"),
+            (json!({"starts_at": tehran_slot(6), "duration_minutes": 30, "place": "x"}), "place"),
+            (json!({"starts_at": "2026-12-01 10:00", "duration_minutes": 30, "place": "دفتر"}), "starts_at"),
+        ] {
+            let reply = app.post(&format!("/api/v1/requests/{third}/schedule")).bearer(&desk.reviewer).json(&body).send().await;
+            reply.assert_problem(422, "validation");
+            assert_eq!(reply.error_fields(), [field], "{body}");
+        }
+        assert_eq!(app.snapshot(), before);
+    }
+
+    async fn walk_ins_guided_and_calls_transferred_register_nothing(app) {
+        let desk = desk(&app).await;
+        let admin = app.admin_token().await;
+        let intake = app.token_for_role(&admin, "intake").await;
+        let operator = app.token_for_role(&admin, "operator").await;
+        let guided = app.post("/api/v1/contacts").bearer(&intake).json(&json!({"channel": "in_person", "summary": "راهنمایی حضوری", "outcome": "guided"})).send().await;
+        assert_eq!(guided.status, StatusCode::CREATED);
+        let transferred = app.post("/api/v1/contacts").bearer(&operator)
+            .json(&json!({"channel": "phone", "summary": "تماس به واحد پذیرش وصل شد", "outcome": "transferred", "unit_id": desk.unit})).send().await;
+        assert_eq!(transferred.status, StatusCode::CREATED);
+        assert_eq!(app.count("contacts"), 2);
+        assert_eq!(app.count("requests"), 0);
+        assert_eq!(app.count("notifications"), 0);
+    }
+}
