@@ -19,6 +19,7 @@ pub mod referrals;
 pub mod requests;
 pub mod staff;
 pub mod state;
+pub mod stats;
 pub mod units;
 pub mod users;
 pub mod versioning;
@@ -106,7 +107,9 @@ fn routes() -> (
                 .service(referrals::return_referral)
                 .service(public::submit_request)
                 .service(public::lookup_request)
-                .service(public::withdraw_request),
+                .service(public::withdraw_request)
+                .service(public::rate_request)
+                .service(stats::stats_report),
         )
         .split_for_parts();
     openapi::add_problem_responses(&mut doc);

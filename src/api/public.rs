@@ -262,3 +262,51 @@ fn limit_lookups(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
         .hit(&limits.client(req))
         .map_err(|wait| ApiError::too_many_requests(wait, "too many lookups from this address"))
 }
+
+/// A rating of how a closed request was handled.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"mobile": "09121234567", "score": 5, "comment": "سریع و محترمانه پاسخ دادند"}))]
+pub struct RatingBody {
+    /// The mobile number the request was filed with.
+    pub mobile: String,
+    /// 1 (poor) to 5 (excellent).
+    #[schema(minimum = 1, maximum = 5)]
+    pub score: i32,
+    /// At most 1000 characters.
+    #[schema(max_length = 1000)]
+    pub comment: Option<String>,
+}
+
+/// Rate a closed request, once (no account needed; tracking code + mobile).
+#[utoipa::path(
+    tag = "public", request_body = RatingBody,
+    params(("tracking_code" = String, Path, description = "The 12-digit tracking code", example = "483920175526")),
+    responses(
+        (status = 200, description = "Rated", body = PublicRequestView),
+        (status = 403, description = "The mobile number is not the one the request was filed with", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No request has this code", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The request is not closed (`not-closed`) or was rated already (`already-rated`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this address; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/public/requests/{tracking_code}/rating")]
+pub async fn rate_request(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    body: ValidJson<RatingBody>,
+) -> Result<HttpResponse, ApiError> {
+    limit_lookups(&req, &state)?;
+    let code = public::parse_code(&code)?;
+    let body = body.into_inner();
+    let input = public::RatingInput {
+        mobile: body.mobile,
+        score: body.score,
+        comment: body.comment,
+    };
+    let rated = state
+        .db(move |conn| public::rate(conn, &code, input))
+        .await?;
+    Ok(HttpResponse::Ok().json(PublicRequestView::from(&rated)))
+}

@@ -254,3 +254,79 @@ pub fn withdraw(
         public_record(conn, row)
     })
 }
+
+/// A citizen's rating of how their request was handled.
+#[derive(Debug, Clone)]
+pub struct RatingInput {
+    pub mobile: String,
+    pub score: i32,
+    pub comment: Option<String>,
+}
+
+/// Rates a closed request, once, for the citizen who filed it.
+pub fn rate(
+    conn: &mut DbConnection,
+    code: &TrackingCode,
+    input: RatingInput,
+) -> AppResult<RequestWithHistory> {
+    let mut errors = Vec::new();
+    let mobile = requests::keep(
+        &mut errors,
+        parse_field("mobile", MobileNumber::parse(&input.mobile)),
+    );
+    if !(1..=5).contains(&input.score) {
+        errors.push(FieldError::new(
+            "score",
+            "range",
+            "a rating is a whole number from 1 to 5",
+        ));
+    }
+    let comment = input
+        .comment
+        .as_deref()
+        .map(crate::domain::text::normalise_text)
+        .filter(|c| !c.is_empty());
+    if comment.as_ref().is_some_and(|c| c.chars().count() > 1000) {
+        errors.push(FieldError::new(
+            "comment",
+            "length",
+            "a comment has at most 1000 characters",
+        ));
+    }
+    let Some(mobile) = mobile.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Invalid(errors));
+    };
+    write_transaction(conn, |conn| {
+        let row = repo::find_by_tracking_code(conn, code.as_str())?
+            .ok_or(AppError::NotFound("request"))?;
+        let identity = requests::identity(conn, &row.id)?;
+        if identity.mobile != mobile.as_str() {
+            return Err(AppError::Forbidden(
+                "this is not the mobile number the request was filed with",
+            ));
+        }
+        if row.status != crate::domain::request::Status::Closed.as_str() {
+            return Err(AppError::conflict(
+                "not-closed",
+                "a request can be rated once it is closed",
+            ));
+        }
+        crate::db::ratings::insert(
+            conn,
+            &crate::db::ratings::RatingRow {
+                request_id: row.id.clone(),
+                score: input.score,
+                comment,
+                created_at: db::now(),
+            },
+        )
+        .map_err(|e| {
+            if db::is_unique_violation(&e) {
+                AppError::conflict("already-rated", "this request has been rated already")
+            } else {
+                e.into()
+            }
+        })?;
+        public_record(conn, row)
+    })
+}

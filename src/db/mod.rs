@@ -6,9 +6,11 @@ pub mod idempotency;
 pub mod meetings;
 pub mod notifications;
 pub mod pool;
+pub mod ratings;
 pub mod referrals;
 pub mod requests;
 pub mod schema;
+pub mod stats;
 pub mod units;
 pub mod users;
 

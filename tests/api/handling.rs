@@ -167,6 +167,30 @@ on_both_backends! {
         assert!(problem["detail"].as_str().unwrap().contains("possible now: nothing"), "{problem}");
     }
 
+    async fn a_closed_request_is_rated_once_by_its_citizen(app) {
+        let desk = desk(&app).await;
+        let (open_id, open_code) = registered(&app, &complaint()).await;
+        let _ = open_id;
+        let rating = |code: &str| format!("/api/v1/public/requests/{code}/rating");
+        app.post(&rating(&open_code)).json(&json!({"mobile": "09123456789", "score": 4})).send().await
+            .assert_problem(409, "not-closed");
+        let (id, code) = registered(&app, &complaint()).await;
+        ok(app.post(&format!("/api/v1/requests/{id}/classify")).bearer(&desk.reviewer).json(&json!({"kind": "criticism"})).send().await).await;
+        ok(app.post(&format!("/api/v1/requests/{id}/thank")).bearer(&desk.reviewer).send().await).await;
+        let before = app.snapshot();
+        app.post(&rating(&code)).json(&json!({"mobile": "09350000000", "score": 4})).send().await.assert_problem(403, "forbidden");
+        let reply = app.post(&rating(&code)).json(&json!({"mobile": "09123456789", "score": 6})).send().await;
+        reply.assert_problem(422, "validation");
+        assert_eq!(reply.error_fields(), ["score"]);
+        app.post(&rating(&code)).json(&json!({"mobile": "09123456789", "score": 4, "stars": 4})).send().await.assert_problem(422, "validation");
+        assert_eq!(app.snapshot(), before);
+        let rated = app.post(&rating(&code)).json(&json!({"mobile": "۰۹۱۲۳۴۵۶۷۸۹", "score": 5, "comment": "سریع پاسخ دادند"})).send().await;
+        assert_eq!(rated.status, StatusCode::OK, "{}", rated.text());
+        assert_eq!(app.count("ratings"), 1);
+        app.post(&rating(&code)).json(&json!({"mobile": "09123456789", "score": 1})).send().await.assert_problem(409, "already-rated");
+        assert_eq!(app.count("ratings"), 1);
+    }
+
     async fn a_referral_text_that_still_identifies_the_citizen_is_refused(app) {
         let desk = desk(&app).await;
         let (id, _) = registered(&app, &complaint()).await;
@@ -415,5 +439,58 @@ on_both_backends! {
         assert_eq!(app.count("contacts"), 2);
         assert_eq!(app.count("requests"), 0);
         assert_eq!(app.count("notifications"), 0);
+    }
+}
+
+on_both_backends! {
+    async fn the_proposal_removes_identifiers_planted_in_every_script_and_refer_refuses_them(app) {
+        let desk = desk(&app).await;
+        let planted = [
+            "علي رضايي", "٠٩١٢٣٤٥٦٧٨٩", "+98 912 345 6789", "0098-912-345-6789", "۹۱۲.۳۴۵.۶۷.۸۹",
+            "021-88776655", "۰۴۹-۹۳۷۰۸۹-۹", "0499370899", "Ali.Rezaei@Example.ORG", "رضایی‌ها",
+        ];
+        let text = format!(
+            "اینجانب {} با شماره‌های {} و {} و {} و {} و تلفن ثابت {} و کد ملی {} ({}) و ایمیل {}؛ خانواده‌ی {} هم شاکی‌اند. مبلغ ۲٬۵۰۰٬۰۰۰ ریال در تاریخ ۱۴۰۳/۰۵/۱۲ پرداخت نشد.",
+            planted[0], planted[1], planted[2], planted[3], planted[4], planted[5], planted[6], planted[7], planted[8], planted[9]
+        );
+        let body = json!({"name": "علی رضایی", "mobile": "09123456789", "national_id": "0499370899", "email": "ali.rezaei@example.org", "text": text});
+        let (id, _) = registered(&app, &body).await;
+        let base = format!("/api/v1/requests/{id}");
+        ok(app.post(&format!("{base}/classify")).bearer(&desk.reviewer).json(&json!({"kind": "report"})).send().await).await;
+        let proposal = ok(app.get(&format!("{base}/anonymised-text")).bearer(&desk.reviewer).send().await).await["text"].as_str().unwrap().to_owned();
+        for secret in planted.iter().chain(["علی", "رضایی", "Rezaei", "345", "۳۴۵", "٣٤٥", "8877"].iter()) {
+            assert!(!proposal.contains(secret), "{secret:?} left in {proposal}");
+        }
+        assert!(proposal.contains("۲٬۵۰۰٬۰۰۰ ریال") && proposal.contains("۱۴۰۳/۰۵/۱۲"), "amounts and dates stay: {proposal}");
+        let before = app.snapshot();
+        let refused = app.post(&format!("{base}/refer")).bearer(&desk.reviewer).json(&json!({"unit_id": desk.unit, "text": text})).send().await;
+        let problem = refused.assert_problem(422, "validation");
+        let message = problem["errors"][0]["message"].as_str().unwrap();
+        for kind in ["name", "mobile", "landline", "national_id", "email"] {
+            assert!(message.contains(kind), "{kind} named in {message}");
+        }
+        assert_eq!(app.snapshot(), before);
+        let referred = ok(app.post(&format!("{base}/refer")).bearer(&desk.reviewer).json(&json!({"unit_id": desk.unit, "text": proposal})).send().await).await;
+        assert_eq!(referred["status"], "referred");
+    }
+
+    async fn overdue_referrals_are_listed_as_such(app) {
+        let desk = desk(&app).await;
+        let (id, _) = registered(&app, &complaint()).await;
+        let base = format!("/api/v1/requests/{id}");
+        ok(app.post(&format!("{base}/classify")).bearer(&desk.reviewer).json(&json!({"kind": "report"})).send().await).await;
+        ok(app.post(&format!("{base}/refer")).bearer(&desk.reviewer).json(&json!({"unit_id": desk.unit, "text": "گزارش بی‌نام برای واحد پذیرش"})).send().await).await;
+        assert_eq!(app.get("/api/v1/referrals?overdue=true").bearer(&desk.unit_staff).send().await.json()["items"], json!([]));
+        {
+            use diesel::RunQueryDsl;
+            let mut conn = app.pool.get().unwrap();
+            diesel::sql_query("UPDATE referrals SET due_at = '2020-01-01 00:00:00'").execute(&mut conn).unwrap();
+        }
+        let overdue = app.get("/api/v1/referrals?overdue=true").bearer(&desk.unit_staff).send().await.json();
+        assert_eq!(overdue["items"].as_array().unwrap().len(), 1);
+        assert_eq!(overdue["items"][0]["overdue"], true);
+        let rid = overdue["items"][0]["id"].as_str().unwrap();
+        ok(app.post(&format!("/api/v1/referrals/{rid}/answer")).bearer(&desk.unit_staff).json(&json!({"answer": "رسیدگی شد و نتیجه اعلام شد"})).send().await).await;
+        assert_eq!(app.get("/api/v1/referrals?overdue=true").bearer(&desk.reviewer).send().await.json()["items"], json!([]), "answered is not overdue");
     }
 }

@@ -1,0 +1,24 @@
+//! Queries on `ratings`: one per closed request.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::ratings;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ratings)]
+pub struct RatingRow {
+    pub request_id: String,
+    pub score: i32,
+    pub comment: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+/// Stores a rating; the primary key on `request_id` refuses a second one.
+pub fn insert(conn: &mut DbConnection, row: &RatingRow) -> QueryResult<()> {
+    diesel::insert_into(ratings::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}

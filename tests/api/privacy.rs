@@ -1,0 +1,254 @@
+//! Anonymity of referrals (PRODUCT rule 1), tested from the outside: signed in as unit staff,
+//! call every endpoint the OpenAPI document lists, with the ids of this unit's and other units'
+//! objects, and find the citizen's identity, tracking code or original text in no answer.
+
+use actix_web::http::Method;
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, on_both_backends};
+
+const NAME: &str = "کیوان رستمی";
+const EMAIL: &str = "keyvan.rostami@example.org";
+const NATIONAL_ID: &str = "0499370899";
+const ORIGINAL: &str = "شکایت کیوان رستمی درباره‌ی رفتار نگهبان ساختمان مرکزی";
+
+/// The text as the citizen wrote it (the anonymised text keeps its substance, not this).
+fn submitted_text() -> String {
+    format!("{ORIGINAL}؛ شماره‌ی من 0912-765-4321 و کد ملی ۰۴۹۹۳۷۰۸۹۹ است")
+}
+
+/// Everything that would identify the citizen or lead back to the request.
+fn secrets(code: &str, request_id: &str) -> Vec<String> {
+    [
+        NAME,
+        "کیوان",
+        "رستمی",
+        "كيوان",
+        EMAIL,
+        "keyvan",
+        NATIONAL_ID,
+        "۰۴۹۹۳۷۰۸۹۹",
+        "9127654321",
+        "۹۱۲۷۶۵۴۳۲۱",
+        "912 765 4321",
+        "0912-765-4321",
+        ORIGINAL,
+        &submitted_text(),
+        code,
+        request_id,
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect()
+}
+
+struct World {
+    unit_staff: String,
+    own_referral: String,
+    other_referral: String,
+    request_id: String,
+    other_request_id: String,
+    meeting_request_id: String,
+    meeting_id: String,
+    unit: String,
+    other_unit: String,
+    user_id: String,
+    code: String,
+}
+
+async fn world(app: &TestApp) -> World {
+    let admin = app.admin_token().await;
+    let reviewer = app.token_for_role(&admin, "reviewer").await;
+    let head = app.token_for_role(&admin, "head").await;
+    let unit = app.create_unit(&admin, "واحد خدمات", None).await;
+    let other_unit = app.create_unit(&admin, "واحد انتظامات", None).await;
+    let user_id = app
+        .create_user(&admin, "services", "unit_staff", Some(&unit))
+        .await;
+    let unit_staff = app.token("services", "services-password").await;
+    let citizen = json!({
+        "name": NAME, "mobile": "۰۹۱۲ ۷۶۵ ۴۳۲۱", "national_id": NATIONAL_ID, "email": EMAIL,
+        "text": submitted_text(), "proposed_kind": "complaint"
+    });
+    let mut referred = Vec::new();
+    let mut code = String::new();
+    for target in [&unit, &other_unit] {
+        let submitted = crate::public::submit(app, &citizen).await;
+        code = submitted["tracking_code"].as_str().unwrap().to_owned();
+        let id = crate::public::request_id(app, &code).await;
+        let base = format!("/api/v1/requests/{id}");
+        app.post(&format!("{base}/classify"))
+            .bearer(&reviewer)
+            .json(&json!({"kind": "complaint", "subject": "unit", "subject_unit_id": target}))
+            .send()
+            .await;
+        let proposal = app
+            .get(&format!("{base}/anonymised-text"))
+            .bearer(&reviewer)
+            .send()
+            .await
+            .json();
+        let reply = app
+            .post(&format!("{base}/refer"))
+            .bearer(&reviewer)
+            .json(&json!({"unit_id": target, "text": proposal["text"]}))
+            .send()
+            .await;
+        assert_eq!(reply.status.as_u16(), 200, "{}", reply.text());
+        referred.push(id);
+    }
+    let inbox = |token: String| async move {
+        app.get("/api/v1/referrals")
+            .bearer(&token)
+            .send()
+            .await
+            .json()
+    };
+    let own = inbox(unit_staff.clone()).await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let all = inbox(reviewer.clone()).await;
+    let other = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .find(|id| *id != own)
+        .unwrap();
+    let mut meeting = citizen.clone();
+    meeting["proposed_kind"] = json!("meeting");
+    let meeting_code = crate::public::submit(app, &meeting).await["tracking_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let meeting_request_id = crate::public::request_id(app, &meeting_code).await;
+    app.post(&format!("/api/v1/requests/{meeting_request_id}/classify"))
+        .bearer(&reviewer)
+        .json(&json!({"kind": "meeting"}))
+        .send()
+        .await;
+    let start = format!(
+        "{}T09:00:00+03:30",
+        (chrono::Utc::now() + chrono::Duration::days(3)).date_naive()
+    );
+    app.post(&format!("/api/v1/requests/{meeting_request_id}/schedule"))
+        .bearer(&reviewer)
+        .json(&json!({"starts_at": start, "duration_minutes": 30, "place": "دفتر ریاست"}))
+        .send()
+        .await;
+    let from = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let to = (chrono::Utc::now() + chrono::Duration::days(30))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let calendar = app
+        .get(&format!(
+            "/api/v1/meetings?from={}&to={}",
+            crate::public::urlencode(&from),
+            crate::public::urlencode(&to)
+        ))
+        .bearer(&head)
+        .send()
+        .await
+        .json();
+    let meeting_id = calendar["items"][0]["id"]
+        .as_str()
+        .expect("a meeting")
+        .to_owned();
+    World {
+        unit_staff,
+        own_referral: own,
+        other_referral: other,
+        request_id: referred[0].clone(),
+        other_request_id: referred[1].clone(),
+        meeting_request_id,
+        meeting_id,
+        unit,
+        other_unit,
+        user_id,
+        code,
+    }
+}
+
+/// A body that passes JSON parsing for each command, so that the call reaches authorisation
+/// and the use case rather than stopping at the extractor.
+fn body_for(path: &str) -> Value {
+    let last = path.rsplit('/').next().unwrap_or_default();
+    match last {
+        "answer" => json!({"answer": "پاسخ واحد به این ارجاع داده شد"}),
+        "return" => json!({"reason": "پاسخ کامل نیست و باید تکمیل شود"}),
+        "classify" => json!({"kind": "complaint"}),
+        "refer" | "redirect" => {
+            json!({"unit_id": "0b6f2b0c-9d3e-4a47-9a43-4f8e3a1c2d11", "text": "متن آزمایشی بی‌نام برای واحد"})
+        }
+        "close" => json!({"summary": "خلاصه‌ی آزمایشی برای بستن درخواست"}),
+        "decline" => json!({"reason": "دلیل آزمایشی برای رد درخواست ملاقات"}),
+        "schedule" | "reschedule" => {
+            json!({"starts_at": "2030-01-01T10:00:00+03:30", "duration_minutes": 30, "place": "دفتر"})
+        }
+        "outcome" => json!({"held": true}),
+        "withdrawal" => json!({"mobile": "09127654321"}),
+        "rating" => json!({"mobile": "09127654321", "score": 5}),
+        "password" => json!({"password": "a long new password"}),
+        _ => json!({}),
+    }
+}
+
+on_both_backends! {
+    async fn unit_staff_never_see_the_citizen_through_any_endpoint(app) {
+        let w = world(&app).await;
+        let secrets = secrets(&w.code, &w.request_id);
+        let other_secrets = secrets.iter().cloned().chain([w.other_request_id.clone(), w.meeting_request_id.clone()]).collect::<Vec<_>>();
+        let ids = [
+            &w.own_referral, &w.other_referral, &w.request_id, &w.other_request_id, &w.meeting_request_id,
+            &w.meeting_id, &w.unit, &w.other_unit, &w.user_id,
+        ];
+        let document = serde_json::to_value(mardom::api::openapi_document()).unwrap();
+        let mut calls = 0;
+        let mut answered_ok = Vec::new();
+        for (template, item) in document["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                let paths: Vec<String> = if template.contains("{id}") {
+                    ids.iter().map(|id| template.replace("{id}", id)).collect()
+                } else if template.contains("{tracking_code}") {
+                    // Unit staff know no tracking code; a well-formed one that is not the citizen's.
+                    vec![template.replace("{tracking_code}", "100000000009")]
+                } else if template == "/api/v1/referrals" {
+                    vec![template.clone(), format!("{template}?overdue=true"), format!("{template}?status=open")]
+                } else {
+                    vec![template.clone()]
+                };
+                for path in paths {
+                    let mut call = app.call(method.clone(), &path).bearer(&w.unit_staff);
+                    if method == Method::POST || method == Method::PATCH {
+                        call = call.json(&body_for(&path));
+                    }
+                    let reply = call.send().await;
+                    calls += 1;
+                    assert!(reply.status.as_u16() < 500, "{method} {path}: {}", reply.text());
+                    let mut seen = reply.text();
+                    for (name, value) in reply.headers.iter() {
+                        seen.push_str(&format!("\n{name}: {}", value.to_str().unwrap_or_default()));
+                    }
+                    for secret in &other_secrets {
+                        assert!(!seen.contains(secret.as_str()), "{method} {path} shows {secret:?} to unit staff: {seen}");
+                    }
+                    if reply.status.is_success() {
+                        answered_ok.push(format!("{method} {path}"));
+                    }
+                }
+            }
+        }
+        assert!(calls > 60, "{calls} calls");
+        // The unit could work its own referral all along.
+        for expected in [
+            format!("GET /api/v1/referrals/{}", w.own_referral),
+            format!("POST /api/v1/referrals/{}/answer", w.own_referral),
+            "GET /api/v1/referrals".to_owned(),
+        ] {
+            assert!(answered_ok.contains(&expected), "{expected} in {answered_ok:?}");
+        }
+        assert!(!answered_ok.iter().any(|c| c.contains(&w.other_referral)), "another unit's referral: {answered_ok:?}");
+        assert!(!answered_ok.iter().any(|c| c.contains(&w.request_id) || c.contains(&w.meeting_id)), "{answered_ok:?}");
+    }
+}
