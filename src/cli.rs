@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `create-user`, `openapi`.
+//! The command line: `serve` (the default), `worker`, `migrate`, `create-user`, `openapi`.
 
 use std::io::Read;
 
@@ -25,6 +25,9 @@ pub struct Cli {
 pub enum Command {
     /// Apply migrations, create the first admin, and serve the API (the default).
     Serve,
+    /// Run only the SMS dispatcher (for a deployment that sends from dedicated workers; set
+    /// MARDOM_DISPATCHER=off on the API instances then). Stops on Ctrl-C / SIGTERM.
+    Worker,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Create a staff account.
@@ -64,6 +67,7 @@ pub enum CliError {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => Ok(server::serve(load_settings()?).await?),
+        Command::Worker => Ok(server::work(load_settings()?).await?),
         Command::Migrate => {
             server::open_database(&load_settings()?)?;
             println!("database is up to date");

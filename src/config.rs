@@ -40,6 +40,14 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     /// Days a unit has to answer a referral when the reviewer sets no due date.
     pub referral_due_days: u32,
+    /// The SMS provider and its account.
+    pub sms: crate::notify::gateway::SmsSettings,
+    /// The Center's name, as the SMS texts sign it.
+    pub center_name: String,
+    /// A file of `template=text` lines overriding the built-in SMS texts.
+    pub sms_templates_file: Option<String>,
+    /// Whether `serve` runs the SMS dispatcher too (`mardom worker` runs it alone).
+    pub dispatcher_in_serve: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +58,8 @@ pub enum ConfigError {
         "MARDOM_JWT_SECRET must be set when running on PostgreSQL (at least 32 bytes; e.g. `openssl rand -hex 32`)"
     )]
     SecretRequired,
+    #[error(transparent)]
+    Sms(#[from] crate::notify::gateway::SmsConfigError),
     #[error("cannot read or write the generated JWT secret at {path}: {source}")]
     SecretFile {
         path: String,
@@ -114,6 +124,14 @@ impl Settings {
             submissions_per_mobile_day: limit("MARDOM_SUBMISSIONS_PER_MOBILE_DAY", 5)?,
             trust_forwarded_for: flag("MARDOM_TRUST_FORWARDED_FOR"),
             referral_due_days: limit("MARDOM_REFERRAL_DUE_DAYS", 7)?.max(1),
+            sms: crate::notify::gateway::SmsSettings::from_lookup(&lookup)?,
+            center_name: lookup("MARDOM_CENTER_NAME")
+                .map(|n| n.trim().to_owned())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| "ارتباطات مردمی".to_owned()),
+            sms_templates_file: lookup("MARDOM_SMS_TEMPLATES_FILE"),
+            dispatcher_in_serve: !lookup("MARDOM_DISPATCHER")
+                .is_some_and(|v| matches!(v.trim(), "off" | "0" | "false" | "no")),
         })
     }
 

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod notify;
 pub mod private_files;
 pub mod server;
 pub mod telemetry;

@@ -12,6 +12,8 @@ use crate::app::bootstrap;
 use crate::auth::{SignInThrottle, TokenIssuer};
 use crate::config::Settings;
 use crate::db::{self, DbPool};
+use crate::domain::templates::Templates;
+use crate::notify::dispatcher::{Dispatcher, DispatcherSettings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -34,6 +36,10 @@ pub enum StartError {
     },
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Sms(#[from] crate::notify::gateway::SmsConfigError),
+    #[error("SMS templates: {0}")]
+    Templates(String),
 }
 
 /// Opens the pool and applies pending migrations.
@@ -108,6 +114,10 @@ pub fn app_state(
             trust_forwarded_for: settings.trust_forwarded_for,
         }),
         referral_due_days: settings.referral_due_days,
+        sms: Arc::new(crate::api::state::SmsRuntime {
+            gateway: crate::notify::gateway::from_settings(&settings.sms)?,
+            callback_secret: settings.sms.callback_secret.clone(),
+        }),
     })
 }
 
@@ -118,6 +128,63 @@ pub fn http_settings(settings: &Settings) -> HttpSettings {
     }
 }
 
+/// The SMS texts: the built-in ones signed with the Center's name, with the overrides of
+/// `MARDOM_SMS_TEMPLATES_FILE` checked now (a typo fails the start, not a send).
+pub fn templates(settings: &Settings) -> Result<Templates, StartError> {
+    let templates = Templates::new(&settings.center_name);
+    let Some(path) = &settings.sms_templates_file else {
+        return Ok(templates);
+    };
+    let text = std::fs::read_to_string(path)?;
+    let overrides =
+        Templates::parse_overrides(&text).map_err(|e| StartError::Templates(e.to_string()))?;
+    templates
+        .with_overrides(overrides)
+        .map_err(|e| StartError::Templates(e.to_string()))
+}
+
+/// A dispatcher on `pool` with the configured gateway and texts.
+pub fn dispatcher(settings: &Settings, pool: DbPool) -> Result<Dispatcher, StartError> {
+    Ok(Dispatcher::new(
+        pool,
+        crate::notify::gateway::from_settings(&settings.sms)?,
+        Arc::new(templates(settings)?),
+        DispatcherSettings::default(),
+    ))
+}
+
+/// Runs the SMS dispatcher alone until Ctrl-C or SIGTERM.
+pub async fn work(settings: Settings) -> Result<(), StartError> {
+    let pool = open_database(&settings)?;
+    let dispatcher = dispatcher(&settings, pool)?;
+    tracing::info!(worker = dispatcher.worker(), provider = %settings.sms.provider, "dispatching SMS");
+    dispatcher.run(shutdown_signal()).await;
+    tracing::info!("dispatcher stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 /// Runs the server until it is stopped.
 pub async fn serve(settings: Settings) -> Result<(), StartError> {
     // Refuse a bad configuration before the database is touched: a first admin created (and its
@@ -125,6 +192,10 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
     let secret = settings.resolve_jwt_secret()?;
     let pool = open_database(&settings)?;
     bootstrap(&settings, &pool)?;
+    let dispatcher = settings
+        .dispatcher_in_serve
+        .then(|| dispatcher(&settings, pool.clone()))
+        .transpose()?;
     let state = app_state(&settings, &secret, pool)?;
     let http = http_settings(&settings);
     let server = HttpServer::new(move || build_app(state.clone(), http.clone()))
@@ -138,6 +209,22 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         database = if settings.database.is_sqlite() { "sqlite" } else { "postgres" },
         "serving; Swagger UI at /swagger-ui/"
     );
-    server.run().await?;
+    // The dispatcher stops after the server: what it has in flight is finished first.
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let dispatching = dispatcher.map(|dispatcher| {
+        actix_web::rt::spawn(async move {
+            dispatcher
+                .run(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        })
+    });
+    let served = server.run().await;
+    let _ = stop.send(());
+    if let Some(dispatching) = dispatching {
+        let _ = dispatching.await;
+    }
+    served?;
     Ok(())
 }

@@ -11,6 +11,7 @@ pub mod headers;
 pub mod health;
 pub mod json;
 pub mod meetings;
+pub mod notifications;
 pub mod observe;
 pub mod openapi;
 pub mod public;
@@ -109,7 +110,11 @@ fn routes() -> (
                 .service(public::lookup_request)
                 .service(public::withdraw_request)
                 .service(public::rate_request)
-                .service(stats::stats_report),
+                .service(stats::stats_report)
+                .service(notifications::list_notifications)
+                .service(notifications::get_notification)
+                .service(notifications::retry_notification)
+                .service(notifications::delivery_report),
         )
         .split_for_parts();
     openapi::add_problem_responses(&mut doc);

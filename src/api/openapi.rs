@@ -30,6 +30,7 @@ Every error is `application/problem+json` (RFC 9457) with a stable `type`.",
         (name = "requests", description = "Requests: registration by staff, lists, one request with identity and history, and the desk's commands"),
         (name = "meetings", description = "The head's calendar and the meeting commands"),
         (name = "referrals", description = "Referrals: a unit's inbox (anonymised) and the referral lifecycle"),
+        (name = "notifications", description = "The SMS outbox and the providers' delivery reports"),
         (name = "stats", description = "Counts and handling times for dashboards"),
         (name = "operations", description = "Health and metrics"),
     )

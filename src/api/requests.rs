@@ -233,6 +233,18 @@ pub struct RequestDetailView {
     pub request: RequestView,
     pub citizen: IdentityView,
     pub history: Vec<EventView>,
+    /// The SMS sent about it and where each stands (details in `GET /api/v1/notifications`).
+    pub notifications: Vec<NotificationSummary>,
+}
+
+/// Where one SMS about a request stands.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NotificationSummary {
+    pub id: String,
+    pub template: String,
+    /// `pending`, `sent`, `delivered`, `undelivered` or `failed`.
+    pub status: String,
+    pub created_at: DateTime<Utc>,
 }
 
 impl From<RequestDetail> for RequestDetailView {
@@ -241,6 +253,16 @@ impl From<RequestDetail> for RequestDetailView {
             request: d.request.into(),
             citizen: d.identity.into(),
             history: d.history.into_iter().map(EventView::from).collect(),
+            notifications: d
+                .notifications
+                .into_iter()
+                .map(|(id, template, status, created_at)| NotificationSummary {
+                    id,
+                    template,
+                    status,
+                    created_at: utc(created_at),
+                })
+                .collect(),
         }
     }
 }

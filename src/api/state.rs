@@ -19,6 +19,28 @@ pub struct AppState {
     pub limits: Arc<PublicLimits>,
     /// Days a unit has to answer a referral when the reviewer sets no due date.
     pub referral_due_days: u32,
+    /// The SMS provider, for its delivery reports.
+    pub sms: Arc<SmsRuntime>,
+}
+
+/// The configured SMS gateway and the secret its delivery-report callbacks must present.
+pub struct SmsRuntime {
+    pub gateway: Arc<dyn crate::notify::gateway::Gateway>,
+    pub callback_secret: Option<secrecy::SecretString>,
+}
+
+impl SmsRuntime {
+    /// Whether a callback presented the configured secret. Compared in constant time, so the
+    /// answer's timing tells nothing about how much of a guess was right. Without a configured
+    /// secret no callback is accepted.
+    pub fn callback_secret_matches(&self, offered: Option<&str>) -> bool {
+        use secrecy::ExposeSecret;
+        let (Some(expected), Some(offered)) = (&self.callback_secret, offered) else {
+            return false;
+        };
+        let (a, b) = (expected.expose_secret().as_bytes(), offered.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
 }
 
 impl AppState {

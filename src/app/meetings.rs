@@ -127,10 +127,10 @@ fn require_free(
     }
 }
 
-/// What the citizen's SMS says about a meeting time (Tehran time, Solar Hijri date).
+/// The parameters of a meeting's SMS: the instant and the place. The text (Solar Hijri date,
+/// Tehran time) is rendered at sending, by the templates.
 fn time_params(start: NaiveDateTime, place: &str) -> serde_json::Value {
-    let local = crate::domain::jalali::local_time(start.and_utc());
-    serde_json::json!({"date": local.jalali_display, "time": local.time, "weekday": local.weekday, "place": place})
+    serde_json::json!({"starts_at": start.and_utc().to_rfc3339(), "place": place})
 }
 
 pub fn schedule(

@@ -5,6 +5,7 @@ pub mod bootstrap;
 pub mod contacts;
 pub mod handling;
 pub mod meetings;
+pub mod notifications;
 pub mod public;
 pub mod referrals;
 pub mod requests;

@@ -126,6 +126,8 @@ pub struct RequestDetail {
     pub request: Request,
     pub identity: Identity,
     pub history: Vec<Event>,
+    /// The messages sent about it: (id, template, status, created_at).
+    pub notifications: Vec<(String, String, String, NaiveDateTime)>,
 }
 
 /// Parses every field, naming all the bad ones at once.
@@ -359,6 +361,10 @@ pub fn detail(conn: &mut DbConnection, id: &str) -> AppResult<RequestDetail> {
         request: Request::try_from(row)?,
         identity: identity(conn, id)?,
         history: history(conn, id, false)?,
+        notifications: outbox::for_request(conn, id)?
+            .into_iter()
+            .map(|n| (n.id, n.template, n.status, n.created_at))
+            .collect(),
     })
 }
 

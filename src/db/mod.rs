@@ -5,6 +5,7 @@ pub mod contacts;
 pub mod idempotency;
 pub mod meetings;
 pub mod notifications;
+pub mod outbox;
 pub mod pool;
 pub mod ratings;
 pub mod referrals;

@@ -24,6 +24,8 @@ pub struct NotificationRow {
     pub updated_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
     pub delivered_at: Option<NaiveDateTime>,
+    /// The worker holding the lease, while `locked_until` is in the future.
+    pub claimed_by: Option<String>,
 }
 
 impl NotificationRow {
@@ -51,6 +53,7 @@ impl NotificationRow {
             updated_at: at,
             sent_at: None,
             delivered_at: None,
+            claimed_by: None,
         }
     }
 }
@@ -67,5 +70,64 @@ pub fn for_request(conn: &mut DbConnection, request_id: &str) -> QueryResult<Vec
         .filter(notifications::request_id.eq(request_id))
         .select(NotificationRow::as_select())
         .order((notifications::created_at.asc(), notifications::id.asc()))
+        .load(conn)
+}
+
+/// Which notifications a listing returns; `None` means "any".
+#[derive(Debug, Default, Clone)]
+pub struct NotificationFilter {
+    pub status: Option<String>,
+    pub template: Option<String>,
+    pub request_id: Option<String>,
+    pub created_from: Option<NaiveDateTime>,
+    pub created_before: Option<NaiveDateTime>,
+    /// Keyset cursor: only notifications strictly older than this (time, id).
+    pub before: Option<(NaiveDateTime, String)>,
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<NotificationRow>> {
+    notifications::table
+        .find(id)
+        .select(NotificationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// One page, newest first.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &NotificationFilter,
+    limit: i64,
+) -> QueryResult<Vec<NotificationRow>> {
+    let mut query = notifications::table
+        .select(NotificationRow::as_select())
+        .into_boxed();
+    if let Some(status) = &filter.status {
+        query = query.filter(notifications::status.eq(status.clone()));
+    }
+    if let Some(template) = &filter.template {
+        query = query.filter(notifications::template.eq(template.clone()));
+    }
+    if let Some(request) = &filter.request_id {
+        query = query.filter(notifications::request_id.eq(request.clone()));
+    }
+    if let Some(from) = filter.created_from {
+        query = query.filter(notifications::created_at.ge(from));
+    }
+    if let Some(before) = filter.created_before {
+        query = query.filter(notifications::created_at.lt(before));
+    }
+    if let Some((at, id)) = &filter.before {
+        query = query.filter(
+            notifications::created_at
+                .lt(*at)
+                .or(notifications::created_at
+                    .eq(*at)
+                    .and(notifications::id.lt(id.clone()))),
+        );
+    }
+    query
+        .order((notifications::created_at.desc(), notifications::id.desc()))
+        .limit(limit)
         .load(conn)
 }

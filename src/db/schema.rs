@@ -93,6 +93,7 @@ diesel::table! {
         updated_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         delivered_at -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
     }
 }
 

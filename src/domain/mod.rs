@@ -13,6 +13,7 @@ pub mod phone;
 pub mod referral;
 pub mod request;
 pub mod role;
+pub mod templates;
 pub mod text;
 pub mod tracking_code;
 pub mod unit;

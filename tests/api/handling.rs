@@ -299,8 +299,9 @@ on_both_backends! {
         assert_eq!(scheduled["status"], "meeting_scheduled");
         let notes = app.notifications_of(&id);
         assert_eq!(notes[1].0, "meeting_scheduled");
-        assert_eq!(notes[1].2["time"], "۱۰:۳۰", "Tehran time in Persian digits: {:?}", notes[1].2);
-        assert!(notes[1].2["date"].as_str().unwrap().contains("۱۴۰"), "a Solar Hijri date: {:?}", notes[1].2);
+        assert_eq!(notes[1].2["place"], "دفتر ریاست");
+        let starts_at = chrono::DateTime::parse_from_rfc3339(notes[1].2["starts_at"].as_str().unwrap()).unwrap();
+        assert_eq!(starts_at, chrono::DateTime::parse_from_rfc3339(&tehran_slot(3)).unwrap(), "the instant, rendered at sending");
         let from = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let to = (chrono::Utc::now() + chrono::Duration::days(10)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let calendar = ok(app.get(&format!("/api/v1/meetings?from={}&to={}", crate::public::urlencode(&from), crate::public::urlencode(&to))).bearer(&head).send().await).await;

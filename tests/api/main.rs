@@ -7,6 +7,7 @@ mod support;
 mod auth;
 mod bad_input;
 mod contacts;
+mod delivery;
 mod handling;
 mod operations;
 mod privacy;

@@ -1,0 +1,296 @@
+//! `notifications`: the SMS outbox for the desk (reviewer, admin) — list, read, retry a failed
+//! one — and the providers' delivery-report callback. Recipients and tracking codes are masked
+//! for every role but admin.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::cursor;
+use super::error::{ApiError, Kind, Problem};
+use super::staff::Staff;
+use super::state::AppState;
+use super::views::utc;
+use crate::app::notifications::{self, Notification, Report};
+use crate::db::notifications::NotificationFilter;
+use crate::domain::Role;
+use crate::notify::gateway::DeliveryStatus;
+
+const READERS: &[Role] = &[Role::Reviewer, Role::Admin];
+
+/// One SMS in the outbox.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "3b2a1c0d-9e8f-4a7b-b6c5-d4e3f2a1b0c9", "request_id": "8b3f6a9e-1f0c-4b8e-9d2a-5c7e1a2b3c4d",
+    "template": "tracking_code_issued", "recipient": "+98912***4567", "params": {"tracking_code": "************"},
+    "status": "delivered", "attempts": 1, "next_attempt_at": "2026-11-29T08:30:00Z", "provider_message_id": "8792343",
+    "last_error": null, "created_at": "2026-11-29T08:30:00Z", "sent_at": "2026-11-29T08:30:01Z", "delivered_at": "2026-11-29T08:30:09Z"
+}))]
+pub struct NotificationView {
+    pub id: String,
+    pub request_id: Option<String>,
+    /// The template it is rendered from.
+    pub template: String,
+    /// E.164; masked (`+98912***4567`) for every role but admin.
+    pub recipient: String,
+    #[schema(value_type = Object)]
+    pub params: serde_json::Value,
+    /// `pending` → `sent` → `delivered` | `undelivered`, or `failed` with `last_error`.
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub provider_message_id: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+impl From<Notification> for NotificationView {
+    fn from(n: Notification) -> Self {
+        Self {
+            id: n.id,
+            request_id: n.request_id,
+            template: n.template,
+            recipient: n.recipient,
+            params: n.params,
+            status: n.status,
+            attempts: n.attempts,
+            next_attempt_at: utc(n.next_attempt_at),
+            provider_message_id: n.provider_message_id,
+            last_error: n.last_error,
+            created_at: utc(n.created_at),
+            sent_at: n.sent_at.map(utc),
+            delivered_at: n.delivered_at.map(utc),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NotificationList {
+    pub items: Vec<NotificationView>,
+    pub next_cursor: Option<String>,
+}
+
+/// The statuses a notification can have.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationStatus {
+    Pending,
+    Sent,
+    Delivered,
+    Undelivered,
+    Failed,
+}
+
+impl NotificationStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Delivered => "delivered",
+            Self::Undelivered => "undelivered",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationQuery {
+    #[param(inline)]
+    pub status: Option<NotificationStatus>,
+    /// A template name, e.g. `tracking_code_issued`.
+    #[param(max_length = 64)]
+    pub template: Option<String>,
+    pub request_id: Option<Uuid>,
+    /// Created at or after (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Created before (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    pub cursor: Option<String>,
+    /// Page size, 1 to 100; 25 when absent.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+}
+
+fn unmasked(staff: &Staff) -> bool {
+    staff.user().role == Role::Admin
+}
+
+/// List notifications, newest first (reviewer, admin).
+#[utoipa::path(tag = "notifications", security(("bearer" = [])), params(NotificationQuery), responses((status = 200, description = "One page of notifications", body = NotificationList)))]
+#[get("/notifications")]
+pub async fn list_notifications(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<NotificationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require(READERS)?;
+    let query = query.into_inner();
+    let limit = cursor::limit(query.limit, 25, 100)?;
+    let filter = NotificationFilter {
+        status: query.status.map(|s| s.as_str().to_owned()),
+        template: query.template,
+        request_id: query.request_id.map(|id| id.to_string()),
+        created_from: query.from.map(|t| t.naive_utc()),
+        created_before: query.to.map(|t| t.naive_utc()),
+        before: query.cursor.as_deref().map(cursor::decode).transpose()?,
+    };
+    let unmasked = unmasked(&staff);
+    let page = state
+        .db(move |conn| notifications::list(conn, &filter, limit, unmasked))
+        .await?;
+    Ok(HttpResponse::Ok().json(NotificationList {
+        items: page
+            .notifications
+            .into_iter()
+            .map(NotificationView::from)
+            .collect(),
+        next_cursor: page.next.as_ref().map(cursor::encode),
+    }))
+}
+
+/// One notification (reviewer, admin).
+#[utoipa::path(
+    tag = "notifications", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The notification's id")),
+    responses(
+        (status = 200, description = "The notification", body = NotificationView),
+        (status = 404, description = "No such notification", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/notifications/{id}")]
+pub async fn get_notification(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require(READERS)?;
+    let (id, unmasked) = (id.into_inner().to_string(), unmasked(&staff));
+    let notification = state
+        .db(move |conn| notifications::get(conn, &id, unmasked))
+        .await?;
+    Ok(HttpResponse::Ok().json(NotificationView::from(notification)))
+}
+
+/// Retry a failed or undelivered notification with a fresh attempt budget; the provider sees
+/// the same id, so it can tell a retry from a new message (reviewer, admin).
+#[utoipa::path(
+    tag = "notifications", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The notification's id")),
+    responses(
+        (status = 200, description = "Queued again", body = NotificationView),
+        (status = 404, description = "No such notification", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "It has not failed (`not-failed`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/notifications/{id}/retry")]
+pub async fn retry_notification(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require(READERS)?;
+    let (id, unmasked) = (id.into_inner().to_string(), unmasked(&staff));
+    let notification = state
+        .db(move |conn| notifications::retry(conn, &id, unmasked))
+        .await?;
+    Ok(HttpResponse::Ok().json(NotificationView::from(notification)))
+}
+
+/// How many reports changed something.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportsApplied {
+    pub received: usize,
+    pub changed: usize,
+}
+
+/// Delivery reports from the SMS provider (called by the provider, not by people).
+///
+/// Authenticated by the configured callback secret, in `X-Callback-Secret` or the `secret`
+/// query parameter. Idempotent: a repeated report answers 200 and changes nothing.
+#[utoipa::path(
+    tag = "notifications",
+    params(("provider" = String, Path, description = "The configured provider's name, e.g. `kavenegar`")),
+    responses(
+        (status = 200, description = "Applied", body = ReportsApplied),
+        (status = 400, description = "The report could not be read", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong or missing callback secret", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not the configured provider", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/notifications/reports/{provider}")]
+pub async fn delivery_report(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: web::Path<String>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    // Read by hand: a provider's report is form or JSON as the provider pleases.
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = futures_util::StreamExt::next(&mut payload).await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(
+                Kind::MalformedJson,
+                format!("the report could not be read: {e}"),
+            )
+        })?;
+        if body.len() + chunk.len() > 256 * 1024 {
+            return Err(ApiError::new(
+                Kind::PayloadTooLarge,
+                "a delivery report is at most 256 KiB",
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let sms = &state.sms;
+    if provider.as_str() != sms.gateway.name() {
+        return Err(ApiError::not_found("provider"));
+    }
+    let query = req.query_string();
+    let offered = req
+        .headers()
+        .get("x-callback-secret")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| {
+            web::Query::<std::collections::HashMap<String, String>>::from_query(query)
+                .ok()
+                .and_then(|q| q.get("secret").cloned())
+        });
+    if !sms.callback_secret_matches(offered.as_deref()) {
+        return Err(ApiError::unauthenticated(
+            "wrong or missing callback secret",
+        ));
+    }
+    let parsed = sms.gateway.parse_report(query, &body).map_err(|e| {
+        ApiError::new(
+            Kind::MalformedJson,
+            format!("the report could not be read: {e}"),
+        )
+    })?;
+    let reports: Vec<Report> = parsed
+        .into_iter()
+        .filter_map(|r| {
+            let (status, error) = match r.status {
+                DeliveryStatus::Delivered => ("delivered", None),
+                DeliveryStatus::Undelivered(e) => ("undelivered", Some(e)),
+                DeliveryStatus::Failed(e) => ("failed", Some(e)),
+                DeliveryStatus::Queued | DeliveryStatus::NotFound => return None,
+            };
+            Some(Report {
+                notification_id: r.notification_id,
+                provider_id: r.provider_id,
+                status,
+                error,
+            })
+        })
+        .collect();
+    let received = reports.len();
+    let changed = state
+        .db(move |conn| notifications::apply_reports(conn, &reports))
+        .await?;
+    Ok(HttpResponse::Ok().json(ReportsApplied { received, changed }))
+}

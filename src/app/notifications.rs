@@ -1,0 +1,161 @@
+//! The outbox as the desk sees it: list and read notifications, retry a failed one, and apply
+//! delivery reports from providers (idempotently: a repeated report changes nothing).
+
+use chrono::NaiveDateTime;
+
+use crate::db::notifications::{self as repo, NotificationFilter, NotificationRow};
+use crate::db::outbox;
+use crate::db::{self, DbConnection, write_transaction};
+
+use super::{AppError, AppResult};
+
+/// A notification with the recipient as the caller may see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    pub id: String,
+    pub request_id: Option<String>,
+    pub template: String,
+    pub recipient: String,
+    pub params: serde_json::Value,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub provider_message_id: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+    pub delivered_at: Option<NaiveDateTime>,
+}
+
+/// Masks a mobile number for roles that do not need it whole: `+98912***4567`.
+pub fn mask(mobile: &str) -> String {
+    let chars: Vec<char> = mobile.chars().collect();
+    if chars.len() < 9 {
+        return "***".to_owned();
+    }
+    let head: String = chars[..6].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}***{tail}")
+}
+
+impl Notification {
+    fn from_row(row: NotificationRow, unmasked: bool) -> Self {
+        let mut params: serde_json::Value = serde_json::from_str(&row.params).unwrap_or_default();
+        // The tracking code is the citizen's key to the public lookup: masked like the number.
+        if !unmasked {
+            if let Some(code) = params.get_mut("tracking_code") {
+                *code = serde_json::Value::String("************".to_owned());
+            }
+        }
+        Self {
+            recipient: if unmasked {
+                row.recipient
+            } else {
+                mask(&row.recipient)
+            },
+            id: row.id,
+            request_id: row.request_id,
+            template: row.template,
+            params,
+            status: row.status,
+            attempts: row.attempts,
+            next_attempt_at: row.next_attempt_at,
+            provider_message_id: row.provider_message_id,
+            last_error: row.last_error,
+            created_at: row.created_at,
+            sent_at: row.sent_at,
+            delivered_at: row.delivered_at,
+        }
+    }
+}
+
+pub struct NotificationPage {
+    pub notifications: Vec<Notification>,
+    pub next: Option<(NaiveDateTime, String)>,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &NotificationFilter,
+    limit: i64,
+    unmasked: bool,
+) -> AppResult<NotificationPage> {
+    let mut rows = repo::list(conn, filter, limit + 1)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    let next = more
+        .then(|| rows.last().map(|r| (r.created_at, r.id.clone())))
+        .flatten();
+    Ok(NotificationPage {
+        notifications: rows
+            .into_iter()
+            .map(|r| Notification::from_row(r, unmasked))
+            .collect(),
+        next,
+    })
+}
+
+pub fn get(conn: &mut DbConnection, id: &str, unmasked: bool) -> AppResult<Notification> {
+    let row = repo::find(conn, id)?.ok_or(AppError::NotFound("notification"))?;
+    Ok(Notification::from_row(row, unmasked))
+}
+
+/// Queues a failed or undelivered message again with a fresh attempt budget.
+pub fn retry(conn: &mut DbConnection, id: &str, unmasked: bool) -> AppResult<Notification> {
+    write_transaction(conn, |conn| {
+        let row = repo::find(conn, id)?.ok_or(AppError::NotFound("notification"))?;
+        if !outbox::retry(conn, id, db::now())? {
+            return Err(AppError::conflict(
+                "not-failed",
+                format!(
+                    "only a failed or undelivered notification is retried; this one is {}",
+                    row.status
+                ),
+            ));
+        }
+        let row = repo::find(conn, id)?.ok_or(AppError::NotFound("notification"))?;
+        Ok(Notification::from_row(row, unmasked))
+    })
+}
+
+/// One provider's report about one message, by our id or the provider's.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub notification_id: Option<String>,
+    pub provider_id: Option<String>,
+    /// `delivered`, `undelivered` or `failed`; anything else is not final and is ignored.
+    pub status: &'static str,
+    pub error: Option<String>,
+}
+
+/// Applies reports; returns how many changed a notification. Unknown ids and repeated reports
+/// change nothing (a provider retrying its callback gets 2xx all the same).
+pub fn apply_reports(conn: &mut DbConnection, reports: &[Report]) -> AppResult<usize> {
+    write_transaction(conn, |conn| {
+        let mut changed = 0;
+        for report in reports {
+            let id = match (&report.notification_id, &report.provider_id) {
+                (Some(id), _) => Some(id.clone()),
+                (None, Some(provider_id)) => outbox::by_provider_id(conn, provider_id)?,
+                (None, None) => None,
+            };
+            if let Some(id) = id {
+                if outbox::settle(conn, &id, report.status, report.error.as_deref(), db::now())? {
+                    changed += 1;
+                }
+            }
+        }
+        Ok(changed)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_the_middle_of_a_number() {
+        assert_eq!(mask("+989121234567"), "+98912***4567");
+        assert_eq!(mask("short"), "***");
+    }
+}

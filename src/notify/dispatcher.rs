@@ -1,0 +1,309 @@
+//! The dispatcher: takes due messages from the outbox under a lease, renders them, sends them
+//! through the configured gateway with a bounded number in flight, and records each outcome.
+//!
+//! Never twice: a claim is exclusive (`db::outbox::claim`); an attempt after the first asks the
+//! provider by our id whether it already has the message before sending again (a crash after
+//! sending, a timeout after the request left, a 5xx that was in fact accepted); and a worker
+//! that lost its lease cannot record over the new owner. Never lost: a crashed worker's
+//! leases expire and the messages are claimed again.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use rand::Rng;
+
+use super::gateway::{DeliveryStatus, Gateway, OutgoingSms, SendOutcome};
+use crate::db::notifications::NotificationRow;
+use crate::db::outbox::{self, Recorded};
+use crate::db::{self, DbPool};
+use crate::domain::templates::Templates;
+
+/// How the dispatcher paces itself.
+#[derive(Debug, Clone)]
+pub struct DispatcherSettings {
+    /// Messages claimed at once.
+    pub batch: i64,
+    /// Messages in flight at once.
+    pub concurrency: usize,
+    /// How long a claim holds before another worker may take the message over.
+    pub lease: Duration,
+    /// Attempts before a message that keeps failing transiently is given up as `failed`.
+    pub max_attempts: i32,
+    /// The first retry's delay; each further one doubles it (with jitter), up to an hour.
+    pub backoff: Duration,
+    /// How long to sleep when there is nothing due.
+    pub idle: Duration,
+    /// Messages `sent` longer ago than this are asked about (status poll).
+    pub poll_after: Duration,
+}
+
+impl Default for DispatcherSettings {
+    fn default() -> Self {
+        Self {
+            batch: 50,
+            concurrency: 16,
+            lease: Duration::from_secs(120),
+            max_attempts: 8,
+            backoff: Duration::from_secs(10),
+            idle: Duration::from_secs(1),
+            poll_after: Duration::from_secs(300),
+        }
+    }
+}
+
+pub struct Dispatcher {
+    pool: DbPool,
+    gateway: Arc<dyn Gateway>,
+    templates: Arc<Templates>,
+    settings: DispatcherSettings,
+    /// This worker's name in `claimed_by`: unique per process and start.
+    worker: String,
+}
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    pub claimed: usize,
+    pub sent: usize,
+    pub failed: usize,
+    pub retried: usize,
+}
+
+impl Dispatcher {
+    pub fn new(
+        pool: DbPool,
+        gateway: Arc<dyn Gateway>,
+        templates: Arc<Templates>,
+        settings: DispatcherSettings,
+    ) -> Self {
+        Self {
+            pool,
+            gateway,
+            templates,
+            settings,
+            worker: format!("worker-{}", uuid::Uuid::new_v4().simple()),
+        }
+    }
+
+    pub fn worker(&self) -> &str {
+        &self.worker
+    }
+
+    /// Runs until `stop` resolves; what is in flight when it does is finished first (a message
+    /// not yet sent keeps its lease and is taken over when the lease expires).
+    pub async fn run(&self, stop: impl std::future::Future<Output = ()>) {
+        tokio::pin!(stop);
+        let mut last_poll = std::time::Instant::now();
+        loop {
+            let pass = tokio::select! {
+                biased;
+                () = &mut stop => return,
+                pass = self.run_once() => pass,
+            };
+            match pass {
+                Ok(pass) if pass.claimed > 0 => continue,
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "dispatcher pass failed; retrying"),
+            }
+            if last_poll.elapsed() >= self.settings.idle.max(Duration::from_secs(30)) {
+                last_poll = std::time::Instant::now();
+                if let Err(error) = self.poll_statuses().await {
+                    tracing::warn!(%error, "delivery status poll failed");
+                }
+            }
+            tokio::select! {
+                biased;
+                () = &mut stop => return,
+                () = tokio::time::sleep(self.settings.idle) => {}
+            }
+        }
+    }
+
+    /// Claims one batch and sends it.
+    pub async fn run_once(&self) -> Result<Pass, String> {
+        let now = db::now();
+        let lease_until = now + chrono::Duration::from_std(self.settings.lease).unwrap_or_default();
+        let (worker, limit) = (self.worker.clone(), self.settings.batch);
+        let claimed = self
+            .blocking(move |conn| outbox::claim(conn, &worker, now, lease_until, limit))
+            .await?;
+        let mut pass = Pass {
+            claimed: claimed.len(),
+            ..Pass::default()
+        };
+        let outcomes: Vec<(String, Recorded)> = futures_util::stream::iter(claimed.iter())
+            .map(|row| async move { (row.id.clone(), self.attempt(row).await) })
+            .buffer_unordered(self.settings.concurrency.max(1))
+            .collect()
+            .await;
+        for (_, outcome) in &outcomes {
+            match outcome {
+                Recorded::Sent { .. } | Recorded::Delivered { .. } => pass.sent += 1,
+                Recorded::Failed { .. } => pass.failed += 1,
+                Recorded::RetryAt { .. } => pass.retried += 1,
+            }
+        }
+        let ids = outcomes;
+        let worker = self.worker.clone();
+        self.blocking(move |conn| {
+            let now = db::now();
+            for (id, outcome) in &ids {
+                if !outbox::record(conn, id, &worker, outcome, now)? {
+                    tracing::warn!(notification = %id, "lease lost before recording; the new owner decides");
+                }
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(pass)
+    }
+
+    /// One message: render, ask first if this is a repeat, send, classify the outcome.
+    async fn attempt(&self, row: &NotificationRow) -> Recorded {
+        let params: serde_json::Value = match serde_json::from_str(&row.params) {
+            Ok(params) => params,
+            Err(error) => {
+                return Recorded::Failed {
+                    error: format!("unreadable parameters: {error}"),
+                };
+            }
+        };
+        let rendered = match self.templates.render(&row.template, &params) {
+            Ok(rendered) => rendered,
+            Err(error) => {
+                return Recorded::Failed {
+                    error: format!("cannot render: {error}"),
+                };
+            }
+        };
+        if row.attempts > 1 {
+            // An earlier attempt may have reached the provider (crash after sending, timeout
+            // after the request left, a 5xx that was accepted): ask before sending again.
+            match self
+                .gateway
+                .status(&row.id, row.provider_message_id.as_deref())
+                .await
+            {
+                Ok(DeliveryStatus::NotFound) => {}
+                Ok(DeliveryStatus::Queued) => {
+                    return Recorded::Sent {
+                        provider_id: row.provider_message_id.clone(),
+                    };
+                }
+                Ok(DeliveryStatus::Delivered) => {
+                    return Recorded::Delivered {
+                        provider_id: row.provider_message_id.clone(),
+                    };
+                }
+                Ok(DeliveryStatus::Undelivered(error) | DeliveryStatus::Failed(error)) => {
+                    return Recorded::Failed { error };
+                }
+                Err(error) => return self.retry_or_fail(row, format!("status check: {error}")),
+            }
+        }
+        let sms = OutgoingSms {
+            id: row.id.clone(),
+            to: row.recipient.clone(),
+            text: rendered.text,
+        };
+        match self.gateway.send(&sms).await {
+            SendOutcome::Accepted { provider_id } => Recorded::Sent { provider_id },
+            SendOutcome::Permanent(error) => Recorded::Failed { error },
+            SendOutcome::Transient(error) => self.retry_or_fail(row, error),
+            SendOutcome::Unknown(error) => {
+                self.retry_or_fail(row, format!("outcome unknown: {error}"))
+            }
+        }
+    }
+
+    /// Another attempt later (exponential backoff with jitter), or `failed` when the budget is
+    /// spent.
+    fn retry_or_fail(&self, row: &NotificationRow, error: String) -> Recorded {
+        if row.attempts >= self.settings.max_attempts {
+            return Recorded::Failed {
+                error: format!("gave up after {} attempts: {error}", row.attempts),
+            };
+        }
+        Recorded::RetryAt {
+            at: db::now() + backoff(self.settings.backoff, row.attempts),
+            error,
+        }
+    }
+
+    /// Asks the provider about messages sent a while ago and not yet final.
+    pub async fn poll_statuses(&self) -> Result<usize, String> {
+        let before =
+            db::now() - chrono::Duration::from_std(self.settings.poll_after).unwrap_or_default();
+        let limit = self.settings.batch;
+        let rows = self
+            .blocking(move |conn| outbox::awaiting_report(conn, before, limit))
+            .await?;
+        let mut settled = 0;
+        for row in rows {
+            let status = self
+                .gateway
+                .status(&row.id, row.provider_message_id.as_deref())
+                .await;
+            let (status, error) = match status {
+                Ok(DeliveryStatus::Delivered) => ("delivered", None),
+                Ok(DeliveryStatus::Undelivered(e)) => ("undelivered", Some(e)),
+                Ok(DeliveryStatus::Failed(e)) => ("failed", Some(e)),
+                Ok(DeliveryStatus::Queued | DeliveryStatus::NotFound) | Err(_) => continue,
+            };
+            let id = row.id.clone();
+            if self
+                .blocking(move |conn| {
+                    outbox::settle(conn, &id, status, error.as_deref(), db::now())
+                })
+                .await?
+            {
+                settled += 1;
+            }
+        }
+        Ok(settled)
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut db::DbConnection) -> diesel::QueryResult<T> + Send + 'static,
+    ) -> Result<T, String> {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            work(&mut conn).map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| e.to_string())?
+    }
+}
+
+/// The delay before attempt `attempts + 1`: `base × 2^(attempts-1)`, capped at an hour, with
+/// ±25 % jitter so that a burst of failures does not retry in lockstep.
+pub fn backoff(base: Duration, attempts: i32) -> chrono::Duration {
+    let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(0);
+    let delay = base
+        .saturating_mul(2u32.saturating_pow(exponent))
+        .min(Duration::from_secs(3600));
+    let jitter = rand::rng().random_range(0.75..1.25);
+    chrono::Duration::from_std(delay.mul_f64(jitter))
+        .unwrap_or_else(|_| chrono::Duration::seconds(3600))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        let base = Duration::from_secs(10);
+        for (attempts, nominal) in [(1, 10.0), (2, 20.0), (3, 40.0), (4, 80.0)] {
+            let got = backoff(base, attempts).num_milliseconds() as f64 / 1000.0;
+            assert!(
+                (nominal * 0.75..=nominal * 1.25).contains(&got),
+                "{attempts}: {got}"
+            );
+        }
+        assert!(backoff(base, 30).num_seconds() <= 4500);
+    }
+}

@@ -1,0 +1,384 @@
+//! SMS delivery against a local fake provider (wiremock speaking the generic `http` gateway's
+//! protocol): rendering, retries after 5xx, a timeout after acceptance, permanent failures,
+//! delivery reports, and two dispatchers sharing one queue.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path_regex};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use mardom::db::notifications::{self, NotificationRow};
+use mardom::domain::templates::Templates;
+use mardom::notify::dispatcher::{Dispatcher, DispatcherSettings};
+use mardom::notify::gateway::{SmsSettings, from_settings};
+
+use crate::support::TestApp;
+
+pub const CENTER: &str = "مرکز آموزشی درمانی شهید رجایی";
+const SECRET: &str = "callback-secret-for-tests";
+
+fn env(fake: &MockServer) -> Vec<(String, String)> {
+    vec![
+        ("MARDOM_SMS_PROVIDER".into(), "http".into()),
+        ("MARDOM_SMS_HTTP_URL".into(), format!("{}/sms", fake.uri())),
+        ("MARDOM_SMS_TIMEOUT_MS".into(), "300".into()),
+        ("MARDOM_SMS_CALLBACK_SECRET".into(), SECRET.into()),
+        ("MARDOM_CENTER_NAME".into(), CENTER.into()),
+    ]
+}
+
+fn as_refs(env: &[(String, String)]) -> Vec<(&str, &str)> {
+    env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+/// A dispatcher on the app's database and the fake provider, with no waiting between retries.
+fn dispatcher(app: &TestApp, fake: &MockServer, settings: DispatcherSettings) -> Dispatcher {
+    let vars: HashMap<String, String> = env(fake).into_iter().collect();
+    let sms = SmsSettings::from_lookup(|name| vars.get(name).cloned()).expect("sms settings");
+    let gateway = from_settings(&sms).expect("gateway");
+    Dispatcher::new(
+        app.pool.clone(),
+        gateway,
+        Arc::new(Templates::new(CENTER)),
+        settings,
+    )
+}
+
+fn quick() -> DispatcherSettings {
+    DispatcherSettings {
+        backoff: Duration::ZERO,
+        idle: Duration::from_millis(10),
+        ..DispatcherSettings::default()
+    }
+}
+
+/// Runs passes until nothing is claimed.
+async fn drain(dispatcher: &Dispatcher) -> usize {
+    let mut claimed = 0;
+    for _ in 0..1000 {
+        let pass = dispatcher.run_once().await.expect("pass");
+        if pass.claimed == 0 {
+            return claimed;
+        }
+        claimed += pass.claimed;
+    }
+    panic!("the queue did not drain");
+}
+
+/// The bodies the fake provider accepted for sending, by message id.
+async fn sends(fake: &MockServer) -> Vec<Value> {
+    fake.received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.method.as_str() == "POST" && r.url.path() == "/sms")
+        .map(|r| serde_json::from_slice(&r.body).expect("JSON body"))
+        .collect()
+}
+
+/// A valid tracking code (the templates refuse one whose check digit is wrong).
+fn code() -> String {
+    mardom::domain::tracking_code::TrackingCode::generate(&mut rand::rng())
+        .as_str()
+        .to_owned()
+}
+
+fn row(app: &TestApp, id: &str) -> NotificationRow {
+    let mut conn = app.pool.get().unwrap();
+    notifications::find(&mut conn, id)
+        .unwrap()
+        .expect("notification")
+}
+
+fn enqueue(app: &TestApp, template: &str, recipient: &str, params: Value) -> String {
+    let row = NotificationRow::pending(
+        None,
+        template,
+        recipient,
+        params.to_string(),
+        mardom::db::now(),
+    );
+    let mut conn = app.pool.get().unwrap();
+    notifications::insert(&mut conn, &row).unwrap();
+    row.id
+}
+
+async fn accepting(fake: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path_regex("^/sms$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "provider-1"})))
+        .mount(fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex("^/sms/.+$"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(fake)
+        .await;
+}
+
+macro_rules! with_fake {
+    ($(async fn $name:ident($app:ident, $fake:ident) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                #[actix_web::test]
+                async fn sqlite() {
+                    let $fake = MockServer::start().await;
+                    let vars = env(&$fake);
+                    let $app = TestApp::sqlite(&as_refs(&vars)).await;
+                    $body
+                }
+
+                #[actix_web::test]
+                async fn postgres() {
+                    let $fake = MockServer::start().await;
+                    let vars = env(&$fake);
+                    let Some($app) = TestApp::postgres(&as_refs(&vars)).await else { return };
+                    $body
+                }
+            }
+        )*
+    };
+}
+
+with_fake! {
+    async fn a_registration_sms_reaches_the_provider_once_in_persian(app, fake) {
+        accepting(&fake).await;
+        let code = crate::public::submit(&app, &crate::public::submission()).await["tracking_code"].as_str().unwrap().to_owned();
+        let dispatcher = dispatcher(&app, &fake, quick());
+        assert_eq!(drain(&dispatcher).await, 1);
+        let sent = sends(&fake).await;
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0]["to"], "+989123456789");
+        let persian_code = mardom::domain::jalali::persian_digits(&code);
+        let text = sent[0]["text"].as_str().unwrap();
+        assert!(text.contains(&persian_code) && text.contains(CENTER), "{text}");
+        let id = sent[0]["id"].as_str().unwrap();
+        let stored = row(&app, id);
+        assert_eq!(stored.status, "sent");
+        assert_eq!(stored.provider_message_id.as_deref(), Some("provider-1"));
+        assert_eq!(drain(&dispatcher).await, 0, "nothing is sent twice");
+        assert_eq!(sends(&fake).await.len(), 1);
+    }
+
+    async fn every_template_is_rendered_and_delivered(app, fake) {
+        accepting(&fake).await;
+        let params = |extra: Value| {
+            let mut p = json!({"tracking_code": code()});
+            p.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            p
+        };
+        let meeting = json!({"starts_at": "2026-03-21T07:00:00+00:00", "place": "دفتر ریاست"});
+        let cases = [
+            ("tracking_code_issued", params(json!({}))),
+            ("referred", params(json!({"unit": "واحد امور مالی"}))),
+            ("thanked", params(json!({"kind": "suggestion"}))),
+            ("meeting_scheduled", params(meeting.clone())),
+            ("meeting_rescheduled", params(meeting)),
+            ("meeting_cancelled", params(json!({}))),
+            ("meeting_redirected", params(json!({"unit": "واحد امور مالی"}))),
+            ("meeting_declined", params(json!({"reason": "موضوع در حیطه‌ی مرکز نیست"}))),
+            ("meeting_no_action", params(json!({}))),
+            ("resolved", params(json!({}))),
+        ];
+        let templates = Templates::new(CENTER);
+        let mut expected = HashMap::new();
+        for (template, params) in &cases {
+            let id = enqueue(&app, template, "+989121234567", params.clone());
+            expected.insert(id, templates.render(template, params).unwrap().text);
+        }
+        let dispatcher = dispatcher(&app, &fake, quick());
+        assert_eq!(drain(&dispatcher).await, cases.len());
+        let sent = sends(&fake).await;
+        assert_eq!(sent.len(), cases.len());
+        for body in sent {
+            let id = body["id"].as_str().unwrap();
+            assert_eq!(body["text"].as_str(), expected.get(id).map(String::as_str), "{id}");
+            assert_eq!(row(&app, id).status, "sent");
+        }
+    }
+
+    async fn a_provider_down_for_three_attempts_delivers_exactly_once_after(app, fake) {
+        Mock::given(method("POST")).and(path_regex("^/sms$"))
+            .respond_with(ResponseTemplate::new(500)).up_to_n_times(3).with_priority(1)
+            .mount(&fake).await;
+        accepting(&fake).await;
+        let id = enqueue(&app, "resolved", "+989121234567", json!({"tracking_code": code()}));
+        let dispatcher = dispatcher(&app, &fake, quick());
+        for _ in 0..10 {
+            dispatcher.run_once().await.unwrap();
+        }
+        let stored = row(&app, &id);
+        assert_eq!(stored.status, "sent", "{stored:?}");
+        assert_eq!(stored.attempts, 4);
+        let posts = sends(&fake).await;
+        assert_eq!(posts.len(), 4, "3 refused + 1 accepted");
+        let received = fake.received_requests().await.unwrap();
+        let accepted = received.iter().filter(|r| r.method.as_str() == "POST").count() - 3;
+        assert_eq!(accepted, 1, "accepted exactly once");
+    }
+
+    async fn a_timeout_after_acceptance_is_not_sent_again(app, fake) {
+        // The provider takes the message but answers after our timeout…
+        Mock::given(method("POST")).and(path_regex("^/sms$"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "slow-1"})).set_delay(Duration::from_millis(1500)))
+            .mount(&fake).await;
+        // …and, asked by our id, says it has it.
+        Mock::given(method("GET")).and(path_regex("^/sms/.+$"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "queued"})))
+            .mount(&fake).await;
+        let id = enqueue(&app, "resolved", "+989121234567", json!({"tracking_code": code()}));
+        let dispatcher = dispatcher(&app, &fake, quick());
+        let first = dispatcher.run_once().await.unwrap();
+        assert_eq!(first.retried, 1, "{first:?}");
+        assert!(row(&app, &id).last_error.unwrap().contains("unknown"));
+        drain(&dispatcher).await;
+        assert_eq!(row(&app, &id).status, "sent");
+        assert_eq!(sends(&fake).await.len(), 1, "asked by id instead of sending again");
+    }
+
+    async fn an_invalid_number_fails_at_once_and_shows_in_the_api(app, fake) {
+        Mock::given(method("POST")).and(path_regex("^/sms$"))
+            .respond_with(ResponseTemplate::new(400).set_body_json(json!({"error": "invalid receptor"})))
+            .mount(&fake).await;
+        let id = enqueue(&app, "resolved", "+989121234567", json!({"tracking_code": code()}));
+        let dispatcher = dispatcher(&app, &fake, quick());
+        let pass = dispatcher.run_once().await.unwrap();
+        assert_eq!(pass.failed, 1);
+        assert_eq!(drain(&dispatcher).await, 0, "no retries");
+        assert_eq!(sends(&fake).await.len(), 1);
+        let admin = app.admin_token().await;
+        let view = app.get(&format!("/api/v1/notifications/{id}")).bearer(&admin).send().await.json();
+        assert_eq!(view["status"], "failed");
+        assert_eq!(view["attempts"], 1);
+        assert!(view["last_error"].as_str().unwrap().contains("400"), "{view}");
+        assert_eq!(view["recipient"], "+989121234567", "admins see the number");
+        let reviewer = app.token_for_role(&admin, "reviewer").await;
+        let masked = app.get(&format!("/api/v1/notifications/{id}")).bearer(&reviewer).send().await.json();
+        assert_eq!(masked["recipient"], "+98912***4567");
+        let failed = app.get("/api/v1/notifications?status=failed").bearer(&reviewer).send().await.json();
+        assert_eq!(failed["items"].as_array().unwrap().len(), 1);
+        let retried = app.post(&format!("/api/v1/notifications/{id}/retry")).bearer(&reviewer).send().await.json();
+        assert_eq!((retried["status"].as_str(), retried["attempts"].as_i64()), (Some("pending"), Some(0)));
+        app.post(&format!("/api/v1/notifications/{id}/retry")).bearer(&reviewer).send().await.assert_problem(409, "not-failed");
+    }
+
+    async fn a_repeated_delivery_report_changes_nothing(app, fake) {
+        accepting(&fake).await;
+        let id = enqueue(&app, "resolved", "+989121234567", json!({"tracking_code": code()}));
+        drain(&dispatcher(&app, &fake, quick())).await;
+        let report = json!({"id": id, "status": "delivered"});
+        app.post("/api/v1/notifications/reports/http").json(&report).send().await.assert_problem(401, "unauthenticated");
+        app.post("/api/v1/notifications/reports/http").header("x-callback-secret", "wrong").json(&report).send().await
+            .assert_problem(401, "unauthenticated");
+        let first = app.post("/api/v1/notifications/reports/http").header("x-callback-secret", SECRET).json(&report).send().await;
+        assert_eq!(first.status.as_u16(), 200, "{}", first.text());
+        assert_eq!(first.json()["changed"], 1);
+        let delivered = row(&app, &id);
+        assert_eq!(delivered.status, "delivered");
+        let again = app.post(&format!("/api/v1/notifications/reports/http?secret={SECRET}")).json(&report).send().await;
+        assert_eq!(again.status.as_u16(), 200);
+        assert_eq!(again.json()["changed"], 0);
+        assert_eq!(row(&app, &id), delivered, "nothing changed");
+        app.post("/api/v1/notifications/reports/kavenegar").header("x-callback-secret", SECRET).json(&report).send().await
+            .assert_problem(404, "not-found");
+    }
+}
+
+/// Two dispatchers on one PostgreSQL database share 2,000 messages: each is sent exactly once.
+/// One more plays a worker that claims a batch and dies: its messages go out through the others.
+#[actix_web::test]
+async fn two_dispatchers_on_postgres_send_each_of_2000_messages_once() {
+    let fake = MockServer::start().await;
+    let vars = env(&fake);
+    let Some(app) = TestApp::postgres(&as_refs(&vars)).await else {
+        return;
+    };
+    accepting(&fake).await;
+    {
+        let mut conn = app.pool.get().unwrap();
+        let now = mardom::db::now();
+        for i in 0..2000 {
+            let row = NotificationRow::pending(
+                None,
+                "resolved",
+                "+989121234567",
+                json!({"tracking_code": code(), "n": i}).to_string(),
+                now,
+            );
+            notifications::insert(&mut conn, &row).unwrap();
+        }
+    }
+    // The dead worker: claims 100 with a 1-second lease and never sends or records.
+    {
+        let mut conn = app.pool.get().unwrap();
+        let now = mardom::db::now();
+        let taken = mardom::db::outbox::claim(
+            &mut conn,
+            "dead-worker",
+            now,
+            now + chrono::Duration::seconds(1),
+            100,
+        )
+        .unwrap();
+        assert_eq!(taken.len(), 100);
+    }
+    let settings = DispatcherSettings {
+        batch: 100,
+        concurrency: 32,
+        ..quick()
+    };
+    let a = dispatcher(&app, &fake, settings.clone());
+    let b = dispatcher(&app, &fake, settings);
+    let started = std::time::Instant::now();
+    let (sent_a, sent_b) = futures_util::join!(drain(&a), drain(&b));
+    tokio_sleep(Duration::from_millis(1100)).await;
+    let (late_a, late_b) = futures_util::join!(drain(&a), drain(&b));
+    let elapsed = started.elapsed();
+    let sent = sends(&fake).await;
+    let mut per_id: HashMap<String, usize> = HashMap::new();
+    for body in &sent {
+        *per_id
+            .entry(body["id"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    assert_eq!(per_id.len(), 2000, "every message sent");
+    assert!(
+        per_id.values().all(|&n| n == 1),
+        "none twice: {:?}",
+        per_id.values().filter(|&&n| n > 1).count()
+    );
+    assert_eq!(sent_a + sent_b + late_a + late_b, 2000);
+    // The dead worker's claim counted one attempt; the takeover, a second.
+    {
+        use diesel::prelude::*;
+        use mardom::db::schema::notifications::dsl;
+        let mut conn = app.pool.get().unwrap();
+        let taken_over: i64 = dsl::notifications
+            .filter(dsl::attempts.eq(2))
+            .count()
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(taken_over, 100, "the dead worker's batch was taken over");
+        let unsent: i64 = dsl::notifications
+            .filter(dsl::status.ne("sent"))
+            .count()
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(unsent, 0);
+    }
+    assert!(sent_a > 0 && sent_b > 0, "both worked: {sent_a} / {sent_b}");
+    eprintln!(
+        "THROUGHPUT: 2000 messages by 2 dispatchers in {elapsed:?} (incl. 1.1 s lease wait): {:.0}/s",
+        2000.0 / elapsed.as_secs_f64()
+    );
+}
+
+async fn tokio_sleep(duration: Duration) {
+    actix_web::rt::time::sleep(duration).await;
+}
