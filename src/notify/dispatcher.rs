@@ -90,23 +90,23 @@ impl Dispatcher {
         &self.worker
     }
 
-    /// Runs until `stop` resolves; what is in flight when it does is finished first (a message
-    /// not yet sent keeps its lease and is taken over when the lease expires).
+    /// Runs until `stop` resolves. A pass under way when it does is finished first — its
+    /// messages sent and recorded — so a shutdown neither cuts a send in half nor leaves
+    /// leases behind for another worker to wait out.
     pub async fn run(&self, stop: impl std::future::Future<Output = ()>) {
+        use futures_util::FutureExt;
         tokio::pin!(stop);
         let mut last_poll = std::time::Instant::now();
         loop {
-            let pass = tokio::select! {
-                biased;
-                () = &mut stop => return,
-                pass = self.run_once() => pass,
-            };
-            match pass {
+            if (&mut stop).now_or_never().is_some() {
+                return;
+            }
+            match self.run_once().await {
                 Ok(pass) if pass.claimed > 0 => continue,
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "dispatcher pass failed; retrying"),
             }
-            if last_poll.elapsed() >= self.settings.idle.max(Duration::from_secs(30)) {
+            if last_poll.elapsed() >= Duration::from_secs(30) {
                 last_poll = std::time::Instant::now();
                 if let Err(error) = self.poll_statuses().await {
                     tracing::warn!(%error, "delivery status poll failed");

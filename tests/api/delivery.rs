@@ -106,15 +106,39 @@ fn enqueue(app: &TestApp, template: &str, recipient: &str, params: Value) -> Str
     row.id
 }
 
+/// A provider that accepts every message and, asked by our id, tells whether it has it — as
+/// Kavenegar's lookup by `localid` does.
 async fn accepting(fake: &MockServer) {
+    let received: Arc<std::sync::Mutex<std::collections::HashSet<String>>> = Arc::default();
+    let seen = received.clone();
     Mock::given(method("POST"))
         .and(path_regex("^/sms$"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "provider-1"})))
+        .respond_with(move |request: &wiremock::Request| {
+            if let Ok(body) = serde_json::from_slice::<Value>(&request.body) {
+                if let Some(id) = body["id"].as_str() {
+                    seen.lock().unwrap().insert(id.to_owned());
+                }
+            }
+            ResponseTemplate::new(200).set_body_json(json!({"id": "provider-1"}))
+        })
         .mount(fake)
         .await;
     Mock::given(method("GET"))
         .and(path_regex("^/sms/.+$"))
-        .respond_with(ResponseTemplate::new(404))
+        .respond_with(move |request: &wiremock::Request| {
+            let id = request
+                .url
+                .path()
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            if received.lock().unwrap().contains(&id) {
+                ResponseTemplate::new(200).set_body_json(json!({"status": "queued"}))
+            } else {
+                ResponseTemplate::new(404)
+            }
+        })
         .mount(fake)
         .await;
 }
@@ -314,19 +338,34 @@ async fn two_dispatchers_on_postgres_send_each_of_2000_messages_once() {
             notifications::insert(&mut conn, &row).unwrap();
         }
     }
-    // The dead worker: claims 100 with a 1-second lease and never sends or records.
+    // The dead worker: claims 100 with a 1-second lease, sends the first 40 and dies before
+    // recording anything.
     {
-        let mut conn = app.pool.get().unwrap();
-        let now = mardom::db::now();
-        let taken = mardom::db::outbox::claim(
-            &mut conn,
-            "dead-worker",
-            now,
-            now + chrono::Duration::seconds(1),
-            100,
-        )
-        .unwrap();
+        let taken = {
+            let mut conn = app.pool.get().unwrap();
+            let now = mardom::db::now();
+            mardom::db::outbox::claim(
+                &mut conn,
+                "dead-worker",
+                now,
+                now + chrono::Duration::seconds(1),
+                100,
+            )
+            .unwrap()
+        };
         assert_eq!(taken.len(), 100);
+        let vars: HashMap<String, String> = env(&fake).into_iter().collect();
+        let gateway =
+            from_settings(&SmsSettings::from_lookup(|name| vars.get(name).cloned()).unwrap())
+                .unwrap();
+        for row in taken.iter().take(40) {
+            let sms = mardom::notify::gateway::OutgoingSms {
+                id: row.id.clone(),
+                to: row.recipient.clone(),
+                text: "…".into(),
+            };
+            gateway.send(&sms).await;
+        }
     }
     let settings = DispatcherSettings {
         batch: 100,
