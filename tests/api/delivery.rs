@@ -292,6 +292,25 @@ with_fake! {
         app.post(&format!("/api/v1/notifications/{id}/retry")).bearer(&reviewer).send().await.assert_problem(409, "not-failed");
     }
 
+    async fn the_status_poll_settles_sent_messages(app, fake) {
+        accepting(&fake).await;
+        let delivered = enqueue(&app, "resolved", "+989121234567", json!({"tracking_code": code()}));
+        let dispatcher = dispatcher(&app, &fake, DispatcherSettings { poll_after: Duration::ZERO, ..quick() });
+        drain(&dispatcher).await;
+        assert_eq!(row(&app, &delivered).status, "sent");
+        assert_eq!(dispatcher.poll_statuses().await.unwrap(), 0, "still queued at the provider");
+        Mock::given(method("GET")).and(path_regex("^/sms/.+$"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "undelivered", "error": "handset off"})))
+            .with_priority(1)
+            .mount(&fake).await;
+        actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+        assert_eq!(dispatcher.poll_statuses().await.unwrap(), 1);
+        let settled = row(&app, &delivered);
+        assert_eq!(settled.status, "undelivered");
+        assert!(settled.last_error.unwrap().contains("handset off"));
+        assert_eq!(dispatcher.poll_statuses().await.unwrap(), 0, "final statuses are not asked again");
+    }
+
     async fn a_repeated_delivery_report_changes_nothing(app, fake) {
         accepting(&fake).await;
         let id = enqueue(&app, "resolved", "+989121234567", json!({"tracking_code": code()}));
