@@ -60,7 +60,7 @@ pub async fn token(
     state: web::Data<AppState>,
     body: ValidJson<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let TokenRequest { username, password } = body.into_inner();
+    let TokenRequest { username, password } = body.into_inner()?;
     let shared = state.clone();
     let signed = state
         .db(move |conn| sign_in(conn, &shared.throttle, &shared.tokens, &username, &password))

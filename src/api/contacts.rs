@@ -151,7 +151,7 @@ pub async fn log_contact(
     body: ValidJson<NewContactBody>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(REGISTRARS)?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let input = ContactInput {
         channel: body.channel,
         summary: body.summary,

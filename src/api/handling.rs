@@ -105,7 +105,7 @@ pub async fn classify(
     body: ValidJson<ClassifyBody>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &staff)?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let input = Classification {
         kind: body.kind,
         subject: body.subject,
@@ -138,7 +138,7 @@ pub async fn refer(
     body: ValidJson<ReferBody>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &staff)?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let referral = NewReferral {
         unit_id: body.unit_id.to_string(),
         text: body.text,
@@ -198,7 +198,7 @@ pub async fn close(
     body: ValidJson<CloseBody>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &staff)?;
-    let summary = body.into_inner().summary;
+    let summary = body.into_inner()?.summary;
     let id = id.into_inner().to_string();
     let detail = state
         .db(move |conn| handling::close(conn, &id, &caller, &summary))

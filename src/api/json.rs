@@ -22,12 +22,14 @@ use crate::domain::FieldError;
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);
 
-/// A JSON body that parsed and passed its `validator` rules.
+/// A JSON body that parsed and passed its `validator` rules — or why it did not. The error is
+/// handed over only when the handler asks for the body, after its authorisation check, so a
+/// caller without the right role gets 403 and learns nothing about what a valid body is.
 #[derive(Debug)]
-pub struct ValidJson<T>(pub T);
+pub struct ValidJson<T>(Result<T, ApiError>);
 
 impl<T> ValidJson<T> {
-    pub fn into_inner(self) -> T {
+    pub fn into_inner(self) -> Result<T, ApiError> {
         self.0
     }
 }
@@ -39,8 +41,19 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = req.app_data::<BodyLimit>().map_or(64 * 1024, |l| l.0);
         let checked = check_headers(req, limit);
-        let mut payload = payload.take();
-        Box::pin(async move {
+        let payload = payload.take();
+        Box::pin(async move { Ok(ValidJson(read(checked, payload, limit).await)) })
+    }
+}
+
+/// Reads, parses and validates the body once its headers passed (`checked`).
+async fn read<T: DeserializeOwned + Validate>(
+    checked: Result<(), ApiError>,
+    mut payload: Payload,
+    limit: usize,
+) -> Result<T, ApiError> {
+    {
+        {
             checked?;
             let mut body = BytesMut::new();
             while let Some(chunk) = payload.next().await {
@@ -59,8 +72,8 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
             value
                 .validate()
                 .map_err(|errors| ApiError::validation(field_errors(&errors)))?;
-            Ok(ValidJson(value))
-        })
+            Ok(value)
+        }
     }
 }
 

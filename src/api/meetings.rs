@@ -117,10 +117,11 @@ pub struct MeetingList {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CalendarQuery {
-    /// Meetings starting at or after (RFC 3339).
-    pub from: DateTime<FixedOffset>,
-    /// Meetings starting before (RFC 3339); at most 92 days after `from`.
-    pub to: DateTime<FixedOffset>,
+    /// Meetings starting at or after (RFC 3339); now when absent.
+    pub from: Option<DateTime<FixedOffset>>,
+    /// Meetings starting before (RFC 3339), at most 92 days after `from`; 7 days after `from`
+    /// when absent.
+    pub to: Option<DateTime<FixedOffset>>,
 }
 
 const CALENDAR: &[Role] = &[Role::Reviewer, Role::Head, Role::Admin];
@@ -146,7 +147,7 @@ pub async fn schedule(
     body: ValidJson<SlotBody>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &staff)?;
-    let slot = body.into_inner().slot();
+    let slot = body.into_inner()?.slot();
     let id = id.into_inner().to_string();
     Ok(answered(
         state
@@ -175,7 +176,7 @@ pub async fn reschedule(
     body: ValidJson<SlotBody>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &staff)?;
-    let slot = body.into_inner().slot();
+    let slot = body.into_inner()?.slot();
     let id = id.into_inner().to_string();
     Ok(answered(
         state
@@ -232,7 +233,7 @@ pub async fn outcome(
     body: ValidJson<OutcomeBody>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &staff)?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let outcome = Outcome {
         held: body.held,
         notes: body.notes,
@@ -274,7 +275,7 @@ pub async fn redirect(
     body: ValidJson<ReferBody>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &staff)?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let referral = NewReferral {
         unit_id: body.unit_id.to_string(),
         text: body.text,
@@ -309,7 +310,7 @@ pub async fn decline(
     body: ValidJson<DeclineBody>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &staff)?;
-    let reason = body.into_inner().reason;
+    let reason = body.into_inner()?.reason;
     let id = id.into_inner().to_string();
     Ok(answered(
         state
@@ -328,9 +329,12 @@ pub async fn calendar(
 ) -> Result<HttpResponse, ApiError> {
     staff.require(CALENDAR)?;
     let query = query.into_inner();
-    let (from, to) = (
-        query.from.with_timezone(&Utc).naive_utc(),
-        query.to.with_timezone(&Utc).naive_utc(),
+    let from = query
+        .from
+        .map_or_else(crate::db::now, |t| t.with_timezone(&Utc).naive_utc());
+    let to = query.to.map_or_else(
+        || from + chrono::Duration::days(7),
+        |t| t.with_timezone(&Utc).naive_utc(),
     );
     if to <= from || to - from > chrono::Duration::days(92) {
         return Err(ApiError::new(

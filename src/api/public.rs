@@ -168,7 +168,7 @@ pub async fn submit_request(
         .map_err(|wait| {
             ApiError::too_many_requests(wait, "too many submissions from this address")
         })?;
-    let input = body.into_inner().request_input();
+    let input = body.into_inner()?.request_input();
     let parsed = public::parse_submission(&input)?;
     let mobile = parsed.mobile.as_str().to_owned();
     limits
@@ -248,7 +248,7 @@ pub async fn withdraw_request(
 ) -> Result<HttpResponse, ApiError> {
     limit_lookups(&req, &state)?;
     let code = public::parse_code(&code)?;
-    let mobile = body.into_inner().mobile;
+    let mobile = body.into_inner()?.mobile;
     let withdrawn = state
         .db(move |conn| public::withdraw(conn, &code, &mobile))
         .await?;
@@ -299,7 +299,7 @@ pub async fn rate_request(
 ) -> Result<HttpResponse, ApiError> {
     limit_lookups(&req, &state)?;
     let code = public::parse_code(&code)?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let input = public::RatingInput {
         mobile: body.mobile,
         score: body.score,

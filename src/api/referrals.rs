@@ -18,6 +18,7 @@ use super::versioning::{etag, if_match};
 use super::views::utc;
 use crate::app::referrals::{self, Referral, StepInput};
 use crate::db::referrals::ReferralFilter;
+use crate::domain::Role;
 use crate::domain::referral::{ReferralReason, ReferralStatus};
 use crate::domain::request::{RequestKind, Subject};
 
@@ -240,12 +241,14 @@ pub async fn answer(
     id: web::Path<Uuid>,
     body: ValidJson<AnswerBody>,
 ) -> Result<HttpResponse, ApiError> {
+    // The role is checked before the body is read (the unit by the step itself).
+    staff.require(&[Role::UnitStaff])?;
     step(
         &req,
         &state,
         &staff,
         id.into_inner(),
-        StepInput::Answer(body.into_inner().answer),
+        StepInput::Answer(body.into_inner()?.answer),
     )
     .await
 }
@@ -290,12 +293,14 @@ pub async fn return_referral(
     id: web::Path<Uuid>,
     body: ValidJson<ReturnBody>,
 ) -> Result<HttpResponse, ApiError> {
+    // The role is checked before the body is read (the unit by the step itself).
+    staff.require(&[Role::Reviewer, Role::Admin])?;
     step(
         &req,
         &state,
         &staff,
         id.into_inner(),
-        StepInput::Return(body.into_inner().reason),
+        StepInput::Return(body.into_inner()?.reason),
     )
     .await
 }

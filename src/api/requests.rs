@@ -316,7 +316,7 @@ pub async fn register_request(
     body: ValidJson<StaffRequestBody>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(REGISTRARS)?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let input = body.request_input();
     let registrar = Registrar::Staff {
         user_id: staff.user().id.clone(),

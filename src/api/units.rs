@@ -108,7 +108,7 @@ pub async fn create_unit(
     body: ValidJson<NewUnitBody>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(ADMIN)?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let input = NewUnit {
         name: body.name,
         kind: body.kind,
@@ -179,7 +179,7 @@ pub async fn update_unit(
 ) -> Result<HttpResponse, ApiError> {
     staff.require(ADMIN)?;
     let id = id.into_inner().to_string();
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let changes = UnitChanges {
         name: body.name,
         kind: body.kind,

@@ -139,7 +139,7 @@ pub async fn create_user(
     body: ValidJson<NewUserBody>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(ADMIN)?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let input = NewUser {
         username: body.username,
         display_name: body.display_name,
@@ -224,7 +224,7 @@ pub async fn update_user(
 ) -> Result<HttpResponse, ApiError> {
     staff.require(ADMIN)?;
     let id = id.into_inner().to_string();
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let changes = UserChanges {
         display_name: body.display_name,
         role: body.role,
@@ -254,7 +254,7 @@ pub async fn reset_password(
 ) -> Result<HttpResponse, ApiError> {
     staff.require(ADMIN)?;
     let id = id.into_inner().to_string();
-    let password = body.into_inner().password;
+    let password = body.into_inner()?.password;
     state
         .db(move |conn| users::reset_password(conn, &id, &password))
         .await?;

@@ -5,6 +5,7 @@
 mod support;
 
 mod auth;
+mod authz;
 mod bad_input;
 mod contacts;
 mod delivery;

@@ -171,7 +171,7 @@ async fn world(app: &TestApp) -> World {
 
 /// A body that passes JSON parsing for each command, so that the call reaches authorisation
 /// and the use case rather than stopping at the extractor.
-fn body_for(path: &str) -> Value {
+pub fn body_for(path: &str) -> Value {
     let last = path.rsplit('/').next().unwrap_or_default();
     match last {
         "answer" => json!({"answer": "پاسخ واحد به این ارجاع داده شد"}),
