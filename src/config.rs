@@ -48,6 +48,8 @@ pub struct Settings {
     pub sms_templates_file: Option<String>,
     /// Whether `serve` runs the SMS dispatcher too (`mardom worker` runs it alone).
     pub dispatcher_in_serve: bool,
+    /// SMS to one number per hour before further ones are held.
+    pub sms_per_mobile_hour: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -130,6 +132,7 @@ impl Settings {
                 .filter(|n| !n.is_empty())
                 .unwrap_or_else(|| "ارتباطات مردمی".to_owned()),
             sms_templates_file: lookup("MARDOM_SMS_TEMPLATES_FILE"),
+            sms_per_mobile_hour: limit("MARDOM_SMS_PER_MOBILE_HOUR", 10)?,
             dispatcher_in_serve: !lookup("MARDOM_DISPATCHER")
                 .is_some_and(|v| matches!(v.trim(), "off" | "0" | "false" | "no")),
         })

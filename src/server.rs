@@ -149,7 +149,10 @@ pub fn dispatcher(settings: &Settings, pool: DbPool) -> Result<Dispatcher, Start
         pool,
         crate::notify::gateway::from_settings(&settings.sms)?,
         Arc::new(templates(settings)?),
-        DispatcherSettings::default(),
+        DispatcherSettings {
+            per_recipient_hourly: settings.sms_per_mobile_hour,
+            ..DispatcherSettings::default()
+        },
     ))
 }
 

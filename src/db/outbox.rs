@@ -62,10 +62,24 @@ pub fn claim(
 /// What became of one attempt.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Recorded {
-    Sent { provider_id: Option<String> },
-    Delivered { provider_id: Option<String> },
-    RetryAt { at: NaiveDateTime, error: String },
-    Failed { error: String },
+    /// Not sent: the recipient had their hourly share; tried again `at`, the attempt not counted.
+    Held {
+        at: NaiveDateTime,
+        reason: String,
+    },
+    Sent {
+        provider_id: Option<String>,
+    },
+    Delivered {
+        provider_id: Option<String>,
+    },
+    RetryAt {
+        at: NaiveDateTime,
+        error: String,
+    },
+    Failed {
+        error: String,
+    },
 }
 
 /// Records an attempt's outcome if `worker` still holds the message; false when it lost it.
@@ -103,6 +117,14 @@ pub fn record(
                 notifications::sent_at.eq(now),
                 notifications::delivered_at.eq(now),
                 notifications::last_error.eq(None::<String>),
+            ))
+            .execute(conn)?,
+        Recorded::Held { at, reason } => diesel::update(target)
+            .set((
+                release,
+                notifications::next_attempt_at.eq(at),
+                notifications::attempts.eq(notifications::attempts - 1),
+                notifications::last_error.eq(reason),
             ))
             .execute(conn)?,
         Recorded::RetryAt { at, error } => diesel::update(target)
@@ -190,4 +212,19 @@ pub fn retry(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResu
     ))
     .execute(conn)?;
     Ok(updated == 1)
+}
+
+/// How many messages each of `recipients` was sent since `since` (sent, delivered or not).
+pub fn sent_since(
+    conn: &mut DbConnection,
+    recipients: &[String],
+    since: NaiveDateTime,
+) -> QueryResult<Vec<(String, i64)>> {
+    notifications::table
+        .filter(notifications::recipient.eq_any(recipients))
+        .filter(notifications::status.eq_any(["sent", "delivered", "undelivered"]))
+        .filter(notifications::sent_at.gt(since))
+        .group_by(notifications::recipient)
+        .select((notifications::recipient, diesel::dsl::count_star()))
+        .load(conn)
 }

@@ -36,6 +36,10 @@ pub struct DispatcherSettings {
     pub idle: Duration,
     /// Messages `sent` longer ago than this are asked about (status poll).
     pub poll_after: Duration,
+    /// At most this many SMS to one number per hour; more are held (pending, visible with the
+    /// reason in `last_error`) and sent when the hour allows, so a flood of submissions for one
+    /// number cannot run up the bill. 0: no cap.
+    pub per_recipient_hourly: u32,
 }
 
 impl Default for DispatcherSettings {
@@ -48,6 +52,7 @@ impl Default for DispatcherSettings {
             backoff: Duration::from_secs(10),
             idle: Duration::from_secs(1),
             poll_after: Duration::from_secs(300),
+            per_recipient_hourly: 10,
         }
     }
 }
@@ -68,6 +73,8 @@ pub struct Pass {
     pub sent: usize,
     pub failed: usize,
     pub retried: usize,
+    /// Held back by the per-number hourly cap.
+    pub held: usize,
 }
 
 impl Dispatcher {
@@ -132,16 +139,20 @@ impl Dispatcher {
             claimed: claimed.len(),
             ..Pass::default()
         };
-        let outcomes: Vec<(String, Recorded)> = futures_util::stream::iter(claimed.iter())
+        let (claimed, held) = self.hold_over_cap(claimed).await?;
+        let mut outcomes: Vec<(String, Recorded)> = futures_util::stream::iter(claimed.iter())
             .map(|row| async move { (row.id.clone(), self.attempt(row).await) })
             .buffer_unordered(self.settings.concurrency.max(1))
             .collect()
             .await;
+        pass.held = held.len();
+        outcomes.extend(held);
         for (_, outcome) in &outcomes {
             match outcome {
                 Recorded::Sent { .. } | Recorded::Delivered { .. } => pass.sent += 1,
                 Recorded::Failed { .. } => pass.failed += 1,
                 Recorded::RetryAt { .. } => pass.retried += 1,
+                Recorded::Held { .. } => {}
             }
         }
         let ids = outcomes;
@@ -157,6 +168,44 @@ impl Dispatcher {
         })
         .await?;
         Ok(pass)
+    }
+
+    /// Splits a claimed batch into what may go now and what the per-number hourly cap holds.
+    async fn hold_over_cap(
+        &self,
+        claimed: Vec<NotificationRow>,
+    ) -> Result<(Vec<NotificationRow>, Vec<(String, Recorded)>), String> {
+        let cap = i64::from(self.settings.per_recipient_hourly);
+        if cap == 0 || claimed.is_empty() {
+            return Ok((claimed, Vec::new()));
+        }
+        let mut recipients: Vec<String> = claimed.iter().map(|r| r.recipient.clone()).collect();
+        recipients.sort();
+        recipients.dedup();
+        let now = db::now();
+        let since = now - chrono::Duration::hours(1);
+        let mut sent: std::collections::HashMap<String, i64> = self
+            .blocking(move |conn| outbox::sent_since(conn, &recipients, since))
+            .await?
+            .into_iter()
+            .collect();
+        let mut allowed = Vec::with_capacity(claimed.len());
+        let mut held = Vec::new();
+        for row in claimed {
+            let count = sent.entry(row.recipient.clone()).or_default();
+            if *count < cap {
+                *count += 1;
+                allowed.push(row);
+            } else {
+                let reason = format!(
+                    "held: this number has had {cap} SMS in the last hour; sent when the hour allows"
+                );
+                // Spread the held ones over the coming hour rather than waking them all at once.
+                let at = now + chrono::Duration::minutes(10) + backoff(Duration::from_secs(60), 1);
+                held.push((row.id, Recorded::Held { at, reason }));
+            }
+        }
+        Ok((allowed, held))
     }
 
     /// One message: render, ask first if this is a repeat, send, classify the outcome.

@@ -588,6 +588,34 @@ mod tests {
         }
     }
 
+    /// The client speaks TLS (the scheme is not refused before connecting): the first byte a
+    /// server gets from it is a TLS handshake record.
+    #[actix_web::test]
+    async fn https_speaks_tls() {
+        use std::io::Read;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut first = [0u8; 1];
+            stream.read_exact(&mut first).unwrap();
+            first[0]
+        });
+        let client = http_client(Duration::from_millis(500)).unwrap();
+        let outcome = match client
+            .get(format!("https://127.0.0.1:{port}/"))
+            .send()
+            .await
+        {
+            Ok(response) => panic!("no TLS server here, yet {response:?}"),
+            Err(error) => transport_outcome(error),
+        };
+        const HANDSHAKE: u8 = 0x16;
+        assert_eq!(server.join().unwrap(), HANDSHAKE);
+        // The handshake never finished: nothing was sent.
+        assert!(matches!(outcome, SendOutcome::Transient(_)), "{outcome:?}");
+    }
+
     #[test]
     fn a_snippet_is_one_short_line() {
         assert_eq!(snippet("  "), "");

@@ -209,4 +209,28 @@ on_both_backends! {
         }
         assert_eq!(app.snapshot(), before);
     }
+
+    async fn deep_nesting_huge_numbers_and_control_characters_are_4xx(app) {
+        let before = app.snapshot();
+        let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+        app.post("/api/v1/public/requests").body("application/json", deep).send().await.assert_problem(400, "malformed-json");
+        let nested = format!("{{\"name\": {}1{}}}", "[".repeat(200), "]".repeat(200));
+        let reply = app.post("/api/v1/public/requests").body("application/json", nested).send().await;
+        assert!(reply.status.is_client_error(), "{}", reply.status);
+        for body in [
+            json!({"name": 1e308, "mobile": "09121234567", "text": "متن درخواست آزمایشی"}),
+            json!({"name": "رضا کریمی", "mobile": 9121234567u64, "text": "متن درخواست آزمایشی"}),
+            json!({"name": "رضا کریمی", "mobile": "09121234567", "text": "متن درخواست آزمایشی", "proposed_kind": 12}),
+        ] {
+            app.post("/api/v1/public/requests").json(&body).send().await.assert_problem(422, "validation");
+        }
+        let huge = r#"{"name": "رضا کریمی", "mobile": "09121234567", "text": "متن درخواست آزمایشی", "subject_unit_id": 123456789012345678901234567890}"#;
+        app.post("/api/v1/public/requests").body("application/json", huge).send().await.assert_problem(422, "validation");
+        // Control characters are dropped by normalisation: a name of nothing but them is empty.
+        let controls = json!({"name": "\u{0001}\u{0007}\u{001b}", "mobile": "09121234567", "text": "متن درخواست آزمایشی"});
+        let reply = app.post("/api/v1/public/requests").json(&controls).send().await;
+        reply.assert_problem(422, "validation");
+        assert_eq!(reply.error_fields(), ["name"]);
+        assert_eq!(app.snapshot(), before);
+    }
 }

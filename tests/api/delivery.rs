@@ -51,6 +51,7 @@ fn quick() -> DispatcherSettings {
     DispatcherSettings {
         backoff: Duration::ZERO,
         idle: Duration::from_millis(10),
+        per_recipient_hourly: 0,
         ..DispatcherSettings::default()
     }
 }
@@ -108,15 +109,16 @@ fn enqueue(app: &TestApp, template: &str, recipient: &str, params: Value) -> Str
 
 /// A provider that accepts every message and, asked by our id, tells whether it has it — as
 /// Kavenegar's lookup by `localid` does.
-async fn accepting(fake: &MockServer) {
-    let received: Arc<std::sync::Mutex<std::collections::HashSet<String>>> = Arc::default();
+async fn accepting(fake: &MockServer) -> Accepted {
+    let received: Accepted = Arc::default();
     let seen = received.clone();
+    let accepted = received.clone();
     Mock::given(method("POST"))
         .and(path_regex("^/sms$"))
         .respond_with(move |request: &wiremock::Request| {
             if let Ok(body) = serde_json::from_slice::<Value>(&request.body) {
                 if let Some(id) = body["id"].as_str() {
-                    seen.lock().unwrap().insert(id.to_owned());
+                    *seen.lock().unwrap().entry(id.to_owned()).or_default() += 1;
                 }
             }
             ResponseTemplate::new(200).set_body_json(json!({"id": "provider-1"}))
@@ -133,7 +135,7 @@ async fn accepting(fake: &MockServer) {
                 .next()
                 .unwrap_or_default()
                 .to_owned();
-            if received.lock().unwrap().contains(&id) {
+            if received.lock().unwrap().contains_key(&id) {
                 ResponseTemplate::new(200).set_body_json(json!({"status": "queued"}))
             } else {
                 ResponseTemplate::new(404)
@@ -141,7 +143,11 @@ async fn accepting(fake: &MockServer) {
         })
         .mount(fake)
         .await;
+    accepted
 }
+
+/// How many times the fake provider accepted each message id.
+type Accepted = Arc<std::sync::Mutex<HashMap<String, usize>>>;
 
 macro_rules! with_fake {
     ($(async fn $name:ident($app:ident, $fake:ident) $body:block)*) => {
@@ -290,6 +296,56 @@ with_fake! {
         let retried = app.post(&format!("/api/v1/notifications/{id}/retry")).bearer(&reviewer).send().await.json();
         assert_eq!((retried["status"].as_str(), retried["attempts"].as_i64()), (Some("pending"), Some(0)));
         app.post(&format!("/api/v1/notifications/{id}/retry")).bearer(&reviewer).send().await.assert_problem(409, "not-failed");
+    }
+
+    async fn a_flood_for_one_number_is_held_at_the_hourly_cap_not_lost(app, fake) {
+        accepting(&fake).await;
+        let ids: Vec<String> = (0..7).map(|_| enqueue(&app, "resolved", "+989121234567", json!({"tracking_code": code()}))).collect();
+        let other = enqueue(&app, "resolved", "+989351112233", json!({"tracking_code": code()}));
+        let dispatcher = dispatcher(&app, &fake, DispatcherSettings { per_recipient_hourly: 5, ..quick() });
+        let pass = dispatcher.run_once().await.unwrap();
+        assert_eq!((pass.claimed, pass.sent, pass.held), (8, 6, 2), "{pass:?}");
+        assert_eq!(drain(&dispatcher).await, 0, "held messages wait for the hour");
+        assert_eq!(sends(&fake).await.len(), 6);
+        assert_eq!(row(&app, &other).status, "sent", "another number is not held");
+        let held: Vec<NotificationRow> = ids.iter().map(|id| row(&app, id)).filter(|r| r.status == "pending").collect();
+        assert_eq!(held.len(), 2);
+        for row in &held {
+            assert!(row.last_error.as_deref().unwrap().starts_with("held:"), "{row:?}");
+            assert_eq!(row.attempts, 0, "holding does not spend an attempt");
+            assert!(row.next_attempt_at > mardom::db::now() + chrono::Duration::minutes(9));
+        }
+        let admin = app.admin_token().await;
+        let visible = app.get("/api/v1/notifications?status=pending").bearer(&admin).send().await.json();
+        assert_eq!(visible["items"].as_array().unwrap().len(), 2, "held messages are visible");
+    }
+
+    async fn an_outage_of_500s_429s_and_hangs_ends_with_each_message_delivered_once(app, fake) {
+        // The first 90 calls fail: 30 × 500, 30 × 429, 30 that hang past our timeout.
+        Mock::given(method("POST")).and(path_regex("^/sms$"))
+            .respond_with(ResponseTemplate::new(500)).up_to_n_times(30).with_priority(1).mount(&fake).await;
+        Mock::given(method("POST")).and(path_regex("^/sms$"))
+            .respond_with(ResponseTemplate::new(429)).up_to_n_times(30).with_priority(2).mount(&fake).await;
+        Mock::given(method("POST")).and(path_regex("^/sms$"))
+            .respond_with(ResponseTemplate::new(503).set_delay(Duration::from_millis(600))).up_to_n_times(30).with_priority(3)
+            .mount(&fake).await;
+        let accepted = accepting(&fake).await;
+        let ids: Vec<String> = (0..60)
+            .map(|i| enqueue(&app, "resolved", &format!("+98912{:07}", 1_000_000 + i), json!({"tracking_code": code()})))
+            .collect();
+        let dispatcher = dispatcher(&app, &fake, DispatcherSettings { concurrency: 30, ..quick() });
+        let started = std::time::Instant::now();
+        for _ in 0..20 {
+            dispatcher.run_once().await.unwrap();
+        }
+        let accepted = accepted.lock().unwrap().clone();
+        for id in &ids {
+            let stored = row(&app, id);
+            assert_eq!(stored.status, "sent", "{stored:?}");
+            assert!(stored.attempts <= DispatcherSettings::default().max_attempts, "within the attempt budget: {stored:?}");
+            assert_eq!(accepted.get(id), Some(&1), "accepted exactly once: {id}");
+        }
+        eprintln!("OUTAGE: 60 messages through 90 failed calls delivered once each in {:?}", started.elapsed());
     }
 
     async fn the_status_poll_settles_sent_messages(app, fake) {
