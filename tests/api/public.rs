@@ -318,6 +318,20 @@ mod rate_limits {
             StatusCode::OK,
             "another address is counted apart"
         );
+        // Withdrawal and rating count against the same allowance: guessing a mobile number for
+        // a known code is as limited as guessing codes.
+        let before = app.snapshot();
+        app.post(&format!("{path}/withdrawal"))
+            .json(&json!({"mobile": "09350000000"}))
+            .send()
+            .await
+            .assert_problem(429, "too-many-requests");
+        app.post(&format!("{path}/rating"))
+            .json(&json!({"mobile": "09350000000", "score": 5}))
+            .send()
+            .await
+            .assert_problem(429, "too-many-requests");
+        assert_eq!(app.snapshot(), before);
     }
 
     async fn submissions_are_limited_per_mobile_and_per_address(app: TestApp) {
