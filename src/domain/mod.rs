@@ -12,6 +12,7 @@ pub mod national_id;
 pub mod phone;
 pub mod referral;
 pub mod request;
+mod robustness;
 pub mod role;
 pub mod templates;
 pub mod text;
