@@ -55,10 +55,12 @@ impl Backend {
 /// `synchronous = FULL` in WAL mode syncs the log on every commit, so a committed request
 /// survives a power cut, not only a process crash: a 2xx is a promise (PRODUCT rule 4).
 /// `busy_timeout` lets writers queue rather than fail while another one commits.
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; \
+/// The busy timeout comes first: switching to WAL needs a lock, and a connection opened while
+/// another one recovers the database after a crash must wait for it rather than fail at once.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; \
+     PRAGMA journal_mode = WAL; \
      PRAGMA synchronous = FULL; \
-     PRAGMA foreign_keys = ON; \
-     PRAGMA busy_timeout = 10000;";
+     PRAGMA foreign_keys = ON;";
 
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
