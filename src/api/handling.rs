@@ -88,7 +88,7 @@ pub(crate) fn answered(detail: RequestDetail) -> HttpResponse {
 /// Classify a request (`registered` → `in_review`; reclassify while `in_review`).
 #[utoipa::path(
     tag = "requests", security(("bearer" = [])), request_body = ClassifyBody,
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
     responses(
         (status = 200, description = "Classified; `ETag` is the new version", body = RequestDetailView),
         (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
@@ -121,7 +121,7 @@ pub async fn classify(
 /// Refer a feedback request to a unit with an anonymised text (`in_review` → `referred`; SMS).
 #[utoipa::path(
     tag = "requests", security(("bearer" = [])), request_body = ReferBody,
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
     responses(
         (status = 200, description = "Referred; the referral is in the unit's inbox", body = RequestDetailView),
         (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
@@ -155,7 +155,7 @@ pub async fn refer(
 /// Thank the citizen and close a feedback request that needs no action (SMS).
 #[utoipa::path(
     tag = "requests", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
     responses(
         (status = 200, description = "Closed with resolution `thanked`", body = RequestDetailView),
         (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
@@ -181,7 +181,7 @@ pub async fn thank(
 /// Close a referred or followed-up request as resolved, once every referral is accepted (SMS).
 #[utoipa::path(
     tag = "requests", security(("bearer" = [])), request_body = CloseBody,
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
     responses(
         (status = 200, description = "Closed with resolution `resolved`", body = RequestDetailView),
         (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),

@@ -130,7 +130,7 @@ const CALENDAR: &[Role] = &[Role::Reviewer, Role::Head, Role::Admin];
 /// the Solar Hijri date and Tehran time). Overlapping another scheduled meeting is 409.
 #[utoipa::path(
     tag = "meetings", security(("bearer" = [])), request_body = SlotBody,
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
     responses(
         (status = 200, description = "Scheduled", body = super::requests::RequestDetailView),
         (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
@@ -159,7 +159,7 @@ pub async fn schedule(
 /// Move a scheduled meeting (reviewer, head; SMS).
 #[utoipa::path(
     tag = "meetings", security(("bearer" = [])), request_body = SlotBody,
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
     responses(
         (status = 200, description = "Rescheduled", body = super::requests::RequestDetailView),
         (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
@@ -188,7 +188,7 @@ pub async fn reschedule(
 /// Cancel a scheduled meeting; the request goes back to review (reviewer, head; SMS).
 #[utoipa::path(
     tag = "meetings", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
     responses(
         (status = 200, description = "Cancelled; the request is `in_review`", body = super::requests::RequestDetailView),
         (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
@@ -216,7 +216,7 @@ pub async fn cancel(
 /// follow-up referrals to units (→ `follow_up`).
 #[utoipa::path(
     tag = "meetings", security(("bearer" = [])), request_body = OutcomeBody,
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
     responses(
         (status = 200, description = "Recorded", body = super::requests::RequestDetailView),
         (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
@@ -258,7 +258,7 @@ pub async fn outcome(
 /// Hand a meeting request to a unit instead of a meeting (reviewer; SMS).
 #[utoipa::path(
     tag = "meetings", security(("bearer" = [])), request_body = ReferBody,
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
     responses(
         (status = 200, description = "Redirected; the request is `referred`", body = super::requests::RequestDetailView),
         (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
@@ -293,7 +293,7 @@ pub async fn redirect(
 /// Decline a meeting request with a reason (reviewer; SMS).
 #[utoipa::path(
     tag = "meetings", security(("bearer" = [])), request_body = DeclineBody,
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
     responses(
         (status = 200, description = "Declined; the request is closed", body = super::requests::RequestDetailView),
         (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),

@@ -249,10 +249,27 @@ pub async fn withdraw_request(
     limit_lookups(&req, &state)?;
     let code = public::parse_code(&code)?;
     let mobile = body.into_inner()?.mobile;
+    limit_per_mobile(&state, &mobile)?;
     let withdrawn = state
         .db(move |conn| public::withdraw(conn, &code, &mobile))
         .await?;
     Ok(HttpResponse::Ok().json(PublicRequestView::from(&withdrawn)))
+}
+
+/// Proofs of ownership (withdrawal, rating) are also counted per mobile number, with the same
+/// allowance as lookups per address: guessing codes for one number from many addresses is as
+/// limited as guessing from one.
+fn limit_per_mobile(state: &AppState, mobile: &str) -> Result<(), ApiError> {
+    let Ok(mobile) = crate::domain::phone::MobileNumber::parse(mobile) else {
+        return Ok(()); // refused as invalid by the use case
+    };
+    state
+        .limits
+        .lookups_per_client
+        .hit(&format!("mobile:{}", mobile.as_str()))
+        .map_err(|wait| {
+            ApiError::too_many_requests(wait, "too many attempts for this mobile number")
+        })
 }
 
 fn limit_lookups(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
@@ -300,6 +317,7 @@ pub async fn rate_request(
     limit_lookups(&req, &state)?;
     let code = public::parse_code(&code)?;
     let body = body.into_inner()?;
+    limit_per_mobile(&state, &body.mobile)?;
     let input = public::RatingInput {
         mobile: body.mobile,
         score: body.score,

@@ -197,7 +197,7 @@ async fn step(
 /// Acknowledge receipt (the unit's staff).
 #[utoipa::path(
     tag = "referrals", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The referral's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    params(("id" = Uuid, Path, description = "The referral's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
     responses(
         (status = 200, description = "Acknowledged", body = ReferralView),
         (status = 404, description = "No such referral, or another unit's", body = Problem, content_type = "application/problem+json"),
@@ -225,7 +225,7 @@ pub async fn acknowledge(
 /// Answer (the unit's staff).
 #[utoipa::path(
     tag = "referrals", security(("bearer" = [])), request_body = AnswerBody,
-    params(("id" = Uuid, Path, description = "The referral's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    params(("id" = Uuid, Path, description = "The referral's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
     responses(
         (status = 200, description = "Answered", body = ReferralView),
         (status = 404, description = "No such referral, or another unit's", body = Problem, content_type = "application/problem+json"),
@@ -256,7 +256,7 @@ pub async fn answer(
 /// Accept the unit's answer (reviewer, admin).
 #[utoipa::path(
     tag = "referrals", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The referral's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    params(("id" = Uuid, Path, description = "The referral's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
     responses(
         (status = 200, description = "Accepted", body = ReferralView),
         (status = 404, description = "No such referral", body = Problem, content_type = "application/problem+json"),
@@ -277,7 +277,7 @@ pub async fn accept(
 /// Return the answer to the unit for more work (reviewer, admin).
 #[utoipa::path(
     tag = "referrals", security(("bearer" = [])), request_body = ReturnBody,
-    params(("id" = Uuid, Path, description = "The referral's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    params(("id" = Uuid, Path, description = "The referral's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
     responses(
         (status = 200, description = "Returned to the unit", body = ReferralView),
         (status = 404, description = "No such referral", body = Problem, content_type = "application/problem+json"),

@@ -318,6 +318,32 @@ mod rate_limits {
             StatusCode::OK,
             "another address is counted apart"
         );
+        // Per mobile number too: three proofs with one number from three addresses, the fourth refused.
+        for (i, address) in [
+            "198.51.100.21:1",
+            "198.51.100.22:1",
+            "198.51.100.23:1",
+            "198.51.100.24:1",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let reply = app
+                .post(&format!("{path}/withdrawal"))
+                .sent_from(address)
+                .json(&json!({"mobile": "09357778899"}))
+                .send()
+                .await;
+            if i < 3 {
+                reply.assert_problem(403, "forbidden");
+            } else {
+                let problem = reply.assert_problem(429, "too-many-requests");
+                assert!(
+                    problem["detail"].as_str().unwrap().contains("mobile"),
+                    "{problem}"
+                );
+            }
+        }
         // Withdrawal and rating count against the same allowance: guessing a mobile number for
         // a known code is as limited as guessing codes.
         let before = app.snapshot();
