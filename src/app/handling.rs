@@ -159,12 +159,34 @@ pub fn refer(
     referral: NewReferral,
     default_due_days: u32,
 ) -> AppResult<RequestDetail> {
+    hand_to_unit(
+        conn,
+        request_id,
+        caller,
+        referral,
+        default_due_days,
+        Command::Refer,
+        ReferralReason::ActionRequired,
+    )
+}
+
+/// Hands a request to a unit with an anonymised text: `refer` for feedback, `redirect` for a
+/// meeting request. One path, so both check the unit, the text and the due date alike.
+pub(crate) fn hand_to_unit(
+    conn: &mut DbConnection,
+    request_id: &str,
+    caller: &Caller,
+    referral: NewReferral,
+    default_due_days: u32,
+    command: Command,
+    reason: ReferralReason,
+) -> AppResult<RequestDetail> {
     let text = parse_field("text", RequestText::parse(&referral.text))?;
     run(
         conn,
         request_id,
         caller,
-        |_| Ok(Command::Refer),
+        |_| Ok(command),
         |conn, request, identity, _| {
             let unit_name = require_active_unit(conn, &referral.unit_id, "unit_id")?;
             check_anonymous(text.as_str(), identity, "text")?;
@@ -185,7 +207,7 @@ pub fn refer(
                 request,
                 &caller.staff.id,
                 &referral.unit_id,
-                ReferralReason::ActionRequired,
+                reason,
                 text.as_str(),
                 due_at,
                 now,

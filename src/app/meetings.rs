@@ -361,34 +361,14 @@ pub fn redirect(
     referral: handling::NewReferral,
     due_days: u32,
 ) -> AppResult<RequestDetail> {
-    let text = parse_field("text", RequestText::parse(&referral.text))?;
-    handling::run(
+    handling::hand_to_unit(
         conn,
         request_id,
         caller,
-        |_| Ok(Command::Redirect),
-        |conn, request, identity, _| {
-            let unit_name = require_active_unit(conn, &referral.unit_id, "unit_id")?;
-            check_anonymous(text.as_str(), identity, "text")?;
-            let now = db::now();
-            let due_at = referral
-                .due_at
-                .unwrap_or_else(|| now + Duration::days(i64::from(due_days)));
-            let reference = insert_referral(
-                conn,
-                request,
-                &caller.staff.id,
-                &referral.unit_id,
-                ReferralReason::MeetingRedirect,
-                text.as_str(),
-                due_at,
-                now,
-            )?;
-            Ok(Effects {
-                details: serde_json::json!({"unit_id": referral.unit_id, "referral": reference}),
-                params: serde_json::json!({"unit": unit_name}),
-            })
-        },
+        referral,
+        due_days,
+        Command::Redirect,
+        ReferralReason::MeetingRedirect,
     )
 }
 

@@ -27,17 +27,6 @@ pub struct Notification {
     pub delivered_at: Option<NaiveDateTime>,
 }
 
-/// Masks a mobile number for roles that do not need it whole: `+98912***4567`.
-pub fn mask(mobile: &str) -> String {
-    let chars: Vec<char> = mobile.chars().collect();
-    if chars.len() < 9 {
-        return "***".to_owned();
-    }
-    let head: String = chars[..6].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}***{tail}")
-}
-
 impl Notification {
     fn from_row(row: NotificationRow, unmasked: bool) -> Self {
         let mut params: serde_json::Value = serde_json::from_str(&row.params).unwrap_or_default();
@@ -51,7 +40,7 @@ impl Notification {
             recipient: if unmasked {
                 row.recipient
             } else {
-                mask(&row.recipient)
+                crate::domain::phone::mask(&row.recipient)
             },
             id: row.id,
             request_id: row.request_id,
@@ -147,15 +136,4 @@ pub fn apply_reports(conn: &mut DbConnection, reports: &[Report]) -> AppResult<u
         }
         Ok(changed)
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn masks_the_middle_of_a_number() {
-        assert_eq!(mask("+989121234567"), "+98912***4567");
-        assert_eq!(mask("short"), "***");
-    }
 }

@@ -13,7 +13,7 @@ use crate::domain::referral::{self, ReferralReason, ReferralStatus, Step};
 use crate::domain::request::{ActorKind, RequestKind, Status, Subject};
 use crate::domain::{Role, StaffUser, parse_field};
 
-use super::requests;
+use super::requests::{self, enum_of, optional_enum};
 use super::{AppError, AppResult};
 
 /// A referral as a unit sees it: no request id, tracking code, identity or original text.
@@ -172,8 +172,7 @@ pub fn step(
         let full = repo::find(conn, id)?.ok_or(AppError::NotFound("referral"))?;
         let request =
             request_repo::find(conn, &full.request_id)?.ok_or(AppError::NotFound("request"))?;
-        let status = Status::parse(&request.status)
-            .ok_or_else(|| CorruptRow::new("requests.status", &request.status))?;
+        let status = enum_of("requests.status", &request.status, Status::parse)?;
         let event = Transition {
             from: Some(status),
             to: status,
@@ -215,20 +214,10 @@ impl TryFrom<UnitReferralRow> for Referral {
 
     fn try_from(row: UnitReferralRow) -> Result<Self, CorruptRow> {
         Ok(Referral {
-            reason: ReferralReason::parse(&row.reason)
-                .ok_or_else(|| CorruptRow::new("referrals.reason", &row.reason))?,
-            kind: row
-                .kind
-                .as_deref()
-                .map(|k| RequestKind::parse(k).ok_or_else(|| CorruptRow::new("referrals.kind", k)))
-                .transpose()?,
-            subject: row
-                .subject
-                .as_deref()
-                .map(|s| Subject::parse(s).ok_or_else(|| CorruptRow::new("referrals.subject", s)))
-                .transpose()?,
-            status: ReferralStatus::parse(&row.status)
-                .ok_or_else(|| CorruptRow::new("referrals.status", &row.status))?,
+            reason: enum_of("referrals.reason", &row.reason, ReferralReason::parse)?,
+            kind: optional_enum("referrals.kind", row.kind.as_deref(), RequestKind::parse)?,
+            subject: optional_enum("referrals.subject", row.subject.as_deref(), Subject::parse)?,
+            status: enum_of("referrals.status", &row.status, ReferralStatus::parse)?,
             id: row.id,
             reference: row.reference,
             unit_id: row.unit_id,

@@ -419,7 +419,7 @@ pub fn list(conn: &mut DbConnection, filter: RequestFilter, limit: i64) -> AppRe
     Ok(RequestPage { requests, next })
 }
 
-fn enum_of<T>(
+pub(crate) fn enum_of<T>(
     column: &'static str,
     value: &str,
     parse: fn(&str) -> Option<T>,
@@ -427,7 +427,7 @@ fn enum_of<T>(
     parse(value).ok_or_else(|| CorruptRow::new(column, value))
 }
 
-fn optional_enum<T>(
+pub(crate) fn optional_enum<T>(
     column: &'static str,
     value: Option<&str>,
     parse: fn(&str) -> Option<T>,

@@ -151,8 +151,25 @@ pub const VALID_FORMS_OF_09121234567: &[&str] = &[
     "0912۱۲۳٤٥٦٧",
 ];
 
+/// A number fit for a log line or a role that needs no more than its shape: `+98912***4567`.
+pub fn mask(number: &str) -> String {
+    let chars: Vec<char> = number.chars().collect();
+    if chars.len() < 10 {
+        return "***".to_owned();
+    }
+    let head: String = chars[..6].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}***{tail}")
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn mask_keeps_the_operator_prefix_and_last_four_digits() {
+        assert_eq!(super::mask("+989121234567"), "+98912***4567");
+        assert_eq!(super::mask("12345"), "***");
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -27,9 +27,9 @@ impl Gateway for LogGateway {
         Box::pin(async move {
             tracing::info!(
                 notification = %sms.id,
-                to = %mask(&sms.to),
+                to = %crate::domain::phone::mask(&sms.to),
                 chars = sms.text.chars().count(),
-                segments = segments(&sms.text),
+                segments = crate::domain::templates::segments(&sms.text),
                 "SMS recorded, not sent (MARDOM_SMS_PROVIDER=log)"
             );
             // Our id stands in for the provider's, so that reports and look-ups have one.
@@ -50,46 +50,6 @@ impl Gateway for LogGateway {
 
     fn parse_report(&self, _query: &str, _body: &[u8]) -> Result<Vec<DeliveryReport>, String> {
         Err("the log provider sends no delivery reports".to_owned())
-    }
-}
-
-/// A mobile number fit for a log line: `+98912***4567`.
-fn mask(number: &str) -> String {
-    let chars: Vec<char> = number.chars().collect();
-    if chars.len() < 10 {
-        return "***".to_owned();
-    }
-    let head: String = chars[..6].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}***{tail}")
-}
-
-/// How many SMS parts `text` takes: GSM 7-bit when every character has a place in that
-/// alphabet (160 in one part, 153 per part when concatenated; `^{}[]~|\€` take two places),
-/// otherwise UCS-2, as for any Persian text (70 in one part, 67 per part, counted in UTF-16
-/// units).
-fn segments(text: &str) -> usize {
-    const GSM_BASIC_NON_ASCII: &str = "£¥èéùìòÇØøÅåΔΦΓΛΩΠΨΣΘΞÆæßÉ¤¡ÄÖÑÜ§¿äöñüà";
-    const GSM_EXTENSION: &str = "^{}\\[~]|€";
-    let septets = text.chars().try_fold(0usize, |n, c| {
-        if GSM_EXTENSION.contains(c) {
-            Some(n + 2)
-        } else if (c.is_ascii() && (c == '\n' || c == '\r' || !c.is_ascii_control()) && c != '`')
-            || GSM_BASIC_NON_ASCII.contains(c)
-        {
-            Some(n + 1)
-        } else {
-            None
-        }
-    });
-    let (units, single, per_part) = match septets {
-        Some(septets) => (septets, 160, 153),
-        None => (text.encode_utf16().count(), 70, 67),
-    };
-    if units <= single {
-        1
-    } else {
-        units.div_ceil(per_part)
     }
 }
 
@@ -153,30 +113,5 @@ mod tests {
         );
         assert!(LogGateway.parse_report("", b"{}").is_err());
         assert_eq!(LogGateway.name(), "log");
-    }
-
-    #[test]
-    fn masks_the_middle_of_a_number() {
-        assert_eq!(mask("+989121234567"), "+98912***4567");
-        assert_eq!(mask("12345"), "***");
-    }
-
-    #[test]
-    fn counts_segments_as_phones_do() {
-        assert_eq!(segments(""), 1);
-        assert_eq!(segments(&"a".repeat(160)), 1);
-        assert_eq!(segments(&"a".repeat(161)), 2);
-        assert_eq!(segments(&"a".repeat(306)), 2);
-        assert_eq!(segments(&"a".repeat(307)), 3);
-        // Extension characters take two places.
-        assert_eq!(segments(&"{".repeat(80)), 1);
-        assert_eq!(segments(&"{".repeat(81)), 2);
-        // Persian: UCS-2.
-        assert_eq!(segments(&"س".repeat(70)), 1);
-        assert_eq!(segments(&"س".repeat(71)), 2);
-        assert_eq!(segments(&"س".repeat(134)), 2);
-        assert_eq!(segments(&"س".repeat(135)), 3);
-        // One non-GSM character makes the whole text UCS-2.
-        assert_eq!(segments(&format!("{}`", "a".repeat(70))), 2);
     }
 }

@@ -8,7 +8,7 @@ use actix_web::http::Method;
 use serde_json::json;
 
 use crate::privacy::body_for;
-use crate::support::{TestApp, on_both_backends};
+use crate::support::on_both_backends;
 
 /// Who may call an endpoint.
 #[derive(Debug, Clone, Copy)]
@@ -206,5 +206,4 @@ fn every_role_is_named_by_some_rule() {
     .flat_map(|roles| roles.iter().copied())
     .collect();
     assert_eq!(named, ALL.iter().copied().collect());
-    let _ = TestApp::sqlite;
 }

@@ -354,6 +354,13 @@ on_both_backends! {
     async fn a_meeting_request_is_redirected_to_a_unit(app) {
         let desk = desk(&app).await;
         let (id, code) = meeting_in_review(&app, &desk).await;
+        let before = app.snapshot();
+        let late = app.post(&format!("/api/v1/requests/{id}/redirect")).bearer(&desk.reviewer)
+            .json(&json!({"unit_id": desk.unit, "text": "درخواست درباره‌ی تأخیر پرداخت؛ واحد رسیدگی کند", "due_at": "2020-01-01T00:00:00Z"}))
+            .send().await;
+        late.assert_problem(422, "validation");
+        assert_eq!(late.error_fields(), ["due_at"], "redirect checks the due date as refer does");
+        assert_eq!(app.snapshot(), before);
         let redirected = ok(app.post(&format!("/api/v1/requests/{id}/redirect")).bearer(&desk.reviewer)
             .json(&json!({"unit_id": desk.unit, "text": "درخواست درباره‌ی تأخیر پرداخت؛ واحد رسیدگی کند"})).send().await).await;
         assert_eq!(redirected["status"], "referred");
