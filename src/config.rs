@@ -92,6 +92,13 @@ impl Settings {
         let limit = |name: &'static str, default: u64| -> Result<u32, ConfigError> {
             Ok(u32::try_from(number(name, default)?).unwrap_or(u32::MAX))
         };
+        // A public rate limit may be switched off (benchmarks, or a proxy that limits instead).
+        let rate = |name: &'static str, default: u64| -> Result<u32, ConfigError> {
+            match lookup(name) {
+                Some(raw) if raw.trim() == "off" => Ok(u32::MAX),
+                _ => limit(name, default),
+            }
+        };
         let pool_size = u32::try_from(number("MARDOM_DB_POOL_SIZE", 10)?)
             .unwrap_or(u32::MAX)
             .max(1);
@@ -121,9 +128,9 @@ impl Settings {
             sign_in_max_failures: limit("MARDOM_SIGNIN_MAX_FAILURES", 5)?,
             sign_in_window: Duration::from_secs(number("MARDOM_SIGNIN_WINDOW_SECONDS", 900)?),
             log_json: lookup("MARDOM_LOG_FORMAT").is_some_and(|v| v.trim() == "json"),
-            submissions_per_client_hour: limit("MARDOM_SUBMISSIONS_PER_CLIENT_HOUR", 20)?,
-            lookups_per_client_minute: limit("MARDOM_LOOKUPS_PER_CLIENT_MINUTE", 60)?,
-            submissions_per_mobile_day: limit("MARDOM_SUBMISSIONS_PER_MOBILE_DAY", 5)?,
+            submissions_per_client_hour: rate("MARDOM_SUBMISSIONS_PER_CLIENT_HOUR", 20)?,
+            lookups_per_client_minute: rate("MARDOM_LOOKUPS_PER_CLIENT_MINUTE", 60)?,
+            submissions_per_mobile_day: rate("MARDOM_SUBMISSIONS_PER_MOBILE_DAY", 5)?,
             trust_forwarded_for: flag("MARDOM_TRUST_FORWARDED_FOR"),
             referral_due_days: limit("MARDOM_REFERRAL_DUE_DAYS", 7)?.max(1),
             sms: crate::notify::gateway::SmsSettings::from_lookup(&lookup)?,
@@ -248,5 +255,19 @@ mod tests {
     fn bad_numbers_are_named() {
         let s = settings(&[("MARDOM_DB_POOL_SIZE", "ten")]);
         assert!(s.is_err_and(|e| e.to_string().contains("MARDOM_DB_POOL_SIZE")));
+    }
+
+    #[test]
+    fn public_rate_limits_can_be_switched_off() {
+        let Ok(s) = settings(&[
+            ("MARDOM_SUBMISSIONS_PER_CLIENT_HOUR", "off"),
+            ("MARDOM_LOOKUPS_PER_CLIENT_MINUTE", "7"),
+        ]) else {
+            panic!("settings refused")
+        };
+        assert_eq!(s.submissions_per_client_hour, u32::MAX);
+        assert_eq!(s.lookups_per_client_minute, 7);
+        assert_eq!(s.submissions_per_mobile_day, 5);
+        assert!(settings(&[("MARDOM_SIGNIN_MAX_FAILURES", "off")]).is_err());
     }
 }

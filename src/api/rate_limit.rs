@@ -9,21 +9,41 @@ use std::time::{Duration, Instant};
 
 use actix_web::HttpRequest;
 
-/// At most `max` events per key in each `window`.
+/// At most `max` events per key in each `window`; `max == u32::MAX` (the setting `off`) is no
+/// limit at all and keeps no state.
 #[derive(Debug)]
 pub struct RateLimiter {
     max: u32,
     window: Duration,
-    counts: Mutex<HashMap<String, (u32, Instant)>>,
+    counts: Mutex<Counts>,
 }
+
+#[derive(Debug)]
+struct Counts {
+    by_key: HashMap<String, (u32, Instant)>,
+    /// The size at which finished windows are next swept out. It doubles with what a sweep
+    /// keeps, so that sweeping costs O(1) per event however many keys are live (a day's worth
+    /// of distinct mobile numbers is live for a day).
+    sweep_at: usize,
+}
+
+/// Below this many keys nothing is swept.
+const SWEEP_FLOOR: usize = 100_000;
 
 impl RateLimiter {
     pub fn new(max: u32, window: Duration) -> Self {
         Self {
             max,
             window,
-            counts: Mutex::new(HashMap::new()),
+            counts: Mutex::new(Counts {
+                by_key: HashMap::new(),
+                sweep_at: SWEEP_FLOOR,
+            }),
         }
+    }
+
+    fn unlimited(&self) -> bool {
+        self.max == u32::MAX
     }
 
     /// Counts one event for `key`, or says how long to wait when the window is full.
@@ -35,8 +55,11 @@ impl RateLimiter {
 
     /// Whether one more event for `key` fits, without counting it.
     pub fn check(&self, key: &str) -> Result<(), Duration> {
+        if self.unlimited() {
+            return Ok(());
+        }
         let now = Instant::now();
-        match self.lock().get(key) {
+        match self.lock().by_key.get(key) {
             Some(&(count, start))
                 if now.duration_since(start) < self.window && count >= self.max =>
             {
@@ -48,20 +71,26 @@ impl RateLimiter {
 
     /// Counts one event for `key`.
     pub fn record(&self, key: &str) {
+        if self.unlimited() {
+            return;
+        }
         let now = Instant::now();
         let mut counts = self.lock();
         // Bounded memory: forget finished windows before the map grows large.
-        if counts.len() > 100_000 {
-            counts.retain(|_, (_, start)| now.duration_since(*start) < self.window);
+        if counts.by_key.len() >= counts.sweep_at {
+            counts
+                .by_key
+                .retain(|_, (_, start)| now.duration_since(*start) < self.window);
+            counts.sweep_at = (counts.by_key.len() * 2).max(SWEEP_FLOOR);
         }
-        let entry = counts.entry(key.to_owned()).or_insert((0, now));
+        let entry = counts.by_key.entry(key.to_owned()).or_insert((0, now));
         if now.duration_since(entry.1) >= self.window {
             *entry = (0, now);
         }
         entry.0 = entry.0.saturating_add(1);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u32, Instant)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Counts> {
         // Only counters live behind this lock; after a panic they are still usable.
         self.counts
             .lock()
@@ -110,6 +139,36 @@ mod tests {
         assert!(limiter.hit("b").is_ok(), "keys are counted apart");
         std::thread::sleep(Duration::from_millis(60));
         assert!(limiter.hit("a").is_ok());
+    }
+
+    #[test]
+    fn off_never_refuses_and_keeps_nothing() {
+        let limiter = RateLimiter::new(u32::MAX, Duration::from_secs(60));
+        for _ in 0..1000 {
+            assert!(limiter.hit("a").is_ok());
+        }
+        assert!(limiter.lock().by_key.is_empty());
+    }
+
+    #[test]
+    fn sweeping_keeps_live_windows_and_happens_rarely() {
+        let limiter = RateLimiter::new(1, Duration::from_secs(3600));
+        for i in 0..SWEEP_FLOOR + 10 {
+            limiter.record(&i.to_string());
+        }
+        let counts = limiter.lock();
+        assert_eq!(
+            counts.by_key.len(),
+            SWEEP_FLOOR + 10,
+            "live windows are kept"
+        );
+        assert_eq!(
+            counts.sweep_at,
+            SWEEP_FLOOR * 2,
+            "the next sweep waits for twice as many"
+        );
+        drop(counts);
+        assert!(limiter.check("5").is_err(), "a kept window still counts");
     }
 
     #[test]
