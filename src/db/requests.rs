@@ -9,6 +9,7 @@ use super::schema::{request_events, request_identities, requests};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = requests)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct RequestRow {
     pub id: String,
     pub tracking_code: String,
@@ -30,6 +31,7 @@ pub struct RequestRow {
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = request_identities)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct IdentityRow {
     pub request_id: String,
     pub name: String,
@@ -40,6 +42,7 @@ pub struct IdentityRow {
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = request_events)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct EventRow {
     pub id: String,
     pub request_id: String,
@@ -217,11 +220,12 @@ pub fn list(
         );
     }
     if let Some((at, id)) = &filter.before {
-        query = query.filter(
-            requests::created_at.lt(*at).or(requests::created_at
-                .eq(*at)
-                .and(requests::id.lt(id.clone()))),
-        );
+        // `(created_at, id) < (at, id)`, written so that its first half bounds the index scan
+        // (an OR alone would be a filter, and a deep page would walk every row above it); the
+        // second half only drops the rows that share the cursor's instant.
+        query = query
+            .filter(requests::created_at.le(*at))
+            .filter(requests::created_at.lt(*at).or(requests::id.lt(id.clone())));
     }
     query
         .order((requests::created_at.desc(), requests::id.desc()))
