@@ -51,36 +51,23 @@ pub fn submit(
         });
     };
     let fingerprint = fingerprint(input);
-    // A twin submitted at the same moment waits on the key (see `keys::insert`) and, on
-    // PostgreSQL, loses with a unique violation once the first commits: one more pass then
-    // finds the stored answer.
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match submit_once(conn, input, key, &fingerprint, render) {
-            Err(AppError::Internal(cause)) if attempt < 3 && cause.starts_with(KEY_RACE) => {
-                continue;
+    // Two passes at most: the second only after an expired claim on this key was cleared.
+    for _ in 0..2 {
+        match register_with_key(conn, input, key, &fingerprint, render) {
+            Err(Keyed::Taken) => {}
+            Err(Keyed::App(error)) => return Err(error),
+            Ok(body) => {
+                return Ok(Submitted {
+                    body,
+                    replayed: false,
+                });
             }
-            other => return other,
         }
-    }
-}
-
-const KEY_RACE: &str = "idempotency key claimed concurrently";
-/// How long a twin waits for the first submission with its key before answering 409.
-const KEY_WAIT_SECONDS: u32 = 5;
-
-fn submit_once(
-    conn: &mut DbConnection,
-    input: &ParsedRequest,
-    key: &str,
-    fingerprint: &str,
-    render: &dyn Fn(&RequestWithHistory) -> String,
-) -> AppResult<Submitted> {
-    write_transaction(conn, |conn| {
+        // The key was taken: by this very submission earlier (replay its answer), by another
+        // one (refuse), or by one so old that its claim expired (clear it and register).
         let now = db::now();
-        if let Some(stored) = keys::find(conn, SCOPE, key, now)? {
-            if stored.fingerprint != fingerprint {
+        match keys::find(conn, SCOPE, key, now)? {
+            Some(stored) if stored.fingerprint != fingerprint => {
                 return Err(FieldError::new(
                     "Idempotency-Key",
                     "key_reused",
@@ -88,45 +75,76 @@ fn submit_once(
                 )
                 .into());
             }
-            return Ok(Submitted {
-                body: stored.response_body,
-                replayed: true,
-            });
+            Some(stored) => {
+                return Ok(Submitted {
+                    body: stored.response_body,
+                    replayed: true,
+                });
+            }
+            None => {
+                write_transaction(conn, |conn| keys::delete_expired(conn, SCOPE, key, now))?;
+            }
         }
-        keys::delete_expired(conn, SCOPE, key, now)?;
-        db::limit_lock_wait(conn, KEY_WAIT_SECONDS)?;
-        keys::insert(
+    }
+    Err(key_in_use())
+}
+
+/// Why a keyed registration did not commit.
+enum Keyed {
+    /// Another submission holds the key; the registration was rolled back.
+    Taken,
+    App(AppError),
+}
+
+impl<E: Into<AppError>> From<E> for Keyed {
+    fn from(error: E) -> Self {
+        Keyed::App(error.into())
+    }
+}
+
+/// Registers the request and stores its answer under the key, in one transaction. The key is
+/// claimed last, with the answer, in one statement: a twin submitted at the same moment waits
+/// on that claim (up to `LOCK_WAIT_SECONDS`) until the first commits, then finds the key taken
+/// and rolls its own registration back, so one key never makes two requests.
+fn register_with_key(
+    conn: &mut DbConnection,
+    input: &ParsedRequest,
+    key: &str,
+    fingerprint: &str,
+    render: &dyn Fn(&RequestWithHistory) -> String,
+) -> Result<String, Keyed> {
+    write_transaction(conn, |conn| {
+        let registered = requests::register_in(conn, input, &Registrar::Citizen)?;
+        let body = render(&registered);
+        let now = db::now();
+        let claimed = keys::claim(
             conn,
             &IdempotencyRow {
                 scope: SCOPE.to_owned(),
                 idempotency_key: key.to_owned(),
                 fingerprint: fingerprint.to_owned(),
-                response_status: 0,
-                response_body: String::new(),
+                response_status: 201,
+                response_body: body.clone(),
                 created_at: now,
                 expires_at: now + Duration::hours(KEY_LIFETIME_HOURS),
             },
         )
         .map_err(|e| {
-            if db::is_unique_violation(&e) {
-                AppError::Internal(format!("{KEY_RACE}: {e}"))
-            } else if db::is_lock_timeout(&e) {
-                AppError::conflict(
-                    "idempotency-key-in-use",
-                    "a submission with this Idempotency-Key is still being processed; retry in a moment",
-                )
+            if db::is_lock_timeout(&e) {
+                Keyed::App(key_in_use())
             } else {
-                e.into()
+                Keyed::from(e)
             }
         })?;
-        let registered = requests::register_in(conn, input, &Registrar::Citizen)?;
-        let body = render(&registered);
-        keys::set_response(conn, SCOPE, key, 201, &body)?;
-        Ok(Submitted {
-            body,
-            replayed: false,
-        })
+        if claimed { Ok(body) } else { Err(Keyed::Taken) }
     })
+}
+
+fn key_in_use() -> AppError {
+    AppError::conflict(
+        "idempotency-key-in-use",
+        "a submission with this Idempotency-Key is still being processed; retry in a moment",
+    )
 }
 
 /// What identifies "the same submission": the parsed, normalised values, so that a retry that
@@ -177,11 +195,9 @@ fn public_record(
 ) -> AppResult<RequestWithHistory> {
     let history = requests::history(conn, &row.id, true)?;
     let mut referred_to = Vec::new();
-    for referral in crate::db::referrals::for_request(conn, &row.id)? {
-        if let Some(unit) = crate::db::units::find(conn, &referral.unit_id)? {
-            if !referred_to.contains(&unit.name) {
-                referred_to.push(unit.name);
-            }
+    for name in crate::db::referrals::unit_names_for_request(conn, &row.id)? {
+        if !referred_to.contains(&name) {
+            referred_to.push(name);
         }
     }
     let meeting_at = crate::db::meetings::scheduled_for(conn, &row.id)?.map(|m| m.starts_at);

@@ -8,6 +8,7 @@ use super::schema::contacts;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = contacts)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ContactRow {
     pub id: String,
     pub channel: String,

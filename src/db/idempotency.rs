@@ -8,6 +8,7 @@ use super::schema::idempotency_keys;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = idempotency_keys)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct IdempotencyRow {
     pub scope: String,
     pub idempotency_key: String,
@@ -33,30 +34,21 @@ pub fn find(
         .optional()
 }
 
-/// Claims a key. Inserted first in its transaction, so that a concurrent twin blocks on the
-/// primary key until this one commits (PostgreSQL) or waits for the write lock (SQLite).
-pub fn insert(conn: &mut DbConnection, row: &IdempotencyRow) -> QueryResult<()> {
-    diesel::insert_into(idempotency_keys::table)
+/// Claims a key, with its answer, unless it is already taken (live or expired); returns whether
+/// it did. A claim by a transaction still in flight makes this wait for it (PostgreSQL; SQLite
+/// writers are serialised anyway), so the answer is never "taken" by a twin that rolls back.
+pub fn claim(conn: &mut DbConnection, row: &IdempotencyRow) -> QueryResult<bool> {
+    // Both backends speak `ON CONFLICT DO NOTHING`; diesel's multi-backend type does not, so
+    // the statement is run on the concrete connection.
+    let query = diesel::insert_into(idempotency_keys::table)
         .values(row)
-        .execute(conn)
-        .map(|_| ())
-}
-
-/// Stores the answer once it is known, in the same transaction as the claim.
-pub fn set_response(
-    conn: &mut DbConnection,
-    scope: &str,
-    key: &str,
-    status: i32,
-    body: &str,
-) -> QueryResult<()> {
-    diesel::update(idempotency_keys::table.find((scope, key)))
-        .set((
-            idempotency_keys::response_status.eq(status),
-            idempotency_keys::response_body.eq(body),
-        ))
-        .execute(conn)
-        .map(|_| ())
+        .on_conflict((idempotency_keys::scope, idempotency_keys::idempotency_key))
+        .do_nothing();
+    let inserted = match conn {
+        DbConnection::Postgresql(c) => query.execute(c)?,
+        DbConnection::Sqlite(c) => query.execute(c)?,
+    };
+    Ok(inserted == 1)
 }
 
 /// Forgets this key if it has expired, so that it can be claimed afresh.

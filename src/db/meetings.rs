@@ -8,6 +8,7 @@ use super::schema::meetings;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = meetings)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct MeetingRow {
     pub id: String,
     pub request_id: String,

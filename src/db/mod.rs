@@ -51,7 +51,9 @@ pub struct MigrationError(String);
 /// On SQLite a plain (deferred) transaction that reads before it writes fails at once with
 /// SQLITE_BUSY when another writer got in between, whatever the busy timeout; `BEGIN IMMEDIATE`
 /// takes the write lock up front, so writers queue on the busy timeout instead of failing.
-/// On PostgreSQL this is an ordinary transaction; guarded updates do the rest.
+/// On PostgreSQL this is an ordinary transaction (guarded updates do the rest) whose statements
+/// wait at most `LOCK_WAIT_SECONDS` for a row lock, set in the same round trip as `BEGIN`; a
+/// write that waits longer answers 503 (`AppError::Unavailable`) rather than queueing forever.
 pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -61,7 +63,10 @@ where
         DbConnection::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
         }
-        DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
+        DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction_sql(
+            c,
+            &format!("BEGIN; SET LOCAL lock_timeout = '{LOCK_WAIT_SECONDS}s'"),
+        )?,
     }
     match f(conn) {
         Ok(value) => {
@@ -89,7 +94,7 @@ pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
 }
 
 /// True when a statement gave up waiting for a lock another transaction holds: SQLite's busy
-/// timeout, or PostgreSQL's `lock_timeout` (see `limit_lock_wait`).
+/// timeout, or PostgreSQL's `lock_timeout` (see `write_transaction`).
 pub fn is_lock_timeout(error: &diesel::result::Error) -> bool {
     match error {
         diesel::result::Error::DatabaseError(_, info) => {
@@ -100,18 +105,9 @@ pub fn is_lock_timeout(error: &diesel::result::Error) -> bool {
     }
 }
 
-/// Bounds how long the statements of the current transaction wait for a row lock on
-/// PostgreSQL (SQLite's writers wait for its busy timeout instead).
-pub fn limit_lock_wait(conn: &mut DbConnection, seconds: u32) -> QueryResult<()> {
-    match conn {
-        DbConnection::Postgresql(_) => {
-            diesel::sql_query(format!("SET LOCAL lock_timeout = '{seconds}s'"))
-                .execute(conn)
-                .map(|_| ())
-        }
-        DbConnection::Sqlite(_) => Ok(()),
-    }
-}
+/// How long a PostgreSQL write waits for a row lock another transaction holds (SQLite's
+/// writers wait for the busy timeout of `pool`).
+pub const LOCK_WAIT_SECONDS: u32 = 5;
 
 /// True when a Diesel error is a foreign-key violation (on either backend).
 pub fn is_foreign_key_violation(error: &diesel::result::Error) -> bool {

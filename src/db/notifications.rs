@@ -8,6 +8,7 @@ use super::schema::notifications;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = notifications)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NotificationRow {
     pub id: String,
     pub request_id: Option<String>,

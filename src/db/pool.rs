@@ -126,6 +126,12 @@ pub fn connect_pool(backend: &Backend, size: u32) -> Result<DbPool, StartupDbErr
     drop(probe);
     r2d2::Pool::builder()
         .max_size(size)
+        // r2d2 pings every connection it hands out: one more round trip on every request, a
+        // sixth of a public lookup. A connection the database dropped fails its first query
+        // instead, diesel marks it broken (`has_broken`) and the pool replaces it; that one
+        // call answers 503 and, like any failed call, is safe to retry (submissions carry an
+        // Idempotency-Key, and a transaction that failed was not committed).
+        .test_on_check_out(false)
         .connection_timeout(Duration::from_secs(5))
         .build(manager)
         .map_err(StartupDbError::Pool)

@@ -8,6 +8,7 @@ use super::schema::ratings;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ratings)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct RatingRow {
     pub request_id: String,
     pub score: i32,

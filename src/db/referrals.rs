@@ -5,10 +5,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::referrals;
+use super::schema::{referrals, units};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = referrals)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ReferralRow {
     pub id: String,
     pub request_id: String,
@@ -99,6 +100,20 @@ pub fn find_for_unit(
         .select(UnitReferralRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// The names of the units a request was referred to, oldest referral first (one query: the
+/// public lookup's hot path).
+pub fn unit_names_for_request(
+    conn: &mut DbConnection,
+    request_id: &str,
+) -> QueryResult<Vec<String>> {
+    referrals::table
+        .inner_join(units::table)
+        .filter(referrals::request_id.eq(request_id))
+        .select(units::name)
+        .order((referrals::created_at.asc(), referrals::id.asc()))
+        .load(conn)
 }
 
 pub fn for_request(conn: &mut DbConnection, request_id: &str) -> QueryResult<Vec<ReferralRow>> {

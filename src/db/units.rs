@@ -8,6 +8,7 @@ use super::schema::{units, users};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = units, treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct UnitRow {
     pub id: String,
     pub name: String,

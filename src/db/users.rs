@@ -8,6 +8,7 @@ use super::schema::users;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = users, treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct UserRow {
     pub id: String,
     pub username: String,

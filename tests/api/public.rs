@@ -157,6 +157,31 @@ on_both_backends! {
         assert_eq!(app.snapshot(), before);
     }
 
+    async fn a_key_whose_claim_expired_registers_a_new_request(app) {
+        use diesel::RunQueryDsl;
+        // A claim from another submission, a lifetime ago.
+        {
+            let mut conn = app.pool.get().unwrap();
+            let past = (mardom::db::now() - chrono::Duration::hours(25)).format("%Y-%m-%d %H:%M:%S").to_string();
+            diesel::sql_query(format!(
+                "INSERT INTO idempotency_keys (scope, idempotency_key, fingerprint, response_status, response_body, created_at, expires_at) \
+                 VALUES ('public_request', 'old-key', 'another submission', 201, '{{}}', '{past}', '{past}')"
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        }
+        let reply = app.post("/api/v1/public/requests").header("idempotency-key", "old-key").json(&submission()).send().await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+        assert_eq!(reply.header("idempotent-replayed").as_deref(), Some("false"));
+        assert_eq!(app.count("requests"), 1);
+        assert_eq!(app.count("idempotency_keys"), 1, "the old claim was replaced");
+        // The key now belongs to this submission: its retry replays the answer.
+        let again = app.post("/api/v1/public/requests").header("idempotency-key", "old-key").json(&submission()).send().await;
+        assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
+        assert_eq!(again.body, reply.body);
+        assert_eq!(app.count("requests"), 1);
+    }
+
     async fn five_concurrent_submissions_with_one_key_make_one_request(app) {
         let body = submission();
         let calls = (0..5).map(|_| app.post("/api/v1/public/requests").header("idempotency-key", "same-key-5").json(&body).send());
