@@ -6,9 +6,9 @@
 
 Migrates the database with the mardom binary first (`mardom migrate`), then writes requests in
 every status, kind and channel, with the citizen's identity, a history of 1 to 4 events, the
-tracking-code SMS (and a decision's SMS when there was one), and referrals to a few units for
-referred requests. PostgreSQL is filled with COPY (about a minute per million requests on two
-cores); SQLite with batched inserts in one transaction. Tracking codes carry a valid Damm check
+tracking-code SMS, a scheduled meeting on the head's calendar for each request in
+`meeting_scheduled`, and referrals to a few units for referred requests. PostgreSQL is filled
+with COPY (about a minute per million requests on two cores); SQLite with batched inserts in one transaction. Tracking codes carry a valid Damm check
 digit, so the public lookup accepts them. Standard library only (psql for PostgreSQL).
 """
 
@@ -102,6 +102,10 @@ def rows(n, rng, units, admin_id, start):
         params = '{"tracking_code": "%s"}' % code
         yield "notifications", (str(uuid.uuid4()), rid, "tracking_code_issued", mobile, params, "delivered", 1,
                                 created, None, None, None, created, created, created, created, None)
+        if status == "meeting_scheduled":
+            starts = datetime(2027, 1, 2, 5, 0) + timedelta(minutes=45 * i)
+            yield "meetings", (str(uuid.uuid4()), rid, starts, starts + timedelta(minutes=30), "دفتر ریاست مرکز",
+                               "scheduled", None, None, 1, updated, updated)
         if "referred" in steps:
             yield "referrals", (str(uuid.uuid4()), rid, f"R-{rng.randint(0, 99_999_999):08d}-{i}", rng.choice(units),
                                 "action_required", kind, None, "متن بی‌نام ارجاع", created + timedelta(days=7),
@@ -115,10 +119,12 @@ COLUMNS = {
     "request_events": "id, request_id, seq, at, actor_kind, actor_id, action, from_status, to_status, public, details",
     "notifications": "id, request_id, template, recipient, params, status, attempts, next_attempt_at, locked_until, "
                      "provider_message_id, last_error, created_at, updated_at, sent_at, delivered_at, claimed_by",
+    "meetings": "id, request_id, starts_at, ends_at, place, status, action_required, notes, version, created_at, "
+                "updated_at",
     "referrals": "id, request_id, reference, unit_id, reason, kind, subject, body, due_at, status, answer, "
                  "return_reason, version, created_by, created_at, updated_at",
 }
-ORDER = ["requests", "request_identities", "request_events", "notifications", "referrals"]
+ORDER = ["requests", "request_identities", "request_events", "notifications", "meetings", "referrals"]
 
 
 def copy_value(v):
@@ -172,10 +178,22 @@ def fill_sqlite(path, n, rng):
             db.execute("INSERT INTO units (id, name, kind, active, created_at, updated_at) VALUES (?, ?, 'unit', 1, ?, ?)",
                        (uid, name, datetime.utcnow().isoformat(sep=" "), datetime.utcnow().isoformat(sep=" ")))
             units.append(uid)
+    batches = {t: [] for t in ORDER}
+
+    def flush():
+        for table in ORDER:
+            if batches[table]:
+                width = len(batches[table][0])
+                db.executemany(f"INSERT INTO {table} ({COLUMNS[table]}) VALUES ({', '.join('?' * width)})",
+                               batches[table])
+                batches[table].clear()
+
     with db:
-        for table, row in rows(n, rng, units, admin_id, datetime(2025, 1, 1)):
-            values = [v.isoformat(sep=" ") if isinstance(v, datetime) else v for v in row]
-            db.execute(f"INSERT INTO {table} ({COLUMNS[table]}) VALUES ({', '.join('?' * len(values))})", values)
+        for count, (table, row) in enumerate(rows(n, rng, units, admin_id, datetime(2025, 1, 1))):
+            batches[table].append([v.isoformat(sep=" ") if isinstance(v, datetime) else v for v in row])
+            if count % 200_000 == 0:
+                flush()
+        flush()
     db.execute("ANALYZE")
     db.close()
 

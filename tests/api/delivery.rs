@@ -69,6 +69,35 @@ async fn drain(dispatcher: &Dispatcher) -> usize {
     panic!("the queue did not drain");
 }
 
+/// Queues `n` messages, each with its own parameters.
+fn queue(app: &TestApp, n: usize) {
+    let mut conn = app.pool.get().unwrap();
+    let now = mardom::db::now();
+    for i in 0..n {
+        let row = NotificationRow::pending(
+            None,
+            "resolved",
+            "+989121234567",
+            json!({"tracking_code": code(), "n": i}).to_string(),
+            now,
+        );
+        notifications::insert(&mut conn, &row).unwrap();
+    }
+}
+
+/// Two dispatchers with production-like settings: batches of 100, 32 in flight each.
+fn two_dispatchers(app: &TestApp, fake: &MockServer) -> (Dispatcher, Dispatcher) {
+    let settings = DispatcherSettings {
+        batch: 100,
+        concurrency: 32,
+        ..quick()
+    };
+    (
+        dispatcher(app, fake, settings.clone()),
+        dispatcher(app, fake, settings),
+    )
+}
+
 /// The bodies the fake provider accepted for sending, by message id.
 async fn sends(fake: &MockServer) -> Vec<Value> {
     fake.received_requests()
@@ -399,20 +428,7 @@ async fn two_dispatchers_on_postgres_send_each_of_2000_messages_once() {
         return;
     };
     accepting(&fake).await;
-    {
-        let mut conn = app.pool.get().unwrap();
-        let now = mardom::db::now();
-        for i in 0..2000 {
-            let row = NotificationRow::pending(
-                None,
-                "resolved",
-                "+989121234567",
-                json!({"tracking_code": code(), "n": i}).to_string(),
-                now,
-            );
-            notifications::insert(&mut conn, &row).unwrap();
-        }
-    }
+    queue(&app, 2000);
     // The dead worker: claims 100 with a 1-second lease, sends the first 40 and dies before
     // recording anything.
     {
@@ -442,13 +458,7 @@ async fn two_dispatchers_on_postgres_send_each_of_2000_messages_once() {
             gateway.send(&sms).await;
         }
     }
-    let settings = DispatcherSettings {
-        batch: 100,
-        concurrency: 32,
-        ..quick()
-    };
-    let a = dispatcher(&app, &fake, settings.clone());
-    let b = dispatcher(&app, &fake, settings);
+    let (a, b) = two_dispatchers(&app, &fake);
     let started = std::time::Instant::now();
     let (sent_a, sent_b) = futures_util::join!(drain(&a), drain(&b));
     tokio_sleep(Duration::from_millis(1100)).await;
@@ -495,4 +505,32 @@ async fn two_dispatchers_on_postgres_send_each_of_2000_messages_once() {
 
 async fn tokio_sleep(duration: Duration) {
     actix_web::rt::time::sleep(duration).await;
+}
+
+/// The dispatcher's throughput, for `bench/run` (a measurement, not a test: ignored by default).
+/// 10,000 queued messages on PostgreSQL, two dispatchers as in production settings (batch 100,
+/// 32 in flight each), the fake provider in this process; every message must go out once.
+#[actix_web::test]
+#[ignore = "a measurement: run by bench/run"]
+async fn dispatcher_throughput() {
+    const MESSAGES: usize = 10_000;
+    let fake = MockServer::start().await;
+    let vars = env(&fake);
+    let Some(app) = TestApp::postgres(&as_refs(&vars)).await else {
+        panic!("needs MARDOM_TEST_POSTGRES_URL");
+    };
+    let accepted = accepting(&fake).await;
+    queue(&app, MESSAGES);
+    let (a, b) = two_dispatchers(&app, &fake);
+    let started = std::time::Instant::now();
+    let (sent_a, sent_b) = futures_util::join!(drain(&a), drain(&b));
+    let seconds = started.elapsed().as_secs_f64();
+    assert_eq!(sent_a + sent_b, MESSAGES);
+    let counts = accepted.lock().unwrap();
+    assert_eq!(counts.len(), MESSAGES, "every message sent");
+    assert!(counts.values().all(|&n| n == 1), "none twice");
+    println!(
+        "DISPATCHER_THROUGHPUT {}",
+        json!({"messages": MESSAGES, "seconds": seconds, "rate": MESSAGES as f64 / seconds})
+    );
 }
