@@ -64,10 +64,10 @@ def search_key(text):
     return text.replace("ي", "ی").replace("ك", "ک").replace("\u200c", " ").lower()
 
 
-def rows(n, rng, units, admin_id, start):
-    """Yields (table, row tuple) for n requests."""
-    codes = set()
-    for i in range(n):
+def rows(n, rng, units, admin_id, start, codes, first=0):
+    """Yields (table, row tuple) for requests first..first+n; `codes` holds every tracking code
+    drawn so far (in this run), so that none is drawn twice across chunks."""
+    for i in range(first, first + n):
         code = tracking_code(rng)
         while code in codes:
             code = tracking_code(rng)
@@ -139,15 +139,19 @@ def copy_value(v):
 
 def fill_postgres(url, n, rng, chunk=100_000):
     def psql(sql, data=None):
-        return subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", url, "-c", sql],
-                              input=data, capture_output=True, text=True, check=True).stdout
+        done = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", url, "-c", sql],
+                              input=data, capture_output=True, text=True)
+        if done.returncode:
+            raise SystemExit(f"psql failed on {sql[:60]}…: {done.stderr}")
+        return done.stdout
     admin_id = psql("SELECT id FROM users ORDER BY created_at LIMIT 1").strip()
     units = ensure_units_pg(psql, admin_id)
+    codes = set(psql("SELECT tracking_code FROM requests").split())
     done = 0
     while done < n:
         size = min(chunk, n - done)
         buffers = {t: io.StringIO() for t in ORDER}
-        for table, row in rows(size, rng, units, admin_id, datetime(2025, 1, 1) + timedelta(seconds=done * 3)):
+        for table, row in rows(size, rng, units, admin_id, datetime(2025, 1, 1), codes, first=done):
             buffers[table].write("\t".join(copy_value(v) for v in row) + "\n")
         for table in ORDER:
             psql(f"COPY {table} ({COLUMNS[table]}) FROM STDIN", buffers[table].getvalue())
@@ -189,7 +193,8 @@ def fill_sqlite(path, n, rng):
                 batches[table].clear()
 
     with db:
-        for count, (table, row) in enumerate(rows(n, rng, units, admin_id, datetime(2025, 1, 1))):
+        codes = {r[0] for r in db.execute("SELECT tracking_code FROM requests")}
+        for count, (table, row) in enumerate(rows(n, rng, units, admin_id, datetime(2025, 1, 1), codes)):
             batches[table].append([v.isoformat(sep=" ") if isinstance(v, datetime) else v for v in row])
             if count % 200_000 == 0:
                 flush()
