@@ -62,6 +62,15 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; \
      PRAGMA synchronous = FULL; \
      PRAGMA foreign_keys = ON;";
 
+/// PostgreSQL planner setting for every new connection, unless the database's administrator
+/// set one. The default `random_page_cost` of 4 models spinning disks: it makes a random heap
+/// read look so dear that PostgreSQL reads a filtered staff list (`status = … AND channel = …`
+/// newest first) through the creation-time index, skipping every newer request of another
+/// status, instead of through the status index: 91 ms instead of 0.9 ms at a million requests,
+/// where the newest rows are all newly registered. 1.1 is the usual value for SSD storage.
+const POSTGRES_SESSION: &str = "SELECT set_config('random_page_cost', '1.1', false) \
+     FROM pg_settings WHERE name = 'random_page_cost' AND source = 'default'";
+
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     backend: Backend,
@@ -79,9 +88,13 @@ impl r2d2::ManageConnection for ConnectionManager {
 
     fn connect(&self) -> Result<DbConnection, Self::Error> {
         match &self.backend {
-            Backend::Postgres(url) => diesel::PgConnection::establish(url)
-                .map(DbConnection::Postgresql)
-                .map_err(diesel::r2d2::Error::ConnectionError),
+            Backend::Postgres(url) => {
+                let mut conn = diesel::PgConnection::establish(url)
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                diesel::connection::SimpleConnection::batch_execute(&mut conn, POSTGRES_SESSION)
+                    .map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(DbConnection::Postgresql(conn))
+            }
             Backend::Sqlite(path) => {
                 let path = path.to_string_lossy();
                 let mut conn = diesel::SqliteConnection::establish(&path)

@@ -221,3 +221,23 @@ on_both_backends! {
         assert_eq!(app.count("request_events"), 1);
     }
 }
+
+/// Pooled PostgreSQL connections plan for SSD storage (db::pool): with PostgreSQL's default
+/// random_page_cost a filtered staff list is read through the creation-time index.
+#[actix_web::test]
+async fn postgres_connections_plan_for_ssd_storage() {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        random_page_cost: String,
+    }
+    let Some(app) = TestApp::postgres(&[]).await else {
+        return;
+    };
+    let mut conn = app.pool.get().unwrap();
+    let setting: Setting = diesel::sql_query("SHOW random_page_cost")
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(setting.random_page_cost, "1.1");
+}
