@@ -334,7 +334,7 @@ def ms(value):
 
 
 def report(results, machine, dispatcher):
-    lines = [f"Run {machine['when']} on {machine['cpu']} ({machine['cores']} cores), {machine['kernel']}, "
+    lines = [f"Written {machine['when']} on {machine['cpu']} ({machine['cores']} cores), {machine['kernel']}, "
              f"PostgreSQL {machine['postgres']}, SQLite {machine['sqlite']}, {machine['rustc']}; "
              f"{machine['rounds']} interleaved rounds of {machine['seconds']} s per load; medians of the rounds. "
              "Ratio: the median over the rounds of the API's requests/s over the reference's in the same "

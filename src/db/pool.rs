@@ -57,10 +57,14 @@ impl Backend {
 /// `busy_timeout` lets writers queue rather than fail while another one commits.
 /// The busy timeout comes first: switching to WAL needs a lock, and a connection opened while
 /// another one recovers the database after a crash must wait for it rather than fail at once.
+/// `cache_size` is 1 MiB per connection instead of SQLite's 2 MiB: ten pooled connections
+/// filled their caches under load and took the server to 67–69 MiB (BENCHMARKS.md); the
+/// operating system caches the file's pages anyway.
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; \
      PRAGMA journal_mode = WAL; \
      PRAGMA synchronous = FULL; \
-     PRAGMA foreign_keys = ON;";
+     PRAGMA foreign_keys = ON; \
+     PRAGMA cache_size = -1024;";
 
 /// PostgreSQL planner setting for every new connection, unless the database's administrator
 /// set one. The default `random_page_cost` of 4 models spinning disks: it makes a random heap
