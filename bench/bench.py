@@ -203,7 +203,8 @@ def pgbench(url, script, connections, seconds, defines=()):
 def sqlite_submit(db, connections, seconds, run_id, body):
     """`connections` sqlite3 shells, each running the submit transaction in a loop until stopped;
     what they committed is counted afterwards by the run's tracking-code prefix."""
-    # The same statements as bench/sql/submit.pgbench.sql, with literal values per transaction.
+    # The statements the server runs on SQLite (src/db/registration.rs), with literal values
+    # per transaction.
     template = (BENCH / "sql" / "submit.sqlite.sql").read_text()
     prefix = f"9{run_id % 100:02d}"
     procs = []
@@ -268,7 +269,7 @@ def bench_one(db, size, args, run_id):
         }
         if db.name == "postgres":
             loads["submit_db"] = lambda r: pgbench(db.url, BENCH / "sql" / "submit.pgbench.sql", 8, args.seconds,
-                                                   [f"body={body}"])
+                                                   [f"body={json.dumps(body, ensure_ascii=False)}"])
             loads["lookup_db"] = lambda r: pgbench(db.url, BENCH / "sql" / "lookup.pgbench.sql", 32, args.seconds,
                                                    [f"codes={len(codes)}"])
         else:

@@ -13,7 +13,9 @@ use crate::domain::request::ActorKind;
 use crate::domain::tracking_code::{TrackingCode, TrackingCodeError};
 use crate::domain::{FieldError, parse_field};
 
-use super::requests::{self, ParsedRequest, Registrar, Request, RequestInput, RequestWithHistory};
+use super::requests::{
+    self, KeyClaim, ParsedRequest, Registrar, Request, RequestInput, RequestWithHistory,
+};
 use super::{AppError, AppResult};
 
 /// How long a submission's `Idempotency-Key` is remembered.
@@ -42,9 +44,7 @@ pub fn submit(
     render: &dyn Fn(&RequestWithHistory) -> String,
 ) -> AppResult<Submitted> {
     let Some(key) = key else {
-        let registered = write_transaction(conn, |conn| {
-            requests::register_in(conn, input, &Registrar::Citizen)
-        })?;
+        let registered = requests::register_in(conn, input, &Registrar::Citizen)?;
         return Ok(Submitted {
             body: render(&registered),
             replayed: false,
@@ -89,23 +89,16 @@ pub fn submit(
     Err(key_in_use())
 }
 
-/// Why a keyed registration did not commit.
+/// Why a keyed registration wrote nothing.
 enum Keyed {
-    /// Another submission holds the key; the registration was rolled back.
+    /// Another submission holds the key.
     Taken,
     App(AppError),
 }
 
-impl<E: Into<AppError>> From<E> for Keyed {
-    fn from(error: E) -> Self {
-        Keyed::App(error.into())
-    }
-}
-
-/// Registers the request and stores its answer under the key, in one transaction. The key is
-/// claimed last, with the answer, in one statement: a twin submitted at the same moment waits
-/// on that claim (up to `LOCK_WAIT_SECONDS`) until the first commits, then finds the key taken
-/// and rolls its own registration back, so one key never makes two requests.
+/// Registers the request and stores its answer under the key, all or nothing. A twin submitted
+/// at the same moment waits on the first one's claim (up to `LOCK_WAIT_SECONDS`) until it
+/// commits, then finds the key taken and writes nothing, so one key never makes two requests.
 fn register_with_key(
     conn: &mut DbConnection,
     input: &ParsedRequest,
@@ -113,31 +106,24 @@ fn register_with_key(
     fingerprint: &str,
     render: &dyn Fn(&RequestWithHistory) -> String,
 ) -> Result<String, Keyed> {
-    write_transaction(conn, |conn| {
-        let registered = requests::register_in(conn, input, &Registrar::Citizen)?;
-        let body = render(&registered);
+    let claim = |registered: &RequestWithHistory| {
         let now = db::now();
-        let claimed = keys::claim(
-            conn,
-            &IdempotencyRow {
-                scope: SCOPE.to_owned(),
-                idempotency_key: key.to_owned(),
-                fingerprint: fingerprint.to_owned(),
-                response_status: 201,
-                response_body: body.clone(),
-                created_at: now,
-                expires_at: now + Duration::hours(KEY_LIFETIME_HOURS),
-            },
-        )
-        .map_err(|e| {
-            if db::is_lock_timeout(&e) {
-                Keyed::App(key_in_use())
-            } else {
-                Keyed::from(e)
-            }
-        })?;
-        if claimed { Ok(body) } else { Err(Keyed::Taken) }
-    })
+        Some(IdempotencyRow {
+            scope: SCOPE.to_owned(),
+            idempotency_key: key.to_owned(),
+            fingerprint: fingerprint.to_owned(),
+            response_status: 201,
+            response_body: render(registered),
+            created_at: now,
+            expires_at: now + Duration::hours(KEY_LIFETIME_HOURS),
+        })
+    };
+    match requests::register_claiming(conn, input, &Registrar::Citizen, &claim) {
+        Ok((_, KeyClaim::Claimed(claim))) => Ok(claim.response_body),
+        Ok((_, KeyClaim::Busy)) => Err(Keyed::App(key_in_use())),
+        Ok((_, KeyClaim::Taken | KeyClaim::Unkeyed)) => Err(Keyed::Taken),
+        Err(error) => Err(Keyed::App(error)),
+    }
 }
 
 fn key_in_use() -> AppError {

@@ -4,7 +4,9 @@
 
 use chrono::NaiveDateTime;
 
+use crate::db::idempotency::IdempotencyRow;
 use crate::db::notifications::{self as outbox, NotificationRow};
+use crate::db::registration::{self, NewRegistration, Written};
 use crate::db::requests::{self as repo, EventRow, IdentityRow, RequestFilter, RequestRow};
 use crate::db::{self, CorruptRow, DbConnection, units};
 use crate::domain::citizen::{CitizenName, Email, RequestText, search_key};
@@ -192,23 +194,51 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
     value.as_deref().filter(|v| !v.trim().is_empty())
 }
 
-/// Registers a request in its own transaction.
+/// Registers a request, all or nothing.
 pub fn register(
     conn: &mut DbConnection,
     input: &RequestInput,
     registrar: &Registrar,
 ) -> AppResult<RequestWithHistory> {
     let parsed = parse(input)?;
-    db::write_transaction(conn, |conn| register_in(conn, &parsed, registrar))
+    register_in(conn, &parsed, registrar)
 }
 
-/// Stores a parsed request inside the caller's transaction: the request, the identity, the
-/// first event and the tracking-code message. The caller commits.
+/// Stores a parsed request, all or nothing, in the caller's transaction if one is open: the
+/// request, the identity, the first event and the tracking-code message.
 pub fn register_in(
     conn: &mut DbConnection,
     input: &ParsedRequest,
     registrar: &Registrar,
 ) -> AppResult<RequestWithHistory> {
+    register_claiming(conn, input, registrar, &|_| None).map(|(registered, _)| registered)
+}
+
+/// What became of the idempotency key a registration claimed.
+pub(crate) enum KeyClaim {
+    /// The registration had no key.
+    Unkeyed,
+    /// The key is this registration's, with the answer stored under it.
+    Claimed(IdempotencyRow),
+    /// Another submission holds the key; nothing was written.
+    Taken,
+    /// Another submission still being written holds the key; nothing was written.
+    Busy,
+}
+
+/// Stores a parsed request, all or nothing (in the caller's transaction if one is open) and,
+/// with it, the idempotency claim that `claim` makes of the registered request: its answer is
+/// the rendered request, known before anything is written, since every value is drawn here,
+/// not by the database.
+///
+/// Tracking codes are drawn from 9×10^10 values: a drawn code that is already taken writes
+/// nothing and another is drawn (on PostgreSQL the check rides in the write itself).
+pub(crate) fn register_claiming(
+    conn: &mut DbConnection,
+    input: &ParsedRequest,
+    registrar: &Registrar,
+    claim: &dyn Fn(&RequestWithHistory) -> Option<IdempotencyRow>,
+) -> AppResult<(RequestWithHistory, KeyClaim)> {
     if let Some(unit) = &input.subject_unit_id {
         match units::find(conn, unit)? {
             Some(row) if row.active => {}
@@ -222,80 +252,96 @@ pub fn register_in(
             }
         }
     }
-    let code = fresh_tracking_code(conn)?;
-    let now = db::now();
-    let transition = lifecycle::register();
-    let row = RequestRow {
-        id: db::new_id(),
-        tracking_code: code.as_str().to_owned(),
-        channel: registrar.channel().as_str().to_owned(),
-        body: input.text.as_str().to_owned(),
-        search_text: search_key(input.text.as_str()),
-        proposed_kind: input.proposed_kind.map(|k| k.as_str().to_owned()),
-        kind: None,
-        subject: input.subject.map(|s| s.as_str().to_owned()),
-        subject_unit_id: input.subject_unit_id.clone(),
-        status: transition.to.as_str().to_owned(),
-        resolution: None,
-        version: 1,
-        registered_by: match registrar {
-            Registrar::Citizen => None,
-            Registrar::Staff { user_id, .. } => Some(user_id.clone()),
-        },
-        created_at: now,
-        updated_at: now,
-        closed_at: None,
-    };
-    repo::insert(conn, &row)?;
-    repo::insert_identity(
-        conn,
-        &IdentityRow {
-            request_id: row.id.clone(),
-            name: input.name.as_str().to_owned(),
-            mobile: input.mobile.as_str().to_owned(),
-            national_id: input.national_id.as_ref().map(|n| n.as_str().to_owned()),
-            email: input.email.as_ref().map(|e| e.as_str().to_owned()),
-        },
-    )?;
-    let details = serde_json::json!({ "channel": registrar.channel().as_str() });
-    let event = record(
-        conn,
-        &row.id,
-        1,
-        &transition,
-        registrar.actor(),
-        details,
-        now,
-    )?;
-    enqueue(
-        conn,
-        &row,
-        input.mobile.as_str(),
-        &transition,
-        serde_json::json!({}),
-        now,
-    )?;
-    Ok(RequestWithHistory {
-        request: Request::try_from(row)?,
-        history: vec![event],
-        referred_to: Vec::new(),
-        meeting_at: None,
-    })
-}
-
-/// A tracking code no request has. Codes are drawn from 9×10^10 values, so a collision is rare
-/// and a few draws always suffice; the unique index guards the race between two writers.
-fn fresh_tracking_code(conn: &mut DbConnection) -> AppResult<TrackingCode> {
     let mut rng = rand::rng();
     for _ in 0..8 {
-        let code = TrackingCode::generate(&mut rng);
-        if !repo::tracking_code_exists(conn, code.as_str())? {
-            return Ok(code);
-        }
+        let rows = RegistrationRows::new(input, registrar, TrackingCode::generate(&mut rng));
+        let registered = RequestWithHistory {
+            request: Request::try_from(rows.request.clone())?,
+            history: vec![Event::try_from(rows.event.clone())?],
+            referred_to: Vec::new(),
+            meeting_at: None,
+        };
+        let claim = claim(&registered);
+        let written = registration::insert(
+            conn,
+            &NewRegistration {
+                request: &rows.request,
+                identity: &rows.identity,
+                event: &rows.event,
+                messages: &rows.messages,
+                claim: claim.as_ref(),
+            },
+        )?;
+        let key = match (written, claim) {
+            (Written::CodeTaken, _) => continue,
+            (Written::KeyTaken, _) => KeyClaim::Taken,
+            (Written::KeyBusy, _) => KeyClaim::Busy,
+            (Written::Registered, Some(claim)) => KeyClaim::Claimed(claim),
+            (Written::Registered, None) => KeyClaim::Unkeyed,
+        };
+        return Ok((registered, key));
     }
     Err(AppError::Internal(
         "no free tracking code after 8 draws".to_owned(),
     ))
+}
+
+/// The rows a new request is stored as.
+struct RegistrationRows {
+    request: RequestRow,
+    identity: IdentityRow,
+    event: EventRow,
+    messages: Vec<NotificationRow>,
+}
+
+impl RegistrationRows {
+    fn new(input: &ParsedRequest, registrar: &Registrar, code: TrackingCode) -> Self {
+        let now = db::now();
+        let transition = lifecycle::register();
+        let request = RequestRow {
+            id: db::new_id(),
+            tracking_code: code.as_str().to_owned(),
+            channel: registrar.channel().as_str().to_owned(),
+            body: input.text.as_str().to_owned(),
+            search_text: search_key(input.text.as_str()),
+            proposed_kind: input.proposed_kind.map(|k| k.as_str().to_owned()),
+            kind: None,
+            subject: input.subject.map(|s| s.as_str().to_owned()),
+            subject_unit_id: input.subject_unit_id.clone(),
+            status: transition.to.as_str().to_owned(),
+            resolution: None,
+            version: 1,
+            registered_by: match registrar {
+                Registrar::Citizen => None,
+                Registrar::Staff { user_id, .. } => Some(user_id.clone()),
+            },
+            created_at: now,
+            updated_at: now,
+            closed_at: None,
+        };
+        let identity = IdentityRow {
+            request_id: request.id.clone(),
+            name: input.name.as_str().to_owned(),
+            mobile: input.mobile.as_str().to_owned(),
+            national_id: input.national_id.as_ref().map(|n| n.as_str().to_owned()),
+            email: input.email.as_ref().map(|e| e.as_str().to_owned()),
+        };
+        let details = serde_json::json!({ "channel": registrar.channel().as_str() });
+        let event = event_row(&request.id, 1, &transition, registrar.actor(), details, now);
+        let messages = messages(
+            &request,
+            input.mobile.as_str(),
+            &transition,
+            serde_json::json!({}),
+            now,
+        );
+        Self {
+            request,
+            identity,
+            event,
+            messages,
+        }
+    }
 }
 
 /// Appends one history event for a transition.
@@ -304,11 +350,25 @@ pub(crate) fn record(
     request_id: &str,
     seq: i32,
     transition: &Transition,
-    (actor_kind, actor_id): (ActorKind, Option<String>),
+    actor: (ActorKind, Option<String>),
     details: serde_json::Value,
     at: NaiveDateTime,
 ) -> AppResult<Event> {
-    let row = EventRow {
+    let row = event_row(request_id, seq, transition, actor, details, at);
+    repo::insert_event(conn, &row)?;
+    Ok(Event::try_from(row)?)
+}
+
+/// The history event of a transition.
+fn event_row(
+    request_id: &str,
+    seq: i32,
+    transition: &Transition,
+    (actor_kind, actor_id): (ActorKind, Option<String>),
+    details: serde_json::Value,
+    at: NaiveDateTime,
+) -> EventRow {
+    EventRow {
         id: db::new_id(),
         request_id: request_id.to_owned(),
         seq,
@@ -320,13 +380,10 @@ pub(crate) fn record(
         to_status: Some(transition.to.as_str().to_owned()),
         public: transition.public,
         details: details.to_string(),
-    };
-    repo::insert_event(conn, &row)?;
-    Ok(Event::try_from(row)?)
+    }
 }
 
-/// Writes the messages a transition sends, in the caller's transaction. Every message carries
-/// the tracking code; `extra` adds the command's own parameters (unit name, meeting time…).
+/// Writes the messages a transition sends, in the caller's transaction.
 pub(crate) fn enqueue(
     conn: &mut DbConnection,
     request: &RequestRow,
@@ -335,23 +392,39 @@ pub(crate) fn enqueue(
     extra: serde_json::Value,
     at: NaiveDateTime,
 ) -> AppResult<()> {
-    for template in &transition.notify {
-        let mut params = serde_json::json!({ "tracking_code": request.tracking_code });
-        if let (Some(params), serde_json::Value::Object(extra)) = (params.as_object_mut(), &extra) {
-            params.extend(extra.clone());
-        }
-        outbox::insert(
-            conn,
-            &NotificationRow::pending(
+    for message in messages(request, recipient, transition, extra, at) {
+        outbox::insert(conn, &message)?;
+    }
+    Ok(())
+}
+
+/// The messages a transition sends. Every message carries the tracking code; `extra` adds the
+/// command's own parameters (unit name, meeting time…).
+fn messages(
+    request: &RequestRow,
+    recipient: &str,
+    transition: &Transition,
+    extra: serde_json::Value,
+    at: NaiveDateTime,
+) -> Vec<NotificationRow> {
+    let mut params = serde_json::json!({ "tracking_code": request.tracking_code });
+    if let (Some(params), serde_json::Value::Object(extra)) = (params.as_object_mut(), extra) {
+        params.extend(extra);
+    }
+    let params = params.to_string();
+    transition
+        .notify
+        .iter()
+        .map(|template| {
+            NotificationRow::pending(
                 Some(request.id.clone()),
                 template.as_str(),
                 recipient,
-                params.to_string(),
+                params.clone(),
                 at,
-            ),
-        )?;
-    }
-    Ok(())
+            )
+        })
+        .collect()
 }
 
 /// A request with its full history and identity, for staff allowed to see them.

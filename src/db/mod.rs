@@ -9,12 +9,15 @@ pub mod outbox;
 pub mod pool;
 pub mod ratings;
 pub mod referrals;
+pub mod registration;
 pub mod requests;
 pub mod schema;
 pub mod stats;
 pub mod units;
 pub mod users;
+pub mod writer_queue;
 
+use diesel::connection::SimpleConnection;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::prelude::*;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -33,13 +36,27 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
 /// Applies every pending migration of the connection's backend; returns the versions applied.
+/// On PostgreSQL a migration waits for the locks it needs however long that takes (pooled
+/// connections otherwise give up after `LOCK_WAIT_SECONDS`): a schema change must not fail
+/// because a request was being written.
 pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, MigrationError> {
+    let failed = |e: &dyn std::fmt::Display| MigrationError(e.to_string());
     let applied = match conn {
-        DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
-    }
-    .map_err(|e| MigrationError(e.to_string()))?;
-    Ok(applied.iter().map(ToString::to_string).collect())
+        DbConnection::Postgresql(c) => {
+            c.batch_execute("SET lock_timeout = 0")
+                .map_err(|e| failed(&e))?;
+            let applied = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|versions| versions.iter().map(ToString::to_string).collect());
+            c.batch_execute(&format!("SET lock_timeout = '{LOCK_WAIT_SECONDS}s'"))
+                .map_err(|e| failed(&e))?;
+            applied
+        }
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|versions| versions.iter().map(ToString::to_string).collect()),
+    };
+    applied.map_err(|e| failed(&e))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,24 +67,34 @@ pub struct MigrationError(String);
 ///
 /// On SQLite a plain (deferred) transaction that reads before it writes fails at once with
 /// SQLITE_BUSY when another writer got in between, whatever the busy timeout; `BEGIN IMMEDIATE`
-/// takes the write lock up front, so writers queue on the busy timeout instead of failing.
+/// takes the write lock up front, so writers queue instead of failing; they queue first in
+/// this process's `writer_queue`, in arrival order, and meet SQLite's busy timeout only when
+/// another process writes.
 /// On PostgreSQL this is an ordinary transaction (guarded updates do the rest) whose statements
-/// wait at most `LOCK_WAIT_SECONDS` for a row lock, set in the same round trip as `BEGIN`; a
-/// write that waits longer answers 503 (`AppError::Unavailable`) rather than queueing forever.
+/// wait at most `LOCK_WAIT_SECONDS` for a row lock (a session setting, see `pool`).
 pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    match conn {
+    let _turn = match conn {
         DbConnection::Sqlite(c) => {
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+            let turn = writer_queue::SQLITE_WRITERS
+                .wait_turn(pool::SQLITE_BUSY_TIMEOUT)
+                .map_err(|no_turn| {
+                    diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::Unknown,
+                        Box::new(no_turn.to_string()),
+                    )
+                })?;
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+            Some(turn)
         }
-        DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction_sql(
-            c,
-            &format!("BEGIN; SET LOCAL lock_timeout = '{LOCK_WAIT_SECONDS}s'"),
-        )?,
-    }
+        DbConnection::Postgresql(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?;
+            None
+        }
+    };
     match f(conn) {
         Ok(value) => {
             DbConnection::commit_transaction(conn)?;
@@ -94,7 +121,7 @@ pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
 }
 
 /// True when a statement gave up waiting for a lock another transaction holds: SQLite's busy
-/// timeout, or PostgreSQL's `lock_timeout` (see `write_transaction`).
+/// timeout, or PostgreSQL's `lock_timeout` (see `pool`).
 pub fn is_lock_timeout(error: &diesel::result::Error) -> bool {
     match error {
         diesel::result::Error::DatabaseError(_, info) => {

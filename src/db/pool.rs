@@ -60,20 +60,43 @@ impl Backend {
 /// `cache_size` is 1 MiB per connection instead of SQLite's 2 MiB: ten pooled connections
 /// filled their caches under load and took the server to 67–69 MiB (BENCHMARKS.md); the
 /// operating system caches the file's pages anyway.
-const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; \
-     PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = FULL; \
-     PRAGMA foreign_keys = ON; \
-     PRAGMA cache_size = -1024;";
+fn sqlite_pragmas() -> String {
+    format!(
+        "PRAGMA busy_timeout = {}; \
+         PRAGMA journal_mode = WAL; \
+         PRAGMA synchronous = FULL; \
+         PRAGMA foreign_keys = ON; \
+         PRAGMA cache_size = -1024;",
+        SQLITE_BUSY_TIMEOUT.as_millis()
+    )
+}
 
-/// PostgreSQL planner setting for every new connection, unless the database's administrator
-/// set one. The default `random_page_cost` of 4 models spinning disks: it makes a random heap
-/// read look so dear that PostgreSQL reads a filtered staff list (`status = … AND channel = …`
-/// newest first) through the creation-time index, skipping every newer request of another
-/// status, instead of through the status index: 91 ms instead of 0.9 ms at a million requests,
-/// where the newest rows are all newly registered. 1.1 is the usual value for SSD storage.
-const POSTGRES_SESSION: &str = "SELECT set_config('random_page_cost', '1.1', false) \
-     FROM pg_settings WHERE name = 'random_page_cost' AND source = 'default'";
+/// How long a SQLite writer waits for its turn (in this process's queue, then for another
+/// process's write lock) before the write answers 503.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// PostgreSQL settings for every new connection.
+///
+/// `lock_timeout`: a statement waits at most `LOCK_WAIT_SECONDS` for a lock another transaction
+/// holds; a write that waits longer answers 503 (`AppError::Unavailable`), or 409 for a
+/// submission whose idempotency key a twin still holds, rather than queueing forever. Set for
+/// the session, not per transaction, so that a write that is one statement needs no
+/// transaction around it (see `db::registration`).
+///
+/// `random_page_cost`, unless the database's administrator set one: the default of 4 models
+/// spinning disks. It makes a random heap read look so dear that PostgreSQL reads a filtered
+/// staff list (`status = … AND channel = …` newest first) through the creation-time index,
+/// skipping every newer request of another status, instead of through the status index: 91 ms
+/// instead of 0.9 ms at a million requests, where the newest rows are all newly registered.
+/// 1.1 is the usual value for SSD storage.
+fn postgres_session() -> String {
+    format!(
+        "SET lock_timeout = '{}s'; \
+         SELECT set_config('random_page_cost', '1.1', false) \
+         FROM pg_settings WHERE name = 'random_page_cost' AND source = 'default'",
+        super::LOCK_WAIT_SECONDS
+    )
+}
 
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
@@ -95,7 +118,7 @@ impl r2d2::ManageConnection for ConnectionManager {
             Backend::Postgres(url) => {
                 let mut conn = diesel::PgConnection::establish(url)
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
-                diesel::connection::SimpleConnection::batch_execute(&mut conn, POSTGRES_SESSION)
+                diesel::connection::SimpleConnection::batch_execute(&mut conn, &postgres_session())
                     .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(DbConnection::Postgresql(conn))
             }
@@ -103,7 +126,7 @@ impl r2d2::ManageConnection for ConnectionManager {
                 let path = path.to_string_lossy();
                 let mut conn = diesel::SqliteConnection::establish(&path)
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
-                diesel::connection::SimpleConnection::batch_execute(&mut conn, SQLITE_PRAGMAS)
+                diesel::connection::SimpleConnection::batch_execute(&mut conn, &sqlite_pragmas())
                     .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))
             }

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::{request_events, request_identities, requests};
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = requests)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct RequestRow {
@@ -29,7 +29,7 @@ pub struct RequestRow {
     pub closed_at: Option<NaiveDateTime>,
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = request_identities)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct IdentityRow {
@@ -40,7 +40,7 @@ pub struct IdentityRow {
     pub email: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = request_events)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct EventRow {
@@ -79,6 +79,13 @@ pub fn insert(conn: &mut DbConnection, row: &RequestRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
+pub fn tracking_code_taken(conn: &mut DbConnection, code: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        requests::table.filter(requests::tracking_code.eq(code)),
+    ))
+    .get_result(conn)
+}
+
 pub fn insert_identity(conn: &mut DbConnection, row: &IdentityRow) -> QueryResult<()> {
     diesel::insert_into(request_identities::table)
         .values(row)
@@ -91,13 +98,6 @@ pub fn insert_event(conn: &mut DbConnection, row: &EventRow) -> QueryResult<()> 
         .values(row)
         .execute(conn)
         .map(|_| ())
-}
-
-pub fn tracking_code_exists(conn: &mut DbConnection, code: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        requests::table.filter(requests::tracking_code.eq(code)),
-    ))
-    .get_result(conn)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<RequestRow>> {

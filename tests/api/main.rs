@@ -13,6 +13,7 @@ mod handling;
 mod operations;
 mod privacy;
 mod public;
+mod registration;
 mod requests;
 mod stats;
 mod units;
