@@ -13,7 +13,7 @@ work is measured) and runs, in interleaved rounds, each load for --seconds:
   submit_db    the same transaction straight on the database, concurrency 8
                (PostgreSQL: pgbench -M prepared with bench/sql/submit.sql; SQLite: 8 sqlite3 shells)
   lookup_api   wrk, concurrency 32: GET /api/v1/public/requests/{code}, codes sampled from the table
-  lookup_db    pgbench -M prepared, concurrency 32: the lookup's SELECTs (PostgreSQL only)
+  lookup_db    pgbench -M prepared, concurrency 32: the lookup's statement (PostgreSQL only)
   live         wrk, concurrency 32: GET /health/live, the HTTP ceiling of the same server
   list_first   wrk, concurrency 8: GET /api/v1/requests?status=referred&channel=online&limit=50
   list_deep    the same with the cursor of the page 90 % of the way down
@@ -317,7 +317,7 @@ def medians(results):
 
 REFERENCES = {
     "submit_db": {"postgres": "pgbench, the same transaction", "sqlite": "8 sqlite3 shells, the same transaction"},
-    "lookup_db": {"postgres": "pgbench, the same SELECTs"},
+    "lookup_db": {"postgres": "pgbench, the same statement"},
     "live": {"postgres": "GET /health/live", "sqlite": "GET /health/live"},
 }
 ROWS = [("submit (c=8)", "submit_api", "submit_db"), ("lookup (c=32)", "lookup_api", "lookup_db"),

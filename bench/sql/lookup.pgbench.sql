@@ -1,8 +1,7 @@
--- The public lookup's SELECTs, as the server sends them (captured with log_statement = all),
--- for a tracking code drawn from bench_codes (the same sample the API load draws from). The
--- code is read inside the first statement, so the reference pays no extra round trip for it.
+-- The public lookup as the server sends it to PostgreSQL (captured with log_statement = all): one
+-- statement returning the request, its public history, the units it went to and a scheduled
+-- meeting's time as one JSON document (src/db/public_view.rs), for a tracking code drawn from
+-- bench_codes (the same sample the API load draws from). The code is read inside the
+-- statement, so the reference pays no extra round trip for it.
 \set n random(1, :codes)
-SELECT "requests"."id", "requests"."tracking_code", "requests"."channel", "requests"."body", "requests"."search_text", "requests"."proposed_kind", "requests"."kind", "requests"."subject", "requests"."subject_unit_id", "requests"."status", "requests"."resolution", "requests"."version", "requests"."registered_by", "requests"."created_at", "requests"."updated_at", "requests"."closed_at" FROM "requests" WHERE ("requests"."tracking_code" = (SELECT code FROM bench_codes WHERE n = :n)) LIMIT 1 \gset r_
-SELECT "request_events"."id", "request_events"."request_id", "request_events"."seq", "request_events"."at", "request_events"."actor_kind", "request_events"."actor_id", "request_events"."action", "request_events"."from_status", "request_events"."to_status", "request_events"."public", "request_events"."details" FROM "request_events" WHERE (("request_events"."request_id" = :r_id) AND ("request_events"."public" = true)) ORDER BY "request_events"."seq" ASC;
-SELECT "units"."name" FROM ("referrals" INNER JOIN "units" ON ("referrals"."unit_id" = "units"."id")) WHERE ("referrals"."request_id" = :r_id) ORDER BY "referrals"."created_at" ASC, "referrals"."id" ASC;
-SELECT "meetings"."id", "meetings"."request_id", "meetings"."starts_at", "meetings"."ends_at", "meetings"."place", "meetings"."status", "meetings"."action_required", "meetings"."notes", "meetings"."version", "meetings"."created_at", "meetings"."updated_at" FROM "meetings" WHERE (("meetings"."request_id" = :r_id) AND ("meetings"."status" = 'scheduled')) LIMIT 1;
+SELECT json_build_object('request', r, 'events', coalesce((SELECT json_agg(e ORDER BY e.seq) FROM request_events e WHERE e.request_id = r.id AND e.public), '[]'), 'unit_names', coalesce((SELECT json_agg(u.name ORDER BY f.created_at, f.id) FROM referrals f JOIN units u ON u.id = f.unit_id WHERE f.request_id = r.id), '[]'), 'meeting_at', (SELECT m.starts_at FROM meetings m WHERE m.request_id = r.id AND m.status = 'scheduled' LIMIT 1))::text FROM requests r WHERE r.tracking_code = (SELECT code FROM bench_codes WHERE n = :n);

@@ -5,6 +5,7 @@ use chrono::Duration;
 use sha2::{Digest, Sha256};
 
 use crate::db::idempotency::{self as keys, IdempotencyRow};
+use crate::db::public_view::{self, PublicView};
 use crate::db::requests as repo;
 use crate::db::{self, DbConnection, write_transaction};
 use crate::domain::lifecycle::{self, Actor, Command, State};
@@ -14,7 +15,7 @@ use crate::domain::tracking_code::{TrackingCode, TrackingCodeError};
 use crate::domain::{FieldError, parse_field};
 
 use super::requests::{
-    self, KeyClaim, ParsedRequest, Registrar, Request, RequestInput, RequestWithHistory,
+    self, Event, KeyClaim, ParsedRequest, Registrar, Request, RequestInput, RequestWithHistory,
 };
 use super::{AppError, AppResult};
 
@@ -168,30 +169,27 @@ pub fn parse_code(raw: &str) -> AppResult<TrackingCode> {
 
 /// The request behind a tracking code with its public history.
 pub fn lookup(conn: &mut DbConnection, code: &TrackingCode) -> AppResult<RequestWithHistory> {
-    let row =
-        repo::find_by_tracking_code(conn, code.as_str())?.ok_or(AppError::NotFound("request"))?;
-    public_record(conn, row)
+    let view =
+        public_view::by_tracking_code(conn, code.as_str())?.ok_or(AppError::NotFound("request"))?;
+    public_record(view)
 }
 
-/// A request with what the citizen may see of its progress: the public history, the units it
-/// went to (by name) and a scheduled meeting's time.
-fn public_record(
-    conn: &mut DbConnection,
-    row: crate::db::requests::RequestRow,
-) -> AppResult<RequestWithHistory> {
-    let history = requests::history(conn, &row.id, true)?;
+fn public_record(view: PublicView) -> AppResult<RequestWithHistory> {
     let mut referred_to = Vec::new();
-    for name in crate::db::referrals::unit_names_for_request(conn, &row.id)? {
+    for name in view.unit_names {
         if !referred_to.contains(&name) {
             referred_to.push(name);
         }
     }
-    let meeting_at = crate::db::meetings::scheduled_for(conn, &row.id)?.map(|m| m.starts_at);
     Ok(RequestWithHistory {
-        request: Request::try_from(row)?,
-        history,
+        request: Request::try_from(view.request)?,
+        history: view
+            .events
+            .into_iter()
+            .map(|row| Ok(Event::try_from(row)?))
+            .collect::<AppResult<_>>()?,
         referred_to,
-        meeting_at,
+        meeting_at: view.meeting_at,
     })
 }
 
@@ -253,7 +251,7 @@ pub fn withdraw(
             now,
         )?;
         let row = repo::find(conn, &row.id)?.ok_or(AppError::NotFound("request"))?;
-        public_record(conn, row)
+        public_record(public_view::of_request(conn, row)?)
     })
 }
 
@@ -329,6 +327,6 @@ pub fn rate(
                 e.into()
             }
         })?;
-        public_record(conn, row)
+        public_record(public_view::of_request(conn, row)?)
     })
 }

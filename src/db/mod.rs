@@ -2,11 +2,14 @@
 //! write transaction every use case runs in. Nothing here knows about HTTP.
 
 pub mod contacts;
+pub mod fifo_gate;
 pub mod idempotency;
 pub mod meetings;
 pub mod notifications;
 pub mod outbox;
 pub mod pool;
+pub mod prepared;
+pub mod public_view;
 pub mod ratings;
 pub mod referrals;
 pub mod registration;
@@ -15,7 +18,6 @@ pub mod schema;
 pub mod stats;
 pub mod units;
 pub mod users;
-pub mod writer_queue;
 
 use diesel::connection::SimpleConnection;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
@@ -68,7 +70,7 @@ pub struct MigrationError(String);
 /// On SQLite a plain (deferred) transaction that reads before it writes fails at once with
 /// SQLITE_BUSY when another writer got in between, whatever the busy timeout; `BEGIN IMMEDIATE`
 /// takes the write lock up front, so writers queue instead of failing; they queue first in
-/// this process's `writer_queue`, in arrival order, and meet SQLite's busy timeout only when
+/// this process's `fifo_gate::SQLITE_WRITERS`, in arrival order, and meet SQLite's busy timeout only when
 /// another process writes.
 /// On PostgreSQL this is an ordinary transaction (guarded updates do the rest) whose statements
 /// wait at most `LOCK_WAIT_SECONDS` for a row lock (a session setting, see `pool`).
@@ -79,12 +81,12 @@ where
 {
     let _turn = match conn {
         DbConnection::Sqlite(c) => {
-            let turn = writer_queue::SQLITE_WRITERS
-                .wait_turn(pool::SQLITE_BUSY_TIMEOUT)
+            let turn = fifo_gate::SQLITE_WRITERS
+                .enter(pool::SQLITE_BUSY_TIMEOUT)
                 .map_err(|no_turn| {
                     diesel::result::Error::DatabaseError(
                         diesel::result::DatabaseErrorKind::Unknown,
-                        Box::new(no_turn.to_string()),
+                        Box::new(format!("database is locked: {no_turn}")),
                     )
                 })?;
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;

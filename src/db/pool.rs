@@ -3,15 +3,67 @@
 //! password reads "invalid connection url", a typo silently creates a SQLite file).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::r2d2::{self, R2D2Connection};
 use diesel::{Connection, RunQueryDsl};
 
 use super::DbConnection;
+use super::fifo_gate::{FifoGate, NoTurn, Pass};
 
-pub type DbPool = r2d2::Pool<ConnectionManager>;
-pub type PoolError = r2d2::PoolError;
+/// The connection pool, behind a gate with one place per connection that admits callers in
+/// arrival order (`fifo_gate`): r2d2 alone hands a returned connection to whichever thread asks
+/// first, so under load a few callers waited hundreds of milliseconds while others went
+/// straight through.
+#[derive(Clone)]
+pub struct DbPool {
+    pool: r2d2::Pool<ConnectionManager>,
+    gate: Arc<FifoGate>,
+}
+
+/// A pooled connection and the caller's place at the gate. Fields drop in order: the connection
+/// goes back to the pool before the next caller is admitted.
+pub struct PooledDb {
+    conn: r2d2::PooledConnection<ConnectionManager>,
+    _place: Pass,
+}
+
+impl std::ops::Deref for PooledDb {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for PooledDb {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
+/// How long a caller waits for a connection before its request answers 503.
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl DbPool {
+    /// A connection, once every caller that asked earlier has one, within `CHECKOUT_TIMEOUT`.
+    pub fn get(&self) -> Result<PooledDb, PoolError> {
+        let place = self.gate.enter(CHECKOUT_TIMEOUT)?;
+        let conn = self.pool.get()?;
+        Ok(PooledDb {
+            conn,
+            _place: place,
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    #[error("no database connection free: {0}")]
+    Busy(#[from] NoTurn),
+    #[error(transparent)]
+    Pool(#[from] r2d2::PoolError),
+}
 
 /// Which database a URL points at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,7 +216,7 @@ pub fn connect_pool(backend: &Backend, size: u32) -> Result<DbPool, StartupDbErr
         .execute(&mut probe)
         .map_err(|e| StartupDbError::Connect(diesel::r2d2::Error::QueryError(e)))?;
     drop(probe);
-    r2d2::Pool::builder()
+    let pool = r2d2::Pool::builder()
         .max_size(size)
         // r2d2 pings every connection it hands out: one more round trip on every request, a
         // sixth of a public lookup. A connection the database dropped fails its first query
@@ -172,9 +224,13 @@ pub fn connect_pool(backend: &Backend, size: u32) -> Result<DbPool, StartupDbErr
         // call answers 503 and, like any failed call, is safe to retry (submissions carry an
         // Idempotency-Key, and a transaction that failed was not committed).
         .test_on_check_out(false)
-        .connection_timeout(Duration::from_secs(5))
+        .connection_timeout(CHECKOUT_TIMEOUT)
         .build(manager)
-        .map_err(StartupDbError::Pool)
+        .map_err(StartupDbError::Pool)?;
+    Ok(DbPool {
+        pool,
+        gate: FifoGate::new(usize::try_from(size).unwrap_or(usize::MAX)),
+    })
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -11,11 +11,12 @@ use std::num::NonZeroU32;
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+use diesel::sql_types::{BigInt, Bool};
 
 use super::DbConnection;
 use super::idempotency::{self, IdempotencyRow};
 use super::notifications::{self, NotificationRow};
+use super::prepared::{Prepared, Statement};
 use super::requests::{self, EventRow, IdentityRow, RequestRow};
 
 /// The rows of one new request.
@@ -66,78 +67,45 @@ pub fn insert(conn: &mut DbConnection, new: &NewRegistration<'_>) -> QueryResult
 /// other row only if the request was. A key claimed by a transaction still in flight makes the
 /// claim wait for it. (The code is checked against the statement's snapshot: a request with
 /// the same code committed meanwhile fails the statement on the unique index, with nothing
-/// written — two fresh draws of 9×10^10 values meeting within a millisecond.)
-const POSTGRES_INSERT: [&str; 6] = [
-    "WITH p AS (SELECT ",
-    "::json AS request, ",
-    "::json AS identity, ",
-    "::json AS event, ",
-    "::json AS messages, ",
-    "::json AS claim), \
-     free AS (SELECT NOT EXISTS (SELECT FROM requests, p WHERE tracking_code = p.request->>'tracking_code') AS code), \
-     k AS (INSERT INTO idempotency_keys \
-           SELECT * FROM json_populate_record(NULL::idempotency_keys, (SELECT claim FROM p)) \
-           WHERE (SELECT claim IS NOT NULL FROM p) AND (SELECT code FROM free) \
-           ON CONFLICT (scope, idempotency_key) DO NOTHING RETURNING 1), \
-     r AS (INSERT INTO requests SELECT * FROM json_populate_record(NULL::requests, (SELECT request FROM p)) \
-           WHERE (SELECT code FROM free) AND ((SELECT claim IS NULL FROM p) OR EXISTS (SELECT FROM k)) RETURNING 1), \
-     i AS (INSERT INTO request_identities \
-           SELECT * FROM json_populate_record(NULL::request_identities, (SELECT identity FROM p)) WHERE EXISTS (SELECT FROM r)), \
-     e AS (INSERT INTO request_events \
-           SELECT * FROM json_populate_record(NULL::request_events, (SELECT event FROM p)) WHERE EXISTS (SELECT FROM r)), \
-     n AS (INSERT INTO notifications \
-           SELECT * FROM json_populate_recordset(NULL::notifications, (SELECT messages FROM p)) WHERE EXISTS (SELECT FROM r)) \
-     SELECT (SELECT code FROM free), (SELECT count(*) FROM r)",
-];
+/// written — two fresh draws of 9×10^10 values meeting within a millisecond.) Kept prepared
+/// (`prepared`): parsing and planning six CTEs on every submission cost PostgreSQL more than
+/// the inserts did (BENCHMARKS.md).
+struct PostgresInsert;
 
-/// The statement with its five JSON parameters. A type of its own rather than `sql_query`, so
-/// that diesel keeps it prepared on each connection: parsing and planning six CTEs on every
-/// submission cost PostgreSQL more than the inserts did (BENCHMARKS.md).
-struct PostgresInsert {
-    rows: [String; 4],
-    claim: Option<String>,
-}
-
-/// The identity under which diesel caches the prepared statement: the SQL never changes.
-struct PostgresInsertId;
-
-impl diesel::query_builder::QueryId for PostgresInsert {
-    type QueryId = PostgresInsertId;
-    const HAS_STATIC_QUERY_ID: bool = true;
-}
-
-impl diesel::query_builder::Query for PostgresInsert {
+impl Statement for PostgresInsert {
+    const PARTS: &'static [&'static str] = &[
+        "WITH p AS (SELECT ",
+        "::json AS request, ",
+        "::json AS identity, ",
+        "::json AS event, ",
+        "::json AS messages, ",
+        "::json AS claim), \
+         free AS (SELECT NOT EXISTS (SELECT FROM requests, p WHERE tracking_code = p.request->>'tracking_code') AS code), \
+         k AS (INSERT INTO idempotency_keys \
+               SELECT * FROM json_populate_record(NULL::idempotency_keys, (SELECT claim FROM p)) \
+               WHERE (SELECT claim IS NOT NULL FROM p) AND (SELECT code FROM free) \
+               ON CONFLICT (scope, idempotency_key) DO NOTHING RETURNING 1), \
+         r AS (INSERT INTO requests SELECT * FROM json_populate_record(NULL::requests, (SELECT request FROM p)) \
+               WHERE (SELECT code FROM free) AND ((SELECT claim IS NULL FROM p) OR EXISTS (SELECT FROM k)) RETURNING 1), \
+         i AS (INSERT INTO request_identities \
+               SELECT * FROM json_populate_record(NULL::request_identities, (SELECT identity FROM p)) WHERE EXISTS (SELECT FROM r)), \
+         e AS (INSERT INTO request_events \
+               SELECT * FROM json_populate_record(NULL::request_events, (SELECT event FROM p)) WHERE EXISTS (SELECT FROM r)), \
+         n AS (INSERT INTO notifications \
+               SELECT * FROM json_populate_recordset(NULL::notifications, (SELECT messages FROM p)) WHERE EXISTS (SELECT FROM r)) \
+         SELECT (SELECT code FROM free), (SELECT count(*) FROM r)",
+    ];
     type SqlType = (Bool, BigInt);
 }
 
-impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for PostgresInsert {
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
-    ) -> QueryResult<()> {
-        for (sql, row) in POSTGRES_INSERT.iter().zip(&self.rows) {
-            out.push_sql(sql);
-            out.push_bind_param::<Text, _>(row)?;
-        }
-        out.push_sql(POSTGRES_INSERT[4]);
-        out.push_bind_param::<Nullable<Text>, _>(&self.claim)?;
-        out.push_sql(POSTGRES_INSERT[5]);
-        Ok(())
-    }
-}
-
-impl RunQueryDsl<PgConnection> for PostgresInsert {}
-
 fn insert_postgres(conn: &mut PgConnection, new: &NewRegistration<'_>) -> QueryResult<Written> {
-    let statement = PostgresInsert {
-        rows: [
-            json(new.request)?,
-            json(new.identity)?,
-            json(new.event)?,
-            json(&new.messages)?,
-        ],
-        claim: new.claim.map(json).transpose()?,
-    };
+    let statement = Prepared::<PostgresInsert>::new(vec![
+        Some(json(new.request)?),
+        Some(json(new.identity)?),
+        Some(json(new.event)?),
+        Some(json(&new.messages)?),
+        new.claim.map(json).transpose()?,
+    ]);
     Ok(match statement.get_result::<(bool, i64)>(conn) {
         Ok((_, 1)) => Written::Registered,
         Ok((false, _)) => Written::CodeTaken,

@@ -7,7 +7,9 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::{request_events, request_identities, requests};
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
+)]
 #[diesel(table_name = requests)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct RequestRow {
@@ -29,7 +31,9 @@ pub struct RequestRow {
     pub closed_at: Option<NaiveDateTime>,
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
+)]
 #[diesel(table_name = request_identities)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct IdentityRow {
@@ -40,7 +44,9 @@ pub struct IdentityRow {
     pub email: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
+)]
 #[diesel(table_name = request_events)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct EventRow {

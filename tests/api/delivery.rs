@@ -486,13 +486,13 @@ async fn two_dispatchers_on_postgres_send_each_of_2000_messages_once() {
         let taken_over: i64 = dsl::notifications
             .filter(dsl::attempts.eq(2))
             .count()
-            .get_result(&mut conn)
+            .get_result(&mut *conn)
             .unwrap();
         assert_eq!(taken_over, 100, "the dead worker's batch was taken over");
         let unsent: i64 = dsl::notifications
             .filter(dsl::status.ne("sent"))
             .count()
-            .get_result(&mut conn)
+            .get_result(&mut *conn)
             .unwrap();
         assert_eq!(unsent, 0);
     }

@@ -492,7 +492,7 @@ on_both_backends! {
         {
             use diesel::RunQueryDsl;
             let mut conn = app.pool.get().unwrap();
-            diesel::sql_query("UPDATE referrals SET due_at = '2020-01-01 00:00:00'").execute(&mut conn).unwrap();
+            diesel::sql_query("UPDATE referrals SET due_at = '2020-01-01 00:00:00'").execute(&mut *conn).unwrap();
         }
         let overdue = app.get("/api/v1/referrals?overdue=true").bearer(&desk.unit_staff).send().await.json();
         assert_eq!(overdue["items"].as_array().unwrap().len(), 1);

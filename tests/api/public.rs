@@ -167,7 +167,7 @@ on_both_backends! {
                 "INSERT INTO idempotency_keys (scope, idempotency_key, fingerprint, response_status, response_body, created_at, expires_at) \
                  VALUES ('public_request', 'old-key', 'another submission', 201, '{{}}', '{past}', '{past}')"
             ))
-            .execute(&mut conn)
+            .execute(&mut *conn)
             .unwrap();
         }
         let reply = app.post("/api/v1/public/requests").header("idempotency-key", "old-key").json(&submission()).send().await;
@@ -286,12 +286,12 @@ async fn a_key_held_by_an_unfinished_submission_is_409_after_the_wait() {
         return;
     };
     let mut holder = app.pool.get().unwrap();
-    diesel::sql_query("BEGIN").execute(&mut holder).unwrap();
+    diesel::sql_query("BEGIN").execute(&mut *holder).unwrap();
     diesel::sql_query(
         "INSERT INTO idempotency_keys (scope, idempotency_key, fingerprint, response_status, response_body, created_at, expires_at) \
          VALUES ('public_request', 'held', 'x', 0, '', now(), now() + interval '1 day')",
     )
-    .execute(&mut holder)
+    .execute(&mut *holder)
     .unwrap();
     let started = std::time::Instant::now();
     let reply = app
@@ -305,7 +305,7 @@ async fn a_key_held_by_an_unfinished_submission_is_409_after_the_wait() {
         started.elapsed() >= std::time::Duration::from_secs(4),
         "it waited first"
     );
-    diesel::sql_query("ROLLBACK").execute(&mut holder).unwrap();
+    diesel::sql_query("ROLLBACK").execute(&mut *holder).unwrap();
     drop(holder);
     assert_eq!(app.count("requests"), 0);
     assert_eq!(app.count("notifications"), 0);

@@ -215,8 +215,8 @@ on_both_backends! {
         let _ = code;
         use diesel::RunQueryDsl;
         let mut conn = app.pool.get().unwrap();
-        assert!(diesel::sql_query("UPDATE request_events SET action = 'forged'").execute(&mut conn).is_err());
-        assert!(diesel::sql_query("DELETE FROM request_events").execute(&mut conn).is_err());
+        assert!(diesel::sql_query("UPDATE request_events SET action = 'forged'").execute(&mut *conn).is_err());
+        assert!(diesel::sql_query("DELETE FROM request_events").execute(&mut *conn).is_err());
         drop(conn);
         assert_eq!(app.count("request_events"), 1);
     }
@@ -237,7 +237,7 @@ async fn postgres_connections_plan_for_ssd_storage() {
     };
     let mut conn = app.pool.get().unwrap();
     let setting: Setting = diesel::sql_query("SHOW random_page_cost")
-        .get_result(&mut conn)
+        .get_result(&mut *conn)
         .unwrap();
     assert_eq!(setting.random_page_cost, "1.1");
 }

@@ -44,7 +44,7 @@ async fn registered(app: &TestApp, token: &str, channel: &str) -> String {
 
 fn execute(app: &TestApp, sql: &str) {
     let mut conn = app.pool.get().unwrap();
-    diesel::sql_query(sql).execute(&mut conn).unwrap();
+    diesel::sql_query(sql).execute(&mut *conn).unwrap();
 }
 
 on_both_backends! {

@@ -261,7 +261,7 @@ impl TestApp {
                 users::token_version,
             ))
             .order(users::id)
-            .load(&mut conn)
+            .load(&mut *conn)
             .expect("users");
         let units: Vec<(String, String, String, Option<String>, bool)> = units::table
             .select((
@@ -272,7 +272,7 @@ impl TestApp {
                 units::active,
             ))
             .order(units::id)
-            .load(&mut conn)
+            .load(&mut *conn)
             .expect("units");
         let requests: Vec<(String, String, String, i32)> = requests::table
             .select((
@@ -282,40 +282,40 @@ impl TestApp {
                 requests::version,
             ))
             .order(requests::id)
-            .load(&mut conn)
+            .load(&mut *conn)
             .expect("requests");
         let identities: i64 = request_identities::table
             .count()
-            .get_result(&mut conn)
+            .get_result(&mut *conn)
             .expect("identities");
         let events: i64 = request_events::table
             .count()
-            .get_result(&mut conn)
+            .get_result(&mut *conn)
             .expect("events");
         let notifications: i64 = notifications::table
             .count()
-            .get_result(&mut conn)
+            .get_result(&mut *conn)
             .expect("notifications");
         let contacts: i64 = contacts::table
             .count()
-            .get_result(&mut conn)
+            .get_result(&mut *conn)
             .expect("contacts");
         let keys: i64 = idempotency_keys::table
             .count()
-            .get_result(&mut conn)
+            .get_result(&mut *conn)
             .expect("keys");
         let referrals: Vec<(String, String, i32)> = referrals::table
             .select((referrals::id, referrals::status, referrals::version))
             .order(referrals::id)
-            .load(&mut conn)
+            .load(&mut *conn)
             .expect("referrals");
         let meetings: i64 = meetings::table
             .count()
-            .get_result(&mut conn)
+            .get_result(&mut *conn)
             .expect("meetings");
         let ratings: i64 = ratings::table
             .count()
-            .get_result(&mut conn)
+            .get_result(&mut *conn)
             .expect("ratings");
         format!(
             "{users:?}\n{units:?}\n{requests:?}\n{referrals:?}\nidentities {identities}, events {events}, \
@@ -350,7 +350,7 @@ impl TestApp {
         }
         let mut conn = self.pool.get().expect("connection");
         diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
-            .get_result::<Count>(&mut conn)
+            .get_result::<Count>(&mut *conn)
             .expect("count")
             .n
     }
