@@ -7,8 +7,9 @@
 //! (BENCHMARKS.md). And the connection pool (r2d2) hands a returned connection to whichever
 //! thread asks first, not to the one that waited longest: with 32 lookups sharing 10
 //! connections some waited 240 ms while the median was 6 ms. Behind a gate with one permit per
-//! connection (or one for SQLite's writer), waiters sleep on a condition variable and are woken,
-//! oldest first, the moment a holder leaves.
+//! connection (or one for SQLite's writer), each waiter sleeps on a condition variable of its own
+//! and only the oldest is woken, the moment a holder leaves: waking every waiter to find the
+//! oldest cost more than the lookups they were waiting for.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard, PoisonError};
@@ -21,13 +22,24 @@ pub static SQLITE_WRITERS: LazyLock<Arc<FifoGate>> = LazyLock::new(|| FifoGate::
 
 pub struct FifoGate {
     state: Mutex<GateState>,
-    turn: Condvar,
 }
 
 struct GateState {
     free: usize,
-    waiting: VecDeque<u64>,
+    /// The waiters, oldest first, each with the condition variable it sleeps on.
+    waiting: VecDeque<(u64, Arc<Condvar>)>,
     next_ticket: u64,
+}
+
+impl GateState {
+    /// Wakes the oldest waiter if a place is free for it.
+    fn wake_next(&self) {
+        if self.free > 0
+            && let Some((_, turn)) = self.waiting.front()
+        {
+            turn.notify_one();
+        }
+    }
 }
 
 /// A holder's place inside; the next waiter is admitted when it is dropped.
@@ -49,7 +61,6 @@ impl FifoGate {
                 waiting: VecDeque::new(),
                 next_ticket: 0,
             }),
-            turn: Condvar::new(),
         })
     }
 
@@ -63,26 +74,26 @@ impl FifoGate {
         }
         let ticket = state.next_ticket;
         state.next_ticket = state.next_ticket.wrapping_add(1);
-        state.waiting.push_back(ticket);
+        let turn = Arc::new(Condvar::new());
+        state.waiting.push_back((ticket, turn.clone()));
         let deadline = Instant::now() + patience;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                state.waiting.retain(|&t| t != ticket);
+                state.waiting.retain(|(t, _)| *t != ticket);
                 // The waiter behind may now be first in line with a place free.
-                self.turn.notify_all();
+                state.wake_next();
                 return Err(NoTurn(patience));
             }
-            state = self
-                .turn
+            state = turn
                 .wait_timeout(state, left)
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
-            if state.free > 0 && state.waiting.front() == Some(&ticket) {
+            if state.free > 0 && state.waiting.front().is_some_and(|(t, _)| *t == ticket) {
                 state.waiting.pop_front();
                 state.free -= 1;
                 // With several places free, the next in line may enter too.
-                self.turn.notify_all();
+                state.wake_next();
                 return Ok(Pass { gate: self.clone() });
             }
         }
@@ -97,8 +108,9 @@ impl FifoGate {
 
 impl Drop for Pass {
     fn drop(&mut self) {
-        self.gate.lock().free += 1;
-        self.gate.turn.notify_all();
+        let mut state = self.gate.lock();
+        state.free += 1;
+        state.wake_next();
     }
 }
 
