@@ -316,7 +316,7 @@ def medians(results):
 
 
 REFERENCES = {
-    "submit_db": {"postgres": "pgbench, the same transaction", "sqlite": "8 sqlite3 shells, the same transaction"},
+    "submit_db": {"postgres": "pgbench, the same statement", "sqlite": "8 sqlite3 shells, the same transaction"},
     "lookup_db": {"postgres": "pgbench, the same statement"},
     "live": {"postgres": "GET /health/live", "sqlite": "GET /health/live"},
 }
