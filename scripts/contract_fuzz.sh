@@ -54,7 +54,7 @@ PG_DB=""
 
 stop_server() {
     if [[ -n $SERVER_PID ]]; then
-        kill "$SERVER_PID" 2>/dev/null || true
+        scripts/stop-within "$SERVER_PID"
         wait "$SERVER_PID" 2>/dev/null || true
         SERVER_PID=""
     fi
