@@ -174,6 +174,8 @@ pub fn lookup(conn: &mut DbConnection, code: &TrackingCode) -> AppResult<Request
     public_record(view)
 }
 
+/// A request with what the citizen may see of its progress: the public history, the units it
+/// went to (by name, each once) and a scheduled meeting's time.
 fn public_record(view: PublicView) -> AppResult<RequestWithHistory> {
     let mut referred_to = Vec::new();
     for name in view.unit_names {
