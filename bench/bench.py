@@ -10,8 +10,9 @@ starts `mardom serve` on it (rate limits off, the SMS dispatcher off so that onl
 work is measured) and runs, in interleaved rounds, each load for --seconds:
 
   submit_api   wrk, concurrency 8: POST /api/v1/public/requests, unique mobile and Idempotency-Key
-  submit_db    the same transaction straight on the database, concurrency 8
-               (PostgreSQL: pgbench -M prepared with bench/sql/submit.sql; SQLite: 8 sqlite3 shells)
+  submit_db    the same statements straight on the database, concurrency 8 (PostgreSQL:
+               pgbench -M prepared with bench/sql/submit.pgbench.sql; SQLite: 8 sqlite3 shells
+               with bench/sql/submit.sqlite.sql)
   lookup_api   wrk, concurrency 32: GET /api/v1/public/requests/{code}, codes sampled from the table
   lookup_db    pgbench -M prepared, concurrency 32: the lookup's statement (PostgreSQL only)
   live         wrk, concurrency 32: GET /health/live, the HTTP ceiling of the same server

@@ -109,7 +109,7 @@ fn register_with_key(
 ) -> Result<String, Keyed> {
     let claim = |registered: &RequestWithHistory| {
         let now = db::now();
-        Some(IdempotencyRow {
+        IdempotencyRow {
             scope: SCOPE.to_owned(),
             idempotency_key: key.to_owned(),
             fingerprint: fingerprint.to_owned(),
@@ -117,12 +117,15 @@ fn register_with_key(
             response_body: render(registered),
             created_at: now,
             expires_at: now + Duration::hours(KEY_LIFETIME_HOURS),
-        })
+        }
     };
-    match requests::register_claiming(conn, input, &Registrar::Citizen, &claim) {
+    match requests::register_claiming(conn, input, &Registrar::Citizen, Some(&claim)) {
         Ok((_, KeyClaim::Claimed(claim))) => Ok(claim.response_body),
         Ok((_, KeyClaim::Busy)) => Err(Keyed::App(key_in_use())),
-        Ok((_, KeyClaim::Taken | KeyClaim::Unkeyed)) => Err(Keyed::Taken),
+        Ok((_, KeyClaim::Taken)) => Err(Keyed::Taken),
+        Ok((_, KeyClaim::Unkeyed)) => Err(Keyed::App(AppError::Internal(
+            "a keyed registration made no claim".to_owned(),
+        ))),
         Err(error) => Err(Keyed::App(error)),
     }
 }

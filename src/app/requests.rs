@@ -211,7 +211,7 @@ pub fn register_in(
     input: &ParsedRequest,
     registrar: &Registrar,
 ) -> AppResult<RequestWithHistory> {
-    register_claiming(conn, input, registrar, &|_| None).map(|(registered, _)| registered)
+    register_claiming(conn, input, registrar, None).map(|(registered, _)| registered)
 }
 
 /// What became of the idempotency key a registration claimed.
@@ -227,9 +227,9 @@ pub(crate) enum KeyClaim {
 }
 
 /// Stores a parsed request, all or nothing (in the caller's transaction if one is open) and,
-/// with it, the idempotency claim that `claim` makes of the registered request: its answer is
-/// the rendered request, known before anything is written, since every value is drawn here,
-/// not by the database.
+/// with it, the idempotency claim, if any, that `claim` makes of the registered request: its
+/// answer is the rendered request, known before anything is written, since every value is
+/// drawn here, not by the database.
 ///
 /// Tracking codes are drawn from 9×10^10 values: a drawn code that is already taken writes
 /// nothing and another is drawn (on PostgreSQL the check rides in the write itself).
@@ -237,7 +237,7 @@ pub(crate) fn register_claiming(
     conn: &mut DbConnection,
     input: &ParsedRequest,
     registrar: &Registrar,
-    claim: &dyn Fn(&RequestWithHistory) -> Option<IdempotencyRow>,
+    claim: Option<&dyn Fn(&RequestWithHistory) -> IdempotencyRow>,
 ) -> AppResult<(RequestWithHistory, KeyClaim)> {
     if let Some(unit) = &input.subject_unit_id {
         match units::find(conn, unit)? {
@@ -261,7 +261,7 @@ pub(crate) fn register_claiming(
             referred_to: Vec::new(),
             meeting_at: None,
         };
-        let claim = claim(&registered);
+        let claim = claim.map(|claim| claim(&registered));
         let written = registration::insert(
             conn,
             &NewRegistration {

@@ -70,8 +70,8 @@ pub struct MigrationError(String);
 /// On SQLite a plain (deferred) transaction that reads before it writes fails at once with
 /// SQLITE_BUSY when another writer got in between, whatever the busy timeout; `BEGIN IMMEDIATE`
 /// takes the write lock up front, so writers queue instead of failing; they queue first in
-/// this process's `fifo_gate::SQLITE_WRITERS`, in arrival order, and meet SQLite's busy timeout only when
-/// another process writes.
+/// this process's `fifo_gate::SQLITE_WRITERS`, in arrival order, and meet SQLite's busy
+/// timeout only when another process writes.
 /// On PostgreSQL this is an ordinary transaction (guarded updates do the rest) whose statements
 /// wait at most `LOCK_WAIT_SECONDS` for a row lock (a session setting, see `pool`).
 pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>

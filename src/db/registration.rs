@@ -119,7 +119,7 @@ fn insert_postgres(conn: &mut PgConnection, new: &NewRegistration<'_>) -> QueryR
 /// The same, row by row, in the caller's write transaction (SQLite: writers take turns, so
 /// nothing changes between the checks and the writes).
 fn insert_rows(conn: &mut DbConnection, new: &NewRegistration<'_>) -> QueryResult<Written> {
-    if requests::tracking_code_taken(conn, &new.request.tracking_code)? {
+    if requests::tracking_code_exists(conn, &new.request.tracking_code)? {
         return Ok(Written::CodeTaken);
     }
     if let Some(claim) = new.claim

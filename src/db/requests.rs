@@ -31,9 +31,7 @@ pub struct RequestRow {
     pub closed_at: Option<NaiveDateTime>,
 }
 
-#[derive(
-    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = request_identities)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct IdentityRow {
@@ -85,7 +83,7 @@ pub fn insert(conn: &mut DbConnection, row: &RequestRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-pub fn tracking_code_taken(conn: &mut DbConnection, code: &str) -> QueryResult<bool> {
+pub fn tracking_code_exists(conn: &mut DbConnection, code: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         requests::table.filter(requests::tracking_code.eq(code)),
     ))
