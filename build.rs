@@ -1,12 +1,22 @@
 //! Rebuild when a migration is added or changed (`embed_migrations!` alone does not notice a
 //! new migration folder), and publish a digest of the migrations so that the PostgreSQL test
 //! harness can reuse a migrated template database until they change.
+//!
+//! It also decides whether the PostgreSQL half of the integration tests is armed: with
+//! `MARDOM_TEST_POSTGRES_URL` set when the tests are built, `cfg(postgres_tests)` is on and those
+//! tests run (and fail if the server is unreachable); without it they are compiled but marked
+//! ignored, so that `cargo test` reports them as not run instead of passing them silently.
 
 use std::hash::Hasher;
 use std::path::Path;
 
 fn main() {
     println!("cargo:rerun-if-changed=migrations");
+    println!("cargo:rerun-if-env-changed=MARDOM_TEST_POSTGRES_URL");
+    println!("cargo::rustc-check-cfg=cfg(postgres_tests)");
+    if std::env::var("MARDOM_TEST_POSTGRES_URL").is_ok_and(|url| !url.is_empty()) {
+        println!("cargo:rustc-cfg=postgres_tests");
+    }
     let mut files = Vec::new();
     collect(Path::new("migrations"), &mut files);
     files.sort();

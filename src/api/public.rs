@@ -161,6 +161,20 @@ pub async fn submit_request(
     body: ValidJson<CitizenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
+    let parsed = body
+        .into_inner()
+        .and_then(|body| Ok(public::parse_submission(&body.request_input())?));
+    // A replay is answered before any limit is counted, and never counts against one: a portal
+    // whose last submission of the day timed out gets its tracking code back.
+    if let (Some(key), Ok(parsed)) = (&key, &parsed) {
+        let (key, parsed) = (key.clone(), parsed.clone());
+        let stored = state
+            .db(move |conn| public::stored_answer(conn, &parsed, &key))
+            .await?;
+        if let Some(stored) = stored {
+            return created(stored);
+        }
+    }
     let limits = &state.limits;
     limits
         .submissions_per_client
@@ -168,8 +182,7 @@ pub async fn submit_request(
         .map_err(|wait| {
             ApiError::too_many_requests(wait, "too many submissions from this address")
         })?;
-    let input = body.into_inner()?.request_input();
-    let parsed = public::parse_submission(&input)?;
+    let parsed = parsed?;
     let mobile = parsed.mobile.as_str().to_owned();
     limits
         .submissions_per_mobile
@@ -187,6 +200,11 @@ pub async fn submit_request(
     if !submitted.replayed {
         limits.submissions_per_mobile.record(&mobile);
     }
+    created(submitted)
+}
+
+/// The 201 of a submission, first answer or replay alike.
+fn created(submitted: public::Submitted) -> Result<HttpResponse, ApiError> {
     let code = serde_json::from_str::<PublicRequestView>(&submitted.body)
         .map(|view| view.tracking_code)
         .map_err(ApiError::internal)?;

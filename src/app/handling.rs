@@ -5,11 +5,12 @@
 
 use chrono::{Duration, NaiveDateTime};
 
+use crate::db::meetings as meeting_repo;
 use crate::db::referrals::{self as referral_repo, ReferralRow};
 use crate::db::requests::{self as repo, RequestRow};
 use crate::db::{self, DbConnection, units, write_transaction};
 use crate::domain::citizen::RequestText;
-use crate::domain::lifecycle::{self, Actor, Command, State, Transition};
+use crate::domain::lifecycle::{self, Actor, Command, Settlement, State, Transition};
 use crate::domain::referral::{ReferralReason, ReferralStatus};
 use crate::domain::request::{ActorKind, RequestKind, Subject};
 use crate::domain::{FieldError, StaffUser, parse_field};
@@ -57,24 +58,95 @@ pub(crate) fn run(
         let command = command(conn)?;
         let transition = lifecycle::apply(state, Actor::Staff(caller.staff.role), command)?;
         let Effects { details, params } = effects(conn, &request, &identity, &transition)?;
-        let now = db::now();
-        let resolution = transition.resolution.map(|r| r.as_str());
-        if !repo::change_status(
-            conn,
-            &row.id,
-            row.version,
-            transition.to.as_str(),
-            resolution,
-            now,
-        )? {
-            return Err(concurrent_change());
-        }
-        let seq = repo::next_seq(conn, &row.id)?;
         let actor = (ActorKind::Staff, Some(caller.staff.id.clone()));
-        requests::record(conn, &row.id, seq, &transition, actor, details, now)?;
-        requests::enqueue(conn, &row, &identity.mobile, &transition, params, now)?;
+        commit(
+            conn,
+            &row,
+            &identity.mobile,
+            &transition,
+            actor,
+            details,
+            params,
+        )?;
         requests::detail(conn, &row.id)
     })
+}
+
+/// Writes a decided transition, the same for every command, the desk's and the citizen's: the
+/// status change guarded by the version read, what the change settles, the history event and
+/// the messages. False guard (someone changed the request meanwhile): 409, nothing written.
+pub(crate) fn commit(
+    conn: &mut DbConnection,
+    row: &RequestRow,
+    mobile: &str,
+    transition: &Transition,
+    actor: (ActorKind, Option<String>),
+    mut details: serde_json::Value,
+    params: serde_json::Value,
+) -> AppResult<()> {
+    let now = db::now();
+    let resolution = transition.resolution.map(|r| r.as_str());
+    if !repo::change_status(
+        conn,
+        &row.id,
+        row.version,
+        transition.to.as_str(),
+        resolution,
+        now,
+    )? {
+        return Err(concurrent_change());
+    }
+    let settled = settle(conn, &row.id, transition.settle, now)?;
+    if let (Some(details), serde_json::Value::Object(settled)) = (details.as_object_mut(), settled)
+    {
+        details.extend(settled);
+    }
+    let seq = repo::next_seq(conn, &row.id)?;
+    requests::record(conn, &row.id, seq, transition, actor, details, now)?;
+    requests::enqueue(conn, row, mobile, transition, params, now)
+}
+
+/// Does what a transition settles (`lifecycle::Settlement`); returns what it changed, for the
+/// history event: `meetings_cancelled` (ids) and `referrals_withdrawn` (references).
+fn settle(
+    conn: &mut DbConnection,
+    request_id: &str,
+    settlement: Settlement,
+    now: NaiveDateTime,
+) -> AppResult<serde_json::Value> {
+    let mut settled = serde_json::Map::new();
+    if settlement.cancel_scheduled_meeting {
+        let cancelled = meeting_repo::cancel_scheduled_for(conn, request_id, now)?;
+        if !cancelled.is_empty() {
+            settled.insert("meetings_cancelled".to_owned(), cancelled.into());
+        }
+    }
+    if settlement.withdraw_unfinished_referrals {
+        let mut withdrawn = Vec::new();
+        for referral in referral_repo::for_request(conn, request_id)? {
+            let status =
+                requests::enum_of("referrals.status", &referral.status, ReferralStatus::parse)?;
+            let Some(next) = crate::domain::referral::settle(status) else {
+                continue;
+            };
+            if !referral_repo::update_step(
+                conn,
+                &referral.id,
+                referral.version,
+                next.as_str(),
+                referral.answer.as_deref(),
+                referral.return_reason.as_deref(),
+                now,
+            )? {
+                return Err(concurrent_change());
+            }
+            withdrawn.push(referral.reference);
+        }
+        if !withdrawn.is_empty() {
+            settled.insert("referrals_withdrawn".to_owned(), withdrawn.into());
+        }
+    }
+    Ok(serde_json::Value::Object(settled))
 }
 
 pub(crate) fn concurrent_change() -> AppError {

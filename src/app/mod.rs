@@ -82,6 +82,9 @@ impl From<crate::domain::lifecycle::Refusal> for AppError {
                 AppError::conflict("transition-not-allowed", refusal.to_string())
             }
             Refusal::ReferralsOpen => AppError::conflict("referrals-open", refusal.to_string()),
+            Refusal::MeetingNotStarted { .. } => {
+                AppError::conflict("meeting-not-started", refusal.to_string())
+            }
         }
     }
 }

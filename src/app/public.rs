@@ -66,28 +66,36 @@ pub fn submit(
         }
         // The key was taken: by this very submission earlier (replay its answer), by another
         // one (refuse), or by one so old that its claim expired (clear it and register).
-        let now = db::now();
-        match keys::find(conn, SCOPE, key, now)? {
-            Some(stored) if stored.fingerprint != fingerprint => {
-                return Err(FieldError::new(
-                    "Idempotency-Key",
-                    "key_reused",
-                    "this Idempotency-Key was used for a different submission; use a new key for a new request",
-                )
-                .into());
-            }
-            Some(stored) => {
-                return Ok(Submitted {
-                    body: stored.response_body,
-                    replayed: true,
-                });
-            }
-            None => {
-                write_transaction(conn, |conn| keys::delete_expired(conn, SCOPE, key, now))?;
-            }
+        if let Some(stored) = stored_answer(conn, input, key)? {
+            return Ok(stored);
         }
+        let now = db::now();
+        write_transaction(conn, |conn| keys::delete_expired(conn, SCOPE, key, now))?;
     }
     Err(key_in_use())
+}
+
+/// The stored answer to an earlier submission under `key`, if it is this same submission (a
+/// replay); a refusal if the key belongs to a different one; `None` if no live claim holds it.
+/// Read alone, before any limit is counted, so that a replay never counts against one.
+pub fn stored_answer(
+    conn: &mut DbConnection,
+    input: &ParsedRequest,
+    key: &str,
+) -> AppResult<Option<Submitted>> {
+    match keys::find(conn, SCOPE, key, db::now())? {
+        Some(stored) if stored.fingerprint != fingerprint(input) => Err(FieldError::new(
+            "Idempotency-Key",
+            "key_reused",
+            "this Idempotency-Key was used for a different submission; use a new key for a new request",
+        )
+        .into()),
+        Some(stored) => Ok(Some(Submitted {
+            body: stored.response_body,
+            replayed: true,
+        })),
+        None => Ok(None),
+    }
 }
 
 /// Why a keyed registration wrote nothing.
@@ -222,38 +230,14 @@ pub fn withdraw(
             kind: request.kind,
         };
         let transition = lifecycle::apply(state, Actor::Citizen, Command::Withdraw)?;
-        let now = db::now();
-        let resolution = transition.resolution.map(|r| r.as_str());
-        if !repo::change_status(
-            conn,
-            &row.id,
-            row.version,
-            transition.to.as_str(),
-            resolution,
-            now,
-        )? {
-            return Err(AppError::conflict(
-                "concurrent-change",
-                "the request changed meanwhile; look it up and try again",
-            ));
-        }
-        let seq = repo::next_seq(conn, &row.id)?;
-        requests::record(
-            conn,
-            &row.id,
-            seq,
-            &transition,
-            (ActorKind::Citizen, None),
-            serde_json::json!({}),
-            now,
-        )?;
-        requests::enqueue(
+        super::handling::commit(
             conn,
             &row,
             &identity.mobile,
             &transition,
+            (ActorKind::Citizen, None),
             serde_json::json!({}),
-            now,
+            serde_json::json!({}),
         )?;
         let row = repo::find(conn, &row.id)?.ok_or(AppError::NotFound("request"))?;
         public_record(public_view::of_request(conn, row)?)

@@ -185,6 +185,7 @@ pub fn step(
             },
             public: false,
             notify: Vec::new(),
+            settle: Default::default(),
         };
         let seq = request_repo::next_seq(conn, &request.id)?;
         let details = serde_json::json!({"referral": full.reference, "unit_id": full.unit_id, "status": next.as_str()});

@@ -48,6 +48,26 @@ pub fn scheduled_for(conn: &mut DbConnection, request_id: &str) -> QueryResult<O
         .optional()
 }
 
+/// Cancels the request's meeting if it is still scheduled; returns the ids it cancelled.
+pub fn cancel_scheduled_for(
+    conn: &mut DbConnection,
+    request_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
+    diesel::update(
+        meetings::table
+            .filter(meetings::request_id.eq(request_id))
+            .filter(meetings::status.eq("scheduled")),
+    )
+    .set((
+        meetings::status.eq("cancelled"),
+        meetings::version.eq(meetings::version + 1),
+        meetings::updated_at.eq(at),
+    ))
+    .returning(meetings::id)
+    .get_results(conn)
+}
+
 /// A scheduled meeting, other than `except`, that overlaps [start, end).
 pub fn overlapping(
     conn: &mut DbConnection,

@@ -15,6 +15,13 @@
 //! referred | follow_up:      close, once every referral is accepted ─▶ closed(resolved) ✉
 //! any open status:           withdraw (the citizen) ─▶ closed(withdrawn)
 //! ```
+//!
+//! Two rules ride on the table. An outcome (held or no-show) fits only once the meeting's start
+//! time has passed. And closing a request, by any path, settles what hangs on it in the same
+//! transaction (`Settlement`): a meeting still scheduled is cancelled, freeing its slot, and
+//! every referral not yet accepted is withdrawn, so no unit keeps working on a closed request.
+
+use chrono::NaiveDateTime;
 
 use super::request::{RequestKind, Resolution, Status};
 use super::role::Role;
@@ -77,6 +84,15 @@ pub enum MeetingOutcome {
     HeldWithFollowUps(usize),
 }
 
+/// Where the scheduled meeting stands against the clock, as the use case read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeetingStart {
+    /// Its start time has passed: an outcome can be recorded.
+    Passed,
+    /// It starts at this instant (UTC), still ahead.
+    Ahead(NaiveDateTime),
+}
+
 /// What a caller asks to do to an existing request. Only what the decision depends on is
 /// here; the data that travels with a command (unit, text, times) stays with the use case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,7 +105,7 @@ pub enum Command {
     Decline,
     Reschedule,
     Cancel,
-    RecordOutcome(MeetingOutcome),
+    RecordOutcome(MeetingOutcome, MeetingStart),
     /// Close as resolved; says whether every referral of the request is accepted.
     Close {
         all_referrals_accepted: bool,
@@ -108,7 +124,7 @@ impl Command {
             Command::Decline => "decline",
             Command::Reschedule => "reschedule",
             Command::Cancel => "cancel",
-            Command::RecordOutcome(_) => "outcome",
+            Command::RecordOutcome(..) => "outcome",
             Command::Close { .. } => "close",
             Command::Withdraw => "withdraw",
         }
@@ -124,7 +140,7 @@ impl Command {
         Command::Decline,
         Command::Reschedule,
         Command::Cancel,
-        Command::RecordOutcome(MeetingOutcome::NoShow),
+        Command::RecordOutcome(MeetingOutcome::NoShow, MeetingStart::Passed),
         Command::Close {
             all_referrals_accepted: true,
         },
@@ -140,7 +156,7 @@ impl Command {
             (Command::Reschedule | Command::Cancel, Actor::Staff(role)) => {
                 matches!(role, Reviewer | Head | Admin)
             }
-            (Command::RecordOutcome(_), Actor::Staff(role)) => matches!(role, Head | Admin),
+            (Command::RecordOutcome(..), Actor::Staff(role)) => matches!(role, Head | Admin),
             (_, Actor::Staff(role)) => matches!(role, Reviewer | Admin),
         }
     }
@@ -164,6 +180,30 @@ pub struct Transition {
     /// Whether the citizen sees the event on the public lookup.
     pub public: bool,
     pub notify: Vec<Template>,
+    /// What hangs on the request that this change settles.
+    pub settle: Settlement,
+}
+
+/// What a change does to the meeting and referrals of the request. Every change that closes a
+/// request settles both, whatever the path (a withdrawal, a decline, the head's outcome, a close):
+/// nothing may stay scheduled or in a unit's work once the request is closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Settlement {
+    /// Cancel the request's meeting if it is still scheduled (its slot is freed).
+    pub cancel_scheduled_meeting: bool,
+    /// Withdraw every referral of the request that is not accepted yet.
+    pub withdraw_unfinished_referrals: bool,
+}
+
+impl Settlement {
+    const NOTHING: Settlement = Settlement {
+        cancel_scheduled_meeting: false,
+        withdraw_unfinished_referrals: false,
+    };
+    const EVERYTHING: Settlement = Settlement {
+        cancel_scheduled_meeting: true,
+        withdraw_unfinished_referrals: true,
+    };
 }
 
 /// Why a command was refused.
@@ -183,6 +223,9 @@ pub enum Refusal {
     /// `close` while a referral is not yet accepted (409).
     #[error("close is possible once every referral is accepted")]
     ReferralsOpen,
+    /// An outcome for a meeting that has not started yet (409).
+    #[error("the meeting starts at {}; its outcome can be recorded once it has started", .starts_at.and_utc().to_rfc3339())]
+    MeetingNotStarted { starts_at: NaiveDateTime },
 }
 
 fn possible_list(possible: &[&str]) -> String {
@@ -206,6 +249,7 @@ pub fn register() -> Transition {
         action: "registered",
         public: true,
         notify: vec![Template::TrackingCodeIssued],
+        settle: Settlement::NOTHING,
     }
 }
 
@@ -216,15 +260,18 @@ pub fn apply(state: State, actor: Actor, command: Command) -> Result<Transition,
             command: command.name(),
         });
     }
-    if let Command::Close {
-        all_referrals_accepted: false,
-    } = command
-    {
-        if decide(state, command).is_some() {
-            return Err(Refusal::ReferralsOpen);
+    // Rules on facts beside the status: they refuse only a command that fits the status.
+    let fits = decide(state, command);
+    match command {
+        Command::Close {
+            all_referrals_accepted: false,
+        } if fits.is_some() => return Err(Refusal::ReferralsOpen),
+        Command::RecordOutcome(_, MeetingStart::Ahead(starts_at)) if fits.is_some() => {
+            return Err(Refusal::MeetingNotStarted { starts_at });
         }
+        _ => {}
     }
-    decide(state, command).ok_or_else(|| Refusal::NotNow {
+    fits.ok_or_else(|| Refusal::NotNow {
         command: command.name(),
         status: state.status,
         kind: state.kind,
@@ -255,9 +302,11 @@ fn decide(state: State, command: Command) -> Option<Transition> {
         action,
         public: true,
         notify: notify.to_vec(),
+        settle: Settlement::NOTHING,
     };
     let close = |resolution: Resolution, action: &'static str, notify: &[Template]| Transition {
         resolution: Some(resolution),
+        settle: Settlement::EVERYTHING,
         ..to(Closed, action, notify)
     };
     let transition = match (state.status, command) {
@@ -293,15 +342,15 @@ fn decide(state: State, command: Command) -> Option<Transition> {
         (MeetingScheduled, Cancel) => {
             to(InReview, "meeting_cancelled", &[Template::MeetingCancelled])
         }
-        (MeetingScheduled, RecordOutcome(MeetingOutcome::NoShow)) => {
+        (MeetingScheduled, RecordOutcome(MeetingOutcome::NoShow, _)) => {
             close(Resolution::NoShow, "meeting_no_show", &[])
         }
-        (MeetingScheduled, RecordOutcome(MeetingOutcome::HeldNoAction)) => close(
+        (MeetingScheduled, RecordOutcome(MeetingOutcome::HeldNoAction, _)) => close(
             Resolution::MeetingNoAction,
             "meeting_held_no_action",
             &[Template::MeetingNoAction],
         ),
-        (MeetingScheduled, RecordOutcome(MeetingOutcome::HeldWithFollowUps(n))) if n > 0 => {
+        (MeetingScheduled, RecordOutcome(MeetingOutcome::HeldWithFollowUps(n), _)) if n > 0 => {
             to(FollowUp, "meeting_held_follow_up", &[])
         }
         (Referred | FollowUp, Close { .. }) => {
@@ -319,22 +368,25 @@ fn decide(state: State, command: Command) -> Option<Transition> {
             | Decline
             | Reschedule
             | Cancel
-            | RecordOutcome(_)
+            | RecordOutcome(..)
             | Close { .. },
         )
         | (InReview, Refer | Thank | Schedule | Redirect | Decline)
-        | (InReview, Reschedule | Cancel | RecordOutcome(_) | Close { .. })
+        | (InReview, Reschedule | Cancel | RecordOutcome(..) | Close { .. })
         | (
             Referred,
             Classify(_) | Refer | Thank | Schedule | Redirect | Decline | Reschedule | Cancel
-            | RecordOutcome(_),
+            | RecordOutcome(..),
         )
         | (MeetingScheduled, Classify(_) | Refer | Thank | Schedule | Redirect | Decline)
-        | (MeetingScheduled, RecordOutcome(MeetingOutcome::HeldWithFollowUps(_)) | Close { .. })
+        | (
+            MeetingScheduled,
+            RecordOutcome(MeetingOutcome::HeldWithFollowUps(_), _) | Close { .. },
+        )
         | (
             FollowUp,
             Classify(_) | Refer | Thank | Schedule | Redirect | Decline | Reschedule | Cancel
-            | RecordOutcome(_),
+            | RecordOutcome(..),
         )
         | (Closed, _) => return None,
     };
@@ -365,10 +417,10 @@ mod tests {
             Command::Decline,
             Command::Reschedule,
             Command::Cancel,
-            Command::RecordOutcome(MeetingOutcome::NoShow),
-            Command::RecordOutcome(MeetingOutcome::HeldNoAction),
-            Command::RecordOutcome(MeetingOutcome::HeldWithFollowUps(2)),
-            Command::RecordOutcome(MeetingOutcome::HeldWithFollowUps(0)),
+            Command::RecordOutcome(MeetingOutcome::NoShow, MeetingStart::Passed),
+            Command::RecordOutcome(MeetingOutcome::HeldNoAction, MeetingStart::Passed),
+            Command::RecordOutcome(MeetingOutcome::HeldWithFollowUps(2), MeetingStart::Passed),
+            Command::RecordOutcome(MeetingOutcome::HeldWithFollowUps(0), MeetingStart::Passed),
             Command::Close {
                 all_referrals_accepted: true,
             },
@@ -412,15 +464,15 @@ mod tests {
                     (MeetingScheduled, None, vec![Template::MeetingRescheduled])
                 }
                 (MeetingScheduled, Cancel) => (InReview, None, vec![Template::MeetingCancelled]),
-                (MeetingScheduled, RecordOutcome(MeetingOutcome::NoShow)) => {
+                (MeetingScheduled, RecordOutcome(MeetingOutcome::NoShow, _)) => {
                     (Closed, Some(Resolution::NoShow), vec![])
                 }
-                (MeetingScheduled, RecordOutcome(MeetingOutcome::HeldNoAction)) => (
+                (MeetingScheduled, RecordOutcome(MeetingOutcome::HeldNoAction, _)) => (
                     Closed,
                     Some(Resolution::MeetingNoAction),
                     vec![Template::MeetingNoAction],
                 ),
-                (MeetingScheduled, RecordOutcome(MeetingOutcome::HeldWithFollowUps(n)))
+                (MeetingScheduled, RecordOutcome(MeetingOutcome::HeldWithFollowUps(n), _))
                     if n > 0 =>
                 {
                     (FollowUp, None, vec![])
@@ -441,7 +493,7 @@ mod tests {
                     if command == Withdraw {
                         continue;
                     }
-                    let actor = if matches!(command, RecordOutcome(_)) {
+                    let actor = if matches!(command, RecordOutcome(..)) {
                         HEAD
                     } else {
                         REVIEWER
@@ -457,6 +509,15 @@ mod tests {
                                 "{status} {kind:?} {command:?}"
                             );
                             assert_eq!(t.from, Some(status));
+                            assert_eq!(
+                                t.settle,
+                                if t.to == Closed {
+                                    Settlement::EVERYTHING
+                                } else {
+                                    Settlement::NOTHING
+                                },
+                                "closing, and only closing, settles: {status} {kind:?} {command:?}"
+                            );
                         }
                         None => {
                             let refused = got.expect_err(&format!(
@@ -502,6 +563,7 @@ mod tests {
                     (Status::Closed, Some(Resolution::Withdrawn))
                 );
                 assert!(t.notify.is_empty());
+                assert_eq!(t.settle, Settlement::EVERYTHING);
             } else {
                 let refused = result.unwrap_err();
                 assert!(
@@ -521,7 +583,7 @@ mod tests {
     #[test]
     fn roles_are_checked_before_the_state() {
         let scheduled = state(Status::MeetingScheduled, Some(RequestKind::Meeting));
-        let outcome = Command::RecordOutcome(MeetingOutcome::HeldNoAction);
+        let outcome = Command::RecordOutcome(MeetingOutcome::HeldNoAction, MeetingStart::Passed);
         assert!(matches!(
             apply(scheduled, REVIEWER, outcome),
             Err(Refusal::Forbidden { command: "outcome" })
@@ -596,5 +658,47 @@ mod tests {
         .unwrap();
         assert!(!t.public);
         assert_eq!(t.action, "reclassified");
+    }
+
+    #[test]
+    fn an_outcome_waits_for_the_meeting_to_start() {
+        let scheduled = state(Status::MeetingScheduled, Some(RequestKind::Meeting));
+        let starts_at = chrono::DateTime::from_timestamp(1_900_000_000, 0)
+            .unwrap()
+            .naive_utc();
+        for outcome in [
+            MeetingOutcome::NoShow,
+            MeetingOutcome::HeldNoAction,
+            MeetingOutcome::HeldWithFollowUps(1),
+        ] {
+            let refused = apply(
+                scheduled,
+                HEAD,
+                Command::RecordOutcome(outcome, MeetingStart::Ahead(starts_at)),
+            )
+            .unwrap_err();
+            assert_eq!(refused, Refusal::MeetingNotStarted { starts_at });
+            assert!(
+                refused.to_string().contains("2030-03-17T17:46:40+00:00"),
+                "{refused}"
+            );
+        }
+        // The role and the status are judged first: the clock never hides a 403 or a 409.
+        assert!(matches!(
+            apply(
+                scheduled,
+                REVIEWER,
+                Command::RecordOutcome(MeetingOutcome::NoShow, MeetingStart::Ahead(starts_at))
+            ),
+            Err(Refusal::Forbidden { .. })
+        ));
+        assert!(matches!(
+            apply(
+                state(Status::Closed, Some(RequestKind::Meeting)),
+                HEAD,
+                Command::RecordOutcome(MeetingOutcome::NoShow, MeetingStart::Ahead(starts_at))
+            ),
+            Err(Refusal::NotNow { .. })
+        ));
     }
 }

@@ -4,7 +4,11 @@
 //! ```text
 //! open ─acknowledge─▶ acknowledged ─answer─▶ answered ─accept─▶ accepted
 //!   └──────────────answer──────────────────▶    └─return─▶ returned ─(acknowledge|answer)─▶ …
+//! any but accepted ─(the request is closed)─▶ withdrawn
 //! ```
+//!
+//! `withdrawn` is no step anyone takes: it is what closing the request does to a referral that
+//! was not accepted yet (see `lifecycle::Settlement`), so that the unit sees it needs no more work.
 
 use super::labels::labels;
 use super::role::Role;
@@ -30,6 +34,8 @@ labels! {
         Accepted = "accepted",
         /// Sent back to the unit for more work.
         Returned = "returned",
+        /// The request was closed before this referral was accepted: no more work.
+        Withdrawn = "withdrawn",
     }
 }
 
@@ -105,7 +111,20 @@ fn decide(status: ReferralStatus, step: Step) -> Option<ReferralStatus> {
         (Answered, Step::Return) => Some(Returned),
         (Acknowledged, Step::Acknowledge)
         | (Open | Acknowledged | Returned | Accepted, Step::Accept | Step::Return)
-        | (Answered | Accepted, Step::Acknowledge | Step::Answer) => None,
+        | (Answered | Accepted, Step::Acknowledge | Step::Answer)
+        | (Withdrawn, _) => None,
+    }
+}
+
+/// What closing its request does to a referral: withdraws it unless it is accepted (or
+/// withdrawn already).
+pub fn settle(status: ReferralStatus) -> Option<ReferralStatus> {
+    match status {
+        ReferralStatus::Accepted | ReferralStatus::Withdrawn => None,
+        ReferralStatus::Open
+        | ReferralStatus::Acknowledged
+        | ReferralStatus::Answered
+        | ReferralStatus::Returned => Some(ReferralStatus::Withdrawn),
     }
 }
 
@@ -164,5 +183,22 @@ mod tests {
             refused.to_string(),
             "answer is not possible while the referral is accepted; possible now: nothing"
         );
+    }
+
+    #[test]
+    fn closing_the_request_withdraws_every_referral_not_accepted() {
+        use ReferralStatus::*;
+        for &status in ReferralStatus::ALL {
+            let expected = match status {
+                Accepted | Withdrawn => None,
+                _ => Some(Withdrawn),
+            };
+            assert_eq!(settle(status), expected, "{status}");
+        }
+        for step in Step::ALL {
+            for role in [Role::UnitStaff, Role::Reviewer] {
+                assert!(apply(Withdrawn, role, step).is_err(), "{step:?} {role:?}");
+            }
+        }
     }
 }

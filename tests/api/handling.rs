@@ -287,6 +287,39 @@ async fn meeting_in_review(app: &TestApp, desk: &Desk) -> (String, String) {
     (id, code)
 }
 
+/// A meeting request scheduled `days` ahead at 10:00 Tehran time; returns its id, tracking code
+/// and a head's token.
+async fn scheduled_meeting(
+    app: &TestApp,
+    desk: &Desk,
+    days: i64,
+    minutes: i64,
+) -> (String, String, String) {
+    let admin = app.admin_token().await;
+    let head = app.token_for_role(&admin, "head").await;
+    let (id, code) = meeting_in_review(app, desk).await;
+    ok(app.post(&format!("/api/v1/requests/{id}/schedule")).bearer(&desk.reviewer)
+        .json(&json!({"starts_at": tehran_slot(days), "duration_minutes": minutes, "place": "دفتر ریاست"})).send().await).await;
+    (id, code, head)
+}
+
+/// The head's calendar from now to ten days ahead.
+async fn next_ten_days(app: &TestApp, head: &str) -> Value {
+    let from = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let to = (chrono::Utc::now() + chrono::Duration::days(10))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    ok(app
+        .get(&format!(
+            "/api/v1/meetings?from={}&to={}",
+            crate::public::urlencode(&from),
+            crate::public::urlencode(&to)
+        ))
+        .bearer(head)
+        .send()
+        .await)
+    .await
+}
+
 on_both_backends! {
     async fn a_meeting_is_scheduled_held_and_needs_no_action(app) {
         let desk = desk(&app).await;
@@ -302,15 +335,14 @@ on_both_backends! {
         assert_eq!(notes[1].2["place"], "دفتر ریاست");
         let starts_at = chrono::DateTime::parse_from_rfc3339(notes[1].2["starts_at"].as_str().unwrap()).unwrap();
         assert_eq!(starts_at, chrono::DateTime::parse_from_rfc3339(&tehran_slot(3)).unwrap(), "the instant, rendered at sending");
-        let from = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let to = (chrono::Utc::now() + chrono::Duration::days(10)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let calendar = ok(app.get(&format!("/api/v1/meetings?from={}&to={}", crate::public::urlencode(&from), crate::public::urlencode(&to))).bearer(&head).send().await).await;
+        let calendar = next_ten_days(&app, &head).await;
         let meeting = &calendar["items"][0];
         assert_eq!(meeting["status"], "scheduled");
         assert!(meeting["local"]["tehran"].as_str().unwrap().ends_with("10:30:00+03:30"), "{meeting}");
         let public = app.get(&format!("/api/v1/public/requests/{code}")).send().await.json();
         assert_eq!(public["meeting"]["starts_at"], meeting["starts_at"], "{public}");
         app.post(&format!("{base}/outcome")).bearer(&desk.reviewer).json(&json!({"held": true})).send().await.assert_problem(403, "forbidden");
+        app.meeting_started(&id, 40);
         let done = ok(app.post(&format!("{base}/outcome")).bearer(&head).json(&json!({"held": true, "notes": "توضیح داده شد"})).send().await).await;
         assert_eq!((done["status"].as_str(), done["resolution"].as_str()), (Some("closed"), Some("meeting_no_action")));
         assert_eq!(actions(&done), ["registered", "classified", "meeting_scheduled", "meeting_held_no_action"]);
@@ -323,12 +355,9 @@ on_both_backends! {
 
     async fn a_meeting_with_follow_ups_is_resolved_after_the_units_answer(app) {
         let desk = desk(&app).await;
-        let admin = app.admin_token().await;
-        let head = app.token_for_role(&admin, "head").await;
-        let (id, _) = meeting_in_review(&app, &desk).await;
+        let (id, _, head) = scheduled_meeting(&app, &desk, 2, 20).await;
         let base = format!("/api/v1/requests/{id}");
-        ok(app.post(&format!("{base}/schedule")).bearer(&desk.reviewer)
-            .json(&json!({"starts_at": tehran_slot(2), "duration_minutes": 20, "place": "دفتر ریاست"})).send().await).await;
+        app.meeting_started(&id, 30);
         let followed = ok(app.post(&format!("{base}/outcome")).bearer(&head)
             .json(&json!({"held": true, "follow_ups": [{"unit_id": desk.unit, "text": "پیگیری تأخیر در پرداخت مطالبات"}]})).send().await).await;
         assert_eq!(followed["status"], "follow_up");
@@ -349,6 +378,89 @@ on_both_backends! {
             ("meeting_scheduled".to_owned(), MOBILE.to_owned()),
             ("resolved".to_owned(), MOBILE.to_owned()),
         ]);
+    }
+
+    async fn an_outcome_before_the_meeting_starts_is_409_naming_its_start(app) {
+        let desk = desk(&app).await;
+        let (id, _, head) = scheduled_meeting(&app, &desk, 15, 30).await;
+        let base = format!("/api/v1/requests/{id}");
+        let starts_at = app.notifications_of(&id)[1].2["starts_at"].as_str().unwrap().to_owned();
+        let before = app.snapshot();
+        for body in [
+            json!({"held": true}),
+            json!({"held": false}),
+            json!({"held": true, "follow_ups": [{"unit_id": desk.unit, "text": "پیگیری تأخیر در پرداخت مطالبات"}]}),
+        ] {
+            let early = app.post(&format!("{base}/outcome")).bearer(&head).json(&body).send().await;
+            let problem = early.assert_problem(409, "meeting-not-started");
+            assert!(problem["detail"].as_str().unwrap().contains(&starts_at), "{problem} names {starts_at}");
+        }
+        assert_eq!(app.snapshot(), before, "an early outcome writes nothing and sends no SMS");
+        assert_eq!(templates(&app, &id).len(), 2, "tracking code and meeting time only");
+        // A minute after the start it is accepted.
+        app.meeting_started(&id, 1);
+        let done = ok(app.post(&format!("{base}/outcome")).bearer(&head).json(&json!({"held": false})).send().await).await;
+        assert_eq!(done["resolution"], "no_show");
+    }
+
+    async fn withdrawing_cancels_the_meeting_and_frees_its_slot(app) {
+        let desk = desk(&app).await;
+        let (id, code, head) = scheduled_meeting(&app, &desk, 4, 30).await;
+        let slot = json!({"starts_at": tehran_slot(4), "duration_minutes": 30, "place": "دفتر ریاست"});
+        let (other, _) = meeting_in_review(&app, &desk).await;
+        app.post(&format!("/api/v1/requests/{other}/schedule")).bearer(&desk.reviewer).json(&slot).send().await
+            .assert_problem(409, "meeting-overlap");
+
+        let withdrawn = app.post(&format!("/api/v1/public/requests/{code}/withdrawal")).json(&json!({"mobile": "09123456789"})).send().await;
+        assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.text());
+        let view = withdrawn.json();
+        assert_eq!(view["resolution"], "withdrawn");
+        assert!(view["meeting"].is_null(), "the public view shows no meeting: {view}");
+        assert!(app.get(&format!("/api/v1/public/requests/{code}")).send().await.json()["meeting"].is_null());
+
+        let calendar = next_ten_days(&app, &head).await;
+        let items = calendar["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{calendar}");
+        assert_eq!((items[0]["request_id"].as_str(), items[0]["status"].as_str()), (Some(id.as_str()), Some("cancelled")));
+        let detail = ok(app.get(&format!("/api/v1/requests/{id}")).bearer(&desk.reviewer).send().await).await;
+        let last = detail["history"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["action"], "withdrawn");
+        assert_eq!(last["details"]["meetings_cancelled"], json!([items[0]["id"]]), "{last}");
+
+        // The slot is free for someone else, and the closed request's meeting cannot be touched.
+        let scheduled = ok(app.post(&format!("/api/v1/requests/{other}/schedule")).bearer(&desk.reviewer).json(&slot).send().await).await;
+        assert_eq!(scheduled["status"], "meeting_scheduled");
+        app.post(&format!("/api/v1/requests/{id}/cancel")).bearer(&desk.reviewer).send().await
+            .assert_problem(409, "transition-not-allowed");
+        assert_eq!(templates(&app, &id).iter().map(|t| t.0.as_str()).collect::<Vec<_>>(),
+            ["tracking_code_issued", "meeting_scheduled"], "a withdrawal sends nothing");
+    }
+
+    async fn withdrawing_withdraws_the_referrals_the_units_still_work_on(app) {
+        let desk = desk(&app).await;
+        let (id, code) = registered(&app, &complaint()).await;
+        let base = format!("/api/v1/requests/{id}");
+        ok(app.post(&format!("{base}/classify")).bearer(&desk.reviewer).json(&json!({"kind": "complaint"})).send().await).await;
+        ok(app.post(&format!("{base}/refer")).bearer(&desk.reviewer)
+            .json(&json!({"unit_id": desk.unit, "text": "شکایت از برخورد کارکنان واحد پذیرش"})).send().await).await;
+        let inbox = ok(app.get("/api/v1/referrals").bearer(&desk.unit_staff).send().await).await;
+        let rid = inbox["items"][0]["id"].as_str().unwrap().to_owned();
+        ok(app.post(&format!("/api/v1/referrals/{rid}/acknowledge")).bearer(&desk.unit_staff).send().await).await;
+
+        let withdrawn = app.post(&format!("/api/v1/public/requests/{code}/withdrawal")).json(&json!({"mobile": "09123456789"})).send().await;
+        assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.text());
+
+        let referral = ok(app.get(&format!("/api/v1/referrals/{rid}")).bearer(&desk.unit_staff).send().await).await;
+        assert_eq!(referral["status"], "withdrawn", "{referral}");
+        let open = ok(app.get("/api/v1/referrals?status=acknowledged").bearer(&desk.unit_staff).send().await).await;
+        assert_eq!(open["items"], json!([]), "nothing left to work on");
+        let before = app.snapshot();
+        app.post(&format!("/api/v1/referrals/{rid}/answer")).bearer(&desk.unit_staff).json(&json!({"answer": "پاسخ واحد به این ارجاع"})).send().await
+            .assert_problem(409, "transition-not-allowed");
+        assert_eq!(app.snapshot(), before);
+        let detail = ok(app.get(&format!("/api/v1/requests/{id}")).bearer(&desk.reviewer).send().await).await;
+        let last = detail["history"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["details"]["referrals_withdrawn"], json!([referral["reference"]]), "{last}");
     }
 
     async fn a_meeting_request_is_redirected_to_a_unit(app) {

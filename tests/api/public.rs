@@ -280,11 +280,13 @@ on_both_backends! {
 /// A twin of a submission that is still being written waits for it; past the wait, 409. Only on
 /// PostgreSQL, where the wait is per key (SQLite has one writer; it waits for its busy timeout).
 #[actix_web::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "MARDOM_TEST_POSTGRES_URL was not set when the tests were built"
+)]
 async fn a_key_held_by_an_unfinished_submission_is_409_after_the_wait() {
     use diesel::RunQueryDsl;
-    let Some(app) = TestApp::postgres(&[]).await else {
-        return;
-    };
+    let app = TestApp::postgres(&[]).await;
     let mut holder = app.pool.get().unwrap();
     diesel::sql_query("BEGIN").execute(&mut *holder).unwrap();
     diesel::sql_query(
@@ -418,16 +420,109 @@ mod rate_limits {
         );
     }
 
+    /// The original submissions use up the per-mobile and the per-address allowance; their
+    /// retries with the same key still get their stored answers, and counting them would have
+    /// refused the later submission from a fresh address.
+    async fn a_replay_is_answered_when_the_limits_are_used_up_and_never_counts(app: TestApp) {
+        let keyed = |key: &str, body: &Value| {
+            app.post("/api/v1/public/requests")
+                .header("Idempotency-Key", key)
+                .json(body)
+        };
+        let mut firsts = Vec::new();
+        for (key, mobile) in [
+            ("k-1", "09123456789"),
+            ("k-2", "09123456789"),
+            ("k-3", "09351112233"),
+            ("k-4", "09351112244"),
+        ] {
+            let mut body = submission();
+            body["mobile"] = json!(mobile);
+            let reply = keyed(key, &body).send().await;
+            assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+            firsts.push((key, body, reply.json()["tracking_code"].clone()));
+        }
+        let mut fifth = submission();
+        fifth["mobile"] = json!("09351112255");
+        keyed("k-5", &fifth)
+            .send()
+            .await
+            .assert_problem(429, "too-many-requests");
+        let before = app.snapshot();
+        for (key, body, code) in &firsts {
+            for address in [super::super::support::CLIENT_ADDRESS, "198.51.100.77:1"] {
+                let replay = keyed(key, body).sent_from(address).send().await;
+                assert_eq!(
+                    replay.status,
+                    StatusCode::CREATED,
+                    "{key}: {}",
+                    replay.text()
+                );
+                assert_eq!(
+                    replay.header("idempotent-replayed").as_deref(),
+                    Some("true")
+                );
+                assert_eq!(&replay.json()["tracking_code"], code);
+                assert_eq!(
+                    replay.header("location"),
+                    Some(format!(
+                        "/api/v1/public/requests/{}",
+                        code.as_str().unwrap()
+                    ))
+                );
+            }
+        }
+        assert_eq!(app.snapshot(), before, "no second request, no second SMS");
+        // Eight replays came from 198.51.100.77 without counting: its allowance of 4 is whole.
+        let reply = keyed("k-6", &fifth)
+            .sent_from("198.51.100.77:1")
+            .send()
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+        // The same key with another body is still refused, and writes nothing.
+        let before = app.snapshot();
+        let mut changed = firsts[0].1.clone();
+        changed["text"] = json!("متن دیگری برای درخواستی دیگر با همان کلید");
+        let problem = keyed("k-1", &changed)
+            .send()
+            .await
+            .assert_problem(422, "validation");
+        assert_eq!(problem["errors"][0]["code"], "key_reused", "{problem}");
+        assert_eq!(app.snapshot(), before);
+    }
+
+    #[actix_web::test]
+    async fn replays_sqlite() {
+        a_replay_is_answered_when_the_limits_are_used_up_and_never_counts(
+            TestApp::sqlite(LIMITS).await,
+        )
+        .await;
+    }
+
+    #[actix_web::test]
+    #[cfg_attr(
+        not(postgres_tests),
+        ignore = "MARDOM_TEST_POSTGRES_URL was not set when the tests were built"
+    )]
+    async fn replays_postgres() {
+        a_replay_is_answered_when_the_limits_are_used_up_and_never_counts(
+            TestApp::postgres(LIMITS).await,
+        )
+        .await;
+    }
+
     #[actix_web::test]
     async fn lookups_sqlite() {
         lookups_are_limited_per_client_address(TestApp::sqlite(LIMITS).await).await;
     }
 
     #[actix_web::test]
+    #[cfg_attr(
+        not(postgres_tests),
+        ignore = "MARDOM_TEST_POSTGRES_URL was not set when the tests were built"
+    )]
     async fn lookups_postgres() {
-        if let Some(app) = TestApp::postgres(LIMITS).await {
-            lookups_are_limited_per_client_address(app).await;
-        }
+        lookups_are_limited_per_client_address(TestApp::postgres(LIMITS).await).await;
     }
 
     #[actix_web::test]
@@ -436,10 +531,12 @@ mod rate_limits {
     }
 
     #[actix_web::test]
+    #[cfg_attr(
+        not(postgres_tests),
+        ignore = "MARDOM_TEST_POSTGRES_URL was not set when the tests were built"
+    )]
     async fn submissions_postgres() {
-        if let Some(app) = TestApp::postgres(LIMITS).await {
-            submissions_are_limited_per_mobile_and_per_address(app).await;
-        }
+        submissions_are_limited_per_mobile_and_per_address(TestApp::postgres(LIMITS).await).await;
     }
 }
 
