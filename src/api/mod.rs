@@ -157,11 +157,21 @@ pub fn build_app(
         .wrap(from_fn(observe::observe))
 }
 
+/// The response headers a browser lets a cross-origin portal read, beyond the few CORS always
+/// exposes: every header our answers carry for clients to act on.
+pub const EXPOSED_HEADERS: [&str; 5] = [
+    "ETag",
+    "Location",
+    "Retry-After",
+    "Idempotent-Replayed",
+    "X-Request-Id",
+];
+
 fn cors(origins: &[String]) -> Cors {
     let cors = Cors::default()
         .allow_any_method()
         .allow_any_header()
-        .expose_headers(["Location", "Retry-After", "X-Request-Id", "ETag"])
+        .expose_headers(EXPOSED_HEADERS)
         .max_age(3600);
     if origins.iter().any(|o| o == "*") {
         return cors.allow_any_origin();

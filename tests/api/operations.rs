@@ -165,3 +165,132 @@ async fn cors_answers_only_configured_origins() {
         "no CORS unless configured"
     );
 }
+
+/// A portal on another origin must be able to read every header it acts on: the version to send
+/// back (`ETag`), where the new request lives (`Location`), how long to wait (`Retry-After`),
+/// whether it got a replay (`Idempotent-Replayed`) and the id to quote to support (`X-Request-Id`).
+async fn a_cross_origin_portal_reads_the_headers_it_acts_on(app: TestApp) {
+    const ORIGIN: &str = "https://portal.example.org";
+    let exposed = |reply: &crate::support::Reply| -> Vec<String> {
+        reply
+            .header("access-control-expose-headers")
+            .unwrap_or_default()
+            .split(',')
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect()
+    };
+    let preflight = app
+        .call(Method::OPTIONS, "/api/v1/public/requests")
+        .header("origin", ORIGIN)
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "content-type, idempotency-key",
+        )
+        .send()
+        .await;
+    assert_eq!(preflight.status, StatusCode::OK, "{}", preflight.text());
+    assert_eq!(
+        preflight.header("access-control-allow-origin").as_deref(),
+        Some(ORIGIN)
+    );
+    let allowed = preflight
+        .header("access-control-allow-headers")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    assert!(allowed.contains("idempotency-key"), "{allowed}");
+
+    let submitted = app
+        .post("/api/v1/public/requests")
+        .header("origin", ORIGIN)
+        .header("Idempotency-Key", "cors-1")
+        .json(&crate::public::submission())
+        .send()
+        .await;
+    assert_eq!(
+        submitted.status,
+        StatusCode::CREATED,
+        "{}",
+        submitted.text()
+    );
+    assert_eq!(
+        submitted.header("access-control-allow-origin").as_deref(),
+        Some(ORIGIN)
+    );
+    let exposed_names = exposed(&submitted);
+    for header in [
+        "etag",
+        "location",
+        "retry-after",
+        "idempotent-replayed",
+        "x-request-id",
+    ] {
+        assert!(
+            exposed_names.contains(&header.to_owned()),
+            "{header} not in {exposed_names:?}"
+        );
+    }
+    for sent in ["location", "idempotent-replayed", "x-request-id"] {
+        assert!(submitted.header(sent).is_some(), "{sent} is sent");
+    }
+    // The same list on an error answer, where Retry-After matters most.
+    let problem = app
+        .get("/api/v1/units")
+        .header("origin", ORIGIN)
+        .send()
+        .await;
+    assert_eq!(problem.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        exposed(&problem).contains(&"retry-after".to_owned()),
+        "{:?}",
+        exposed(&problem)
+    );
+}
+
+#[actix_web::test]
+async fn cross_origin_headers_sqlite() {
+    a_cross_origin_portal_reads_the_headers_it_acts_on(
+        TestApp::sqlite(&[("MARDOM_CORS_ORIGINS", "https://portal.example.org")]).await,
+    )
+    .await;
+}
+
+#[actix_web::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "MARDOM_TEST_POSTGRES_URL was not set when the tests were built"
+)]
+async fn cross_origin_headers_postgres() {
+    a_cross_origin_portal_reads_the_headers_it_acts_on(
+        TestApp::postgres(&[("MARDOM_CORS_ORIGINS", "https://portal.example.org")]).await,
+    )
+    .await;
+}
+
+/// Logs written to a pipe or a file carry no terminal colour codes.
+#[test]
+fn logs_to_a_pipe_have_no_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_mardom"))
+        .arg("migrate")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/mardom.db", dir.path().display()),
+        )
+        .env("RUST_LOG", "info")
+        .env_remove("NO_COLOR")
+        .env_remove("MARDOM_LOG_FORMAT")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("applied database migrations"), "{stdout}");
+    assert!(
+        !stdout.contains('\u{1b}'),
+        "escape codes in piped logs: {stdout:?}"
+    );
+}
