@@ -163,11 +163,14 @@ pub async fn log_contact(
         request: body.request.as_ref().map(CitizenRequest::request_input),
     };
     let staff_id = staff.user().id.clone();
+    let role = staff.user().role;
     let (contact, request) = state
         .db(move |conn| {
             let logged = contacts::log(conn, &staff_id, input)?;
             let request = match &logged.request {
-                Some(registered) => Some(request_cases::detail(conn, &registered.request.id)?),
+                Some(registered) => {
+                    Some(request_cases::detail(conn, &registered.request.id, role)?)
+                }
                 None => None,
             };
             Ok((logged.contact, request))

@@ -76,7 +76,7 @@ pub struct DeclineBody {
 }
 
 /// A meeting on the head's calendar.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MeetingView {
     pub id: String,
     pub request_id: String,
@@ -122,6 +122,9 @@ pub struct CalendarQuery {
     /// Meetings starting before (RFC 3339), at most 92 days after `from`; 7 days after `from`
     /// when absent.
     pub to: Option<DateTime<FixedOffset>>,
+    /// Only this request's meetings, every one it ever had (then `from` and `to` apply only
+    /// when given).
+    pub request_id: Option<Uuid>,
 }
 
 const CALENDAR: &[Role] = &[Role::Reviewer, Role::Head, Role::Admin];
@@ -329,6 +332,22 @@ pub async fn calendar(
 ) -> Result<HttpResponse, ApiError> {
     staff.require(CALENDAR)?;
     let query = query.into_inner();
+    if let Some(request_id) = query.request_id {
+        let (from, to) = (query.from, query.to);
+        let meetings = state
+            .db(move |conn| meetings::of_request(conn, &request_id.to_string()))
+            .await?;
+        let within = |m: &Meeting| {
+            from.is_none_or(|f| utc(m.starts_at) >= f) && to.is_none_or(|t| utc(m.starts_at) < t)
+        };
+        return Ok(HttpResponse::Ok().json(MeetingList {
+            items: meetings
+                .into_iter()
+                .filter(within)
+                .map(MeetingView::from)
+                .collect(),
+        }));
+    }
     let from = query
         .from
         .map_or_else(crate::db::now, |t| t.with_timezone(&Utc).naive_utc());

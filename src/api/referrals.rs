@@ -93,6 +93,9 @@ pub struct ReferralQuery {
     pub due_from: Option<DateTime<Utc>>,
     /// Due before this time (RFC 3339).
     pub due_to: Option<DateTime<Utc>>,
+    /// Only this request's referrals (desk roles; unit staff, who never see request ids, get
+    /// 403).
+    pub request_id: Option<Uuid>,
     pub cursor: Option<String>,
     /// Page size, 1 to 100; 25 when absent.
     #[param(minimum = 1, maximum = 100)]
@@ -130,6 +133,7 @@ pub async fn list_referrals(
     let now = crate::db::now();
     let filter = ReferralFilter {
         unit_id: None,
+        request_id: query.request_id.map(|id| id.to_string()),
         status: query.status.map(|s| s.as_str().to_owned()),
         overdue_at: query.overdue.filter(|o| *o).map(|_| now),
         due_from: query.due_from.map(|t| t.naive_utc()),

@@ -21,6 +21,10 @@ use crate::app::requests::{
 use crate::db::requests::RequestFilter;
 use crate::domain::Role;
 use crate::domain::contact::ContactChannel;
+use crate::domain::lifecycle::Action;
+use crate::domain::referral::{ReferralReason, ReferralStatus, Step};
+
+use super::meetings::MeetingView;
 use crate::domain::request::{ActorKind, Channel, RequestKind, Resolution, Status, Subject};
 
 /// Roles that register requests on a citizen's behalf.
@@ -235,6 +239,41 @@ pub struct RequestDetailView {
     pub history: Vec<EventView>,
     /// The SMS sent about it and where each stands (details in `GET /api/v1/notifications`).
     pub notifications: Vec<NotificationSummary>,
+    /// The commands that fit now for your role: show these as the buttons. Decided by the same
+    /// rules as the commands themselves (`close` only once every referral is accepted,
+    /// `outcome` only once the meeting has started).
+    pub allowed_actions: Vec<Action>,
+    /// Its referrals, oldest first.
+    pub referrals: Vec<RequestReferralView>,
+    /// Its latest meeting, whatever became of it; null if none was ever scheduled.
+    pub meeting: Option<MeetingView>,
+}
+
+/// One referral of a request, as the desk follows it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RequestReferralView {
+    #[schema(format = Uuid)]
+    pub id: String,
+    /// The referral's own reference (`R-…`), as the unit knows it.
+    pub reference: String,
+    #[schema(format = Uuid)]
+    pub unit_id: String,
+    pub unit_name: String,
+    pub reason: ReferralReason,
+    pub status: ReferralStatus,
+    /// The anonymised text the unit received.
+    pub text: String,
+    pub due_at: DateTime<Utc>,
+    /// Past due and not yet answered.
+    pub overdue: bool,
+    /// The unit's answer, once given.
+    pub answer: Option<String>,
+    /// Why the desk returned it for more work.
+    pub return_reason: Option<String>,
+    /// Send as `If-Match` to its steps.
+    pub version: i32,
+    /// The steps you may take on it now (`POST /api/v1/referrals/{id}/{step}`).
+    pub allowed_actions: Vec<Step>,
 }
 
 /// Where one SMS about a request stands.
@@ -249,10 +288,32 @@ pub struct NotificationSummary {
 
 impl From<RequestDetail> for RequestDetailView {
     fn from(d: RequestDetail) -> Self {
+        let now = chrono::Utc::now().naive_utc();
         Self {
             request: d.request.into(),
             citizen: d.identity.into(),
             history: d.history.into_iter().map(EventView::from).collect(),
+            allowed_actions: d.allowed_actions,
+            referrals: d
+                .referrals
+                .into_iter()
+                .map(|r| RequestReferralView {
+                    overdue: r.referral.is_overdue(now),
+                    id: r.referral.id,
+                    reference: r.referral.reference,
+                    unit_id: r.referral.unit_id,
+                    unit_name: r.unit_name,
+                    reason: r.referral.reason,
+                    status: r.referral.status,
+                    text: r.referral.text,
+                    due_at: utc(r.referral.due_at),
+                    answer: r.referral.answer,
+                    return_reason: r.referral.return_reason,
+                    version: r.referral.version,
+                    allowed_actions: r.allowed_steps,
+                })
+                .collect(),
+            meeting: d.meeting.map(MeetingView::from),
             notifications: d
                 .notifications
                 .into_iter()
@@ -318,6 +379,7 @@ pub async fn register_request(
     staff.require(REGISTRARS)?;
     let body = body.into_inner()?;
     let input = body.request_input();
+    let role = staff.user().role;
     let registrar = Registrar::Staff {
         user_id: staff.user().id.clone(),
         channel: body.channel.request_channel(),
@@ -325,7 +387,7 @@ pub async fn register_request(
     let detail = state
         .db(move |conn| {
             let registered = requests::register(conn, &input, &registrar)?;
-            requests::detail(conn, &registered.request.id)
+            requests::detail(conn, &registered.request.id, role)
         })
         .await?;
     Ok(created(detail))
@@ -398,6 +460,9 @@ pub async fn get_request(
         return Err(ApiError::not_found("request"));
     }
     let id = id.into_inner().to_string();
-    let detail = state.db(move |conn| requests::detail(conn, &id)).await?;
-    Ok(HttpResponse::Ok().json(RequestDetailView::from(detail)))
+    let role = staff.user().role;
+    let detail = state
+        .db(move |conn| requests::detail(conn, &id, role))
+        .await?;
+    Ok(super::handling::answered(detail))
 }

@@ -10,7 +10,7 @@ use crate::db::referrals::{self as referral_repo, ReferralRow};
 use crate::db::requests::{self as repo, RequestRow};
 use crate::db::{self, DbConnection, units, write_transaction};
 use crate::domain::citizen::RequestText;
-use crate::domain::lifecycle::{self, Actor, Command, Settlement, State, Transition};
+use crate::domain::lifecycle::{self, Actor, Command, Settlement, Transition};
 use crate::domain::referral::{ReferralReason, ReferralStatus};
 use crate::domain::request::{ActorKind, RequestKind, Subject};
 use crate::domain::{FieldError, StaffUser, parse_field};
@@ -51,10 +51,7 @@ pub(crate) fn run(
         }
         let request = Request::try_from(row.clone())?;
         let identity = requests::identity(conn, request_id)?;
-        let state = State {
-            status: request.status,
-            kind: request.kind,
-        };
+        let state = super::state::of(conn, &request)?;
         let command = command(conn)?;
         let transition = lifecycle::apply(state, Actor::Staff(caller.staff.role), command)?;
         let Effects { details, params } = effects(conn, &request, &identity, &transition)?;
@@ -68,7 +65,7 @@ pub(crate) fn run(
             details,
             params,
         )?;
-        requests::detail(conn, &row.id)
+        requests::detail(conn, &row.id, caller.staff.role)
     })
 }
 
@@ -320,21 +317,18 @@ pub fn close(
     summary: &str,
 ) -> AppResult<RequestDetail> {
     let summary = parse_field("summary", RequestText::parse(summary))?;
-    // Whether every referral is accepted is read inside the command's transaction.
-    let command = |conn: &mut DbConnection| -> AppResult<Command> {
-        let all_referrals_accepted = referral_repo::for_request(conn, request_id)?
-            .iter()
-            .all(|r| r.status == ReferralStatus::Accepted.as_str());
-        Ok(Command::Close {
-            all_referrals_accepted,
-        })
-    };
-    run(conn, request_id, caller, command, |_, _, _, _| {
-        Ok(Effects {
-            details: serde_json::json!({"summary": summary.as_str()}),
-            params: serde_json::json!({}),
-        })
-    })
+    run(
+        conn,
+        request_id,
+        caller,
+        |_| Ok(Command::Close),
+        |_, _, _, _| {
+            Ok(Effects {
+                details: serde_json::json!({"summary": summary.as_str()}),
+                params: serde_json::json!({}),
+            })
+        },
+    )
 }
 
 /// Stores a referral with a fresh reference of its own; returns the reference.
@@ -349,6 +343,21 @@ pub(crate) fn insert_referral(
     due_at: NaiveDateTime,
     now: NaiveDateTime,
 ) -> AppResult<String> {
+    // A second referral to a unit still working on this request is a double click or a
+    // mistake, never more work: one unit, one open referral per request.
+    let busy = referral_repo::for_request(conn, &request.id)?
+        .into_iter()
+        .any(|r| {
+            r.unit_id == unit_id
+                && ReferralStatus::parse(&r.status)
+                    .is_some_and(|s| crate::domain::referral::settle(s).is_some())
+        });
+    if busy {
+        return Err(AppError::conflict(
+            "already-referred",
+            "this unit already has an unfinished referral of this request",
+        ));
+    }
     let reference = fresh_reference(conn)?;
     referral_repo::insert(
         conn,

@@ -8,7 +8,7 @@ use chrono::{Duration, NaiveDateTime};
 use crate::db::meetings::{self as repo, MeetingRow};
 use crate::db::{self, CorruptRow, DbConnection};
 use crate::domain::citizen::RequestText;
-use crate::domain::lifecycle::{Command, MeetingOutcome, MeetingStart};
+use crate::domain::lifecycle::{Command, MeetingOutcome};
 use crate::domain::referral::ReferralReason;
 use crate::domain::{FieldError, parse_field};
 
@@ -307,17 +307,7 @@ pub fn record_outcome(
         conn,
         request_id,
         caller,
-        |conn| {
-            let meeting = repo::scheduled_for(conn, request_id)?;
-            let start = match meeting {
-                Some(meeting) if meeting.starts_at > db::now() => {
-                    MeetingStart::Ahead(meeting.starts_at)
-                }
-                // Without a scheduled meeting the status refuses the command anyway.
-                _ => MeetingStart::Passed,
-            };
-            Ok(Command::RecordOutcome(kind, start))
-        },
+        |_| Ok(Command::RecordOutcome(kind)),
         |conn, request, identity, _| {
             let meeting = current_meeting(conn, request_id)?;
             let now = db::now();
@@ -411,6 +401,14 @@ pub fn calendar(
     to: NaiveDateTime,
 ) -> AppResult<Vec<Meeting>> {
     repo::calendar(conn, from, to)?
+        .into_iter()
+        .map(|row| Ok(Meeting::try_from(row)?))
+        .collect()
+}
+
+/// Every meeting a request ever had, by start time.
+pub fn of_request(conn: &mut DbConnection, request_id: &str) -> AppResult<Vec<Meeting>> {
+    repo::of_request(conn, request_id)?
         .into_iter()
         .map(|row| Ok(Meeting::try_from(row)?))
         .collect()

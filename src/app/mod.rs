@@ -10,6 +10,7 @@ pub mod public;
 pub mod referrals;
 pub mod requests;
 pub mod sign_in;
+pub mod state;
 pub mod stats;
 pub mod units;
 pub mod users;

@@ -8,7 +8,7 @@ use crate::db::idempotency::{self as keys, IdempotencyRow};
 use crate::db::public_view::{self, PublicView};
 use crate::db::requests as repo;
 use crate::db::{self, DbConnection, write_transaction};
-use crate::domain::lifecycle::{self, Actor, Command, State};
+use crate::domain::lifecycle::{self, Actor, Command};
 use crate::domain::phone::MobileNumber;
 use crate::domain::request::ActorKind;
 use crate::domain::tracking_code::{TrackingCode, TrackingCodeError};
@@ -225,10 +225,7 @@ pub fn withdraw(
             ));
         }
         let request = Request::try_from(row.clone())?;
-        let state = State {
-            status: request.status,
-            kind: request.kind,
-        };
+        let state = super::state::of(conn, &request)?;
         let transition = lifecycle::apply(state, Actor::Citizen, Command::Withdraw)?;
         super::handling::commit(
             conn,

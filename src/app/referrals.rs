@@ -69,6 +69,12 @@ pub fn list(
     limit: i64,
 ) -> AppResult<ReferralPage> {
     if let Some(unit) = scope(staff)? {
+        if filter.request_id.is_some() {
+            // Unit staff never see a request id, so they cannot have one to filter by.
+            return Err(AppError::Forbidden(
+                "unit staff cannot look referrals up by request",
+            ));
+        }
         filter.unit_id = Some(unit);
     }
     let mut rows = repo::list(conn, &filter, limit + 1)?;

@@ -5,18 +5,23 @@
 use chrono::NaiveDateTime;
 
 use crate::db::idempotency::IdempotencyRow;
+use crate::db::meetings as meeting_repo;
 use crate::db::notifications::{self as outbox, NotificationRow};
 use crate::db::registration::{self, NewRegistration, Written};
 use crate::db::requests::{self as repo, EventRow, IdentityRow, RequestFilter, RequestRow};
 use crate::db::{self, CorruptRow, DbConnection, units};
+use crate::domain::Role;
 use crate::domain::citizen::{CitizenName, Email, RequestText, search_key};
-use crate::domain::lifecycle::{self, Transition};
+use crate::domain::lifecycle::{self, Action, Transition};
 use crate::domain::national_id::NationalId;
 use crate::domain::phone::MobileNumber;
+use crate::domain::referral::Step;
 use crate::domain::request::{ActorKind, Channel, RequestKind, Resolution, Status, Subject};
 use crate::domain::tracking_code::TrackingCode;
 use crate::domain::{FieldError, parse_field};
 
+use super::meetings::Meeting;
+use super::referrals::Referral;
 use super::{AppError, AppResult};
 
 /// A request as a citizen or a staff member describes it, before parsing.
@@ -130,6 +135,20 @@ pub struct RequestDetail {
     pub history: Vec<Event>,
     /// The messages sent about it: (id, template, status, created_at).
     pub notifications: Vec<(String, String, String, NaiveDateTime)>,
+    /// The commands that fit now for the reader's role, as `lifecycle::apply` decides them.
+    pub allowed_actions: Vec<Action>,
+    /// Its referrals, oldest first, each with its unit's name and the steps the reader may take.
+    pub referrals: Vec<ReferralOfRequest>,
+    /// Its latest meeting, whatever became of it.
+    pub meeting: Option<Meeting>,
+}
+
+/// A referral as the desk sees it from the request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferralOfRequest {
+    pub referral: Referral,
+    pub unit_name: String,
+    pub allowed_steps: Vec<Step>,
 }
 
 /// Parses every field, naming all the bad ones at once.
@@ -428,16 +447,35 @@ fn messages(
 }
 
 /// A request with its full history and identity, for staff allowed to see them.
-pub fn detail(conn: &mut DbConnection, id: &str) -> AppResult<RequestDetail> {
+/// One request as `reader` (a desk role) sees it: everything, with what they may do next.
+pub fn detail(conn: &mut DbConnection, id: &str, reader: Role) -> AppResult<RequestDetail> {
     let row = repo::find(conn, id)?.ok_or(AppError::NotFound("request"))?;
+    let request = Request::try_from(row)?;
+    let state = super::state::of(conn, &request)?;
+    let mut referrals = Vec::new();
+    for referral in super::referrals::of_request(conn, id)? {
+        let unit_name = units::find(conn, &referral.unit_id)?
+            .map(|u| u.name)
+            .ok_or_else(|| AppError::Internal(format!("referral {} has no unit", referral.id)))?;
+        referrals.push(ReferralOfRequest {
+            allowed_steps: crate::domain::referral::possible_steps(referral.status, reader),
+            referral,
+            unit_name,
+        });
+    }
     Ok(RequestDetail {
-        request: Request::try_from(row)?,
+        allowed_actions: lifecycle::allowed_actions(state, lifecycle::Actor::Staff(reader)),
+        meeting: meeting_repo::latest_for(conn, id)?
+            .map(Meeting::try_from)
+            .transpose()?,
+        request,
         identity: identity(conn, id)?,
         history: history(conn, id, false)?,
         notifications: outbox::for_request(conn, id)?
             .into_iter()
             .map(|n| (n.id, n.template, n.status, n.created_at))
             .collect(),
+        referrals,
     })
 }
 

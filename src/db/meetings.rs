@@ -48,6 +48,25 @@ pub fn scheduled_for(conn: &mut DbConnection, request_id: &str) -> QueryResult<O
         .optional()
 }
 
+/// Every meeting of a request, by start time.
+pub fn of_request(conn: &mut DbConnection, request_id: &str) -> QueryResult<Vec<MeetingRow>> {
+    meetings::table
+        .filter(meetings::request_id.eq(request_id))
+        .select(MeetingRow::as_select())
+        .order((meetings::starts_at.asc(), meetings::id.asc()))
+        .load(conn)
+}
+
+/// The request's latest meeting, whatever its status (a request has at most one scheduled).
+pub fn latest_for(conn: &mut DbConnection, request_id: &str) -> QueryResult<Option<MeetingRow>> {
+    meetings::table
+        .filter(meetings::request_id.eq(request_id))
+        .select(MeetingRow::as_select())
+        .order((meetings::created_at.desc(), meetings::id.desc()))
+        .first(conn)
+        .optional()
+}
+
 /// Cancels the request's meeting if it is still scheduled; returns the ids it cancelled.
 pub fn cancel_scheduled_for(
     conn: &mut DbConnection,

@@ -54,6 +54,8 @@ pub struct UnitReferralRow {
 pub struct ReferralFilter {
     /// Only this unit's (always set for unit staff).
     pub unit_id: Option<String>,
+    /// Only this request's (never set for unit staff).
+    pub request_id: Option<String>,
     pub status: Option<String>,
     /// Past due and not yet answered (at this time).
     pub overdue_at: Option<NaiveDateTime>,
@@ -135,6 +137,9 @@ pub fn list(
         .into_boxed();
     if let Some(unit) = &filter.unit_id {
         query = query.filter(referrals::unit_id.eq(unit.clone()));
+    }
+    if let Some(request) = &filter.request_id {
+        query = query.filter(referrals::request_id.eq(request.clone()));
     }
     if let Some(status) = &filter.status {
         query = query.filter(referrals::status.eq(status.clone()));

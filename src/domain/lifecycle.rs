@@ -12,6 +12,7 @@
 //! meeting_scheduled:         reschedule ✉ | cancel ─▶ in_review ✉ | outcome(no_show) ─▶ closed
 //!                            | outcome(held, no action) ─▶ closed(meeting_no_action) ✉
 //!                            | outcome(held, follow-ups) ─▶ follow_up
+//! referred, feedback kind:  refer (another unit) ─▶ referred ✉
 //! referred | follow_up:      close, once every referral is accepted ─▶ closed(resolved) ✉
 //! any open status:           withdraw (the citizen) ─▶ closed(withdrawn)
 //! ```
@@ -23,6 +24,7 @@
 
 use chrono::NaiveDateTime;
 
+use super::labels::labels;
 use super::request::{RequestKind, Resolution, Status};
 use super::role::Role;
 
@@ -105,29 +107,50 @@ pub enum Command {
     Decline,
     Reschedule,
     Cancel,
-    RecordOutcome(MeetingOutcome, MeetingStart),
-    /// Close as resolved; says whether every referral of the request is accepted.
-    Close {
-        all_referrals_accepted: bool,
-    },
+    RecordOutcome(MeetingOutcome),
+    /// Close as resolved.
+    Close,
     Withdraw,
 }
 
+labels! {
+    /// A command by name: what `allowed_actions` lists and a refusal names.
+    pub enum Action {
+        Classify = "classify",
+        Refer = "refer",
+        Thank = "thank",
+        Schedule = "schedule",
+        Redirect = "redirect",
+        Decline = "decline",
+        Reschedule = "reschedule",
+        Cancel = "cancel",
+        /// The head's outcome of a meeting (`POST …/outcome`).
+        Outcome = "outcome",
+        Close = "close",
+        /// The citizen's, through the public door.
+        Withdraw = "withdraw",
+    }
+}
+
 impl Command {
-    pub fn name(self) -> &'static str {
+    pub fn action(self) -> Action {
         match self {
-            Command::Classify(_) => "classify",
-            Command::Refer => "refer",
-            Command::Thank => "thank",
-            Command::Schedule => "schedule",
-            Command::Redirect => "redirect",
-            Command::Decline => "decline",
-            Command::Reschedule => "reschedule",
-            Command::Cancel => "cancel",
-            Command::RecordOutcome(..) => "outcome",
-            Command::Close { .. } => "close",
-            Command::Withdraw => "withdraw",
+            Command::Classify(_) => Action::Classify,
+            Command::Refer => Action::Refer,
+            Command::Thank => Action::Thank,
+            Command::Schedule => Action::Schedule,
+            Command::Redirect => Action::Redirect,
+            Command::Decline => Action::Decline,
+            Command::Reschedule => Action::Reschedule,
+            Command::Cancel => Action::Cancel,
+            Command::RecordOutcome(_) => Action::Outcome,
+            Command::Close => Action::Close,
+            Command::Withdraw => Action::Withdraw,
         }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.action().as_str()
     }
 
     /// One representative of every command, to ask which fit a state.
@@ -140,10 +163,8 @@ impl Command {
         Command::Decline,
         Command::Reschedule,
         Command::Cancel,
-        Command::RecordOutcome(MeetingOutcome::NoShow, MeetingStart::Passed),
-        Command::Close {
-            all_referrals_accepted: true,
-        },
+        Command::RecordOutcome(MeetingOutcome::NoShow),
+        Command::Close,
         Command::Withdraw,
     ];
 
@@ -156,17 +177,35 @@ impl Command {
             (Command::Reschedule | Command::Cancel, Actor::Staff(role)) => {
                 matches!(role, Reviewer | Head | Admin)
             }
-            (Command::RecordOutcome(..), Actor::Staff(role)) => matches!(role, Head | Admin),
+            (Command::RecordOutcome(_), Actor::Staff(role)) => matches!(role, Head | Admin),
             (_, Actor::Staff(role)) => matches!(role, Reviewer | Admin),
         }
     }
 }
 
-/// The state the decision reads: status and the kind set on review.
+/// The state the decision reads: status, the kind set on review, and the two facts beside them
+/// that some commands wait for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct State {
     pub status: Status,
     pub kind: Option<RequestKind>,
+    /// Every referral of the request is accepted (true when it has none): `close` waits for it.
+    pub all_referrals_accepted: bool,
+    /// The scheduled meeting against the clock, if one is scheduled: an outcome waits for its
+    /// start.
+    pub meeting: Option<MeetingStart>,
+}
+
+impl State {
+    /// A request in `status` of `kind` with nothing pending on the side.
+    pub fn new(status: Status, kind: Option<RequestKind>) -> State {
+        State {
+            status,
+            kind,
+            all_referrals_accepted: true,
+            meeting: None,
+        }
+    }
 }
 
 /// The decided change: the new status, the history event and the messages to enqueue.
@@ -262,11 +301,11 @@ pub fn apply(state: State, actor: Actor, command: Command) -> Result<Transition,
     }
     // Rules on facts beside the status: they refuse only a command that fits the status.
     let fits = decide(state, command);
-    match command {
-        Command::Close {
-            all_referrals_accepted: false,
-        } if fits.is_some() => return Err(Refusal::ReferralsOpen),
-        Command::RecordOutcome(_, MeetingStart::Ahead(starts_at)) if fits.is_some() => {
+    match (command, state.meeting) {
+        (Command::Close, _) if fits.is_some() && !state.all_referrals_accepted => {
+            return Err(Refusal::ReferralsOpen);
+        }
+        (Command::RecordOutcome(_), Some(MeetingStart::Ahead(starts_at))) if fits.is_some() => {
             return Err(Refusal::MeetingNotStarted { starts_at });
         }
         _ => {}
@@ -279,13 +318,33 @@ pub fn apply(state: State, actor: Actor, command: Command) -> Result<Transition,
     })
 }
 
-/// The names of the commands `actor` could give to a request in `state`.
+/// The names of the commands `actor` could give to a request in `state` now: those `apply`
+/// would accept, facts included (no `close` while a referral is open, no `outcome` before the
+/// meeting). What a client shows as buttons, decided by the same table.
 pub fn possible(state: State, actor: Actor) -> Vec<&'static str> {
+    allowed_actions(state, actor)
+        .into_iter()
+        .map(Action::as_str)
+        .collect()
+}
+
+/// `possible`, as actions.
+pub fn allowed_actions(state: State, actor: Actor) -> Vec<Action> {
     Command::REPRESENTATIVES
         .into_iter()
-        .filter(|command| command.allowed(actor) && decide(state, *command).is_some())
-        .map(Command::name)
+        .filter(|command| command.allowed(actor) && fits_now(state, *command))
+        .map(Command::action)
         .collect()
+}
+
+/// Whether `command` fits `state`, status and facts alike (the role aside).
+fn fits_now(state: State, command: Command) -> bool {
+    decide(state, command).is_some()
+        && match command {
+            Command::Close => state.all_referrals_accepted,
+            Command::RecordOutcome(_) => !matches!(state.meeting, Some(MeetingStart::Ahead(_))),
+            _ => true,
+        }
 }
 
 /// The table itself: every (status, kind, command) combination, matched exhaustively. `None`
@@ -315,7 +374,8 @@ fn decide(state: State, command: Command) -> Option<Transition> {
             public: false,
             ..to(InReview, "reclassified", &[])
         },
-        (InReview, Refer) if feedback => to(Referred, "referred", &[Template::Referred]),
+        // A feedback request may go to several units: referred again while referred.
+        (InReview | Referred, Refer) if feedback => to(Referred, "referred", &[Template::Referred]),
         (InReview, Thank) if feedback => {
             close(Resolution::Thanked, "thanked", &[Template::Thanked])
         }
@@ -342,18 +402,18 @@ fn decide(state: State, command: Command) -> Option<Transition> {
         (MeetingScheduled, Cancel) => {
             to(InReview, "meeting_cancelled", &[Template::MeetingCancelled])
         }
-        (MeetingScheduled, RecordOutcome(MeetingOutcome::NoShow, _)) => {
+        (MeetingScheduled, RecordOutcome(MeetingOutcome::NoShow)) => {
             close(Resolution::NoShow, "meeting_no_show", &[])
         }
-        (MeetingScheduled, RecordOutcome(MeetingOutcome::HeldNoAction, _)) => close(
+        (MeetingScheduled, RecordOutcome(MeetingOutcome::HeldNoAction)) => close(
             Resolution::MeetingNoAction,
             "meeting_held_no_action",
             &[Template::MeetingNoAction],
         ),
-        (MeetingScheduled, RecordOutcome(MeetingOutcome::HeldWithFollowUps(n), _)) if n > 0 => {
+        (MeetingScheduled, RecordOutcome(MeetingOutcome::HeldWithFollowUps(n))) if n > 0 => {
             to(FollowUp, "meeting_held_follow_up", &[])
         }
-        (Referred | FollowUp, Close { .. }) => {
+        (Referred | FollowUp, Close) => {
             close(Resolution::Resolved, "resolved", &[Template::Resolved])
         }
         (Registered | InReview | Referred | MeetingScheduled | FollowUp, Withdraw) => {
@@ -361,32 +421,23 @@ fn decide(state: State, command: Command) -> Option<Transition> {
         }
         (
             Registered,
-            Refer
-            | Thank
-            | Schedule
-            | Redirect
-            | Decline
-            | Reschedule
-            | Cancel
-            | RecordOutcome(..)
-            | Close { .. },
+            Refer | Thank | Schedule | Redirect | Decline | Reschedule | Cancel | RecordOutcome(_)
+            | Close,
         )
         | (InReview, Refer | Thank | Schedule | Redirect | Decline)
-        | (InReview, Reschedule | Cancel | RecordOutcome(..) | Close { .. })
+        | (InReview, Reschedule | Cancel | RecordOutcome(_) | Close)
+        | (Referred, Refer)
         | (
             Referred,
-            Classify(_) | Refer | Thank | Schedule | Redirect | Decline | Reschedule | Cancel
-            | RecordOutcome(..),
+            Classify(_) | Thank | Schedule | Redirect | Decline | Reschedule | Cancel
+            | RecordOutcome(_),
         )
         | (MeetingScheduled, Classify(_) | Refer | Thank | Schedule | Redirect | Decline)
-        | (
-            MeetingScheduled,
-            RecordOutcome(MeetingOutcome::HeldWithFollowUps(_), _) | Close { .. },
-        )
+        | (MeetingScheduled, RecordOutcome(MeetingOutcome::HeldWithFollowUps(_)) | Close)
         | (
             FollowUp,
             Classify(_) | Refer | Thank | Schedule | Redirect | Decline | Reschedule | Cancel
-            | RecordOutcome(..),
+            | RecordOutcome(_),
         )
         | (Closed, _) => return None,
     };
@@ -401,7 +452,30 @@ mod tests {
     const HEAD: Actor = Actor::Staff(Role::Head);
 
     fn state(status: Status, kind: Option<RequestKind>) -> State {
-        State { status, kind }
+        State::new(status, kind)
+    }
+
+    /// Every combination of the facts beside the status.
+    fn every_fact(status: Status, kind: Option<RequestKind>) -> Vec<State> {
+        let ahead = chrono::DateTime::from_timestamp(1_900_000_000, 0)
+            .unwrap()
+            .naive_utc();
+        let mut all = Vec::new();
+        for all_referrals_accepted in [true, false] {
+            for meeting in [
+                None,
+                Some(MeetingStart::Passed),
+                Some(MeetingStart::Ahead(ahead)),
+            ] {
+                all.push(State {
+                    status,
+                    kind,
+                    all_referrals_accepted,
+                    meeting,
+                });
+            }
+        }
+        all
     }
 
     fn every_command() -> Vec<Command> {
@@ -417,35 +491,35 @@ mod tests {
             Command::Decline,
             Command::Reschedule,
             Command::Cancel,
-            Command::RecordOutcome(MeetingOutcome::NoShow, MeetingStart::Passed),
-            Command::RecordOutcome(MeetingOutcome::HeldNoAction, MeetingStart::Passed),
-            Command::RecordOutcome(MeetingOutcome::HeldWithFollowUps(2), MeetingStart::Passed),
-            Command::RecordOutcome(MeetingOutcome::HeldWithFollowUps(0), MeetingStart::Passed),
-            Command::Close {
-                all_referrals_accepted: true,
-            },
-            Command::Close {
-                all_referrals_accepted: false,
-            },
+            Command::RecordOutcome(MeetingOutcome::NoShow),
+            Command::RecordOutcome(MeetingOutcome::HeldNoAction),
+            Command::RecordOutcome(MeetingOutcome::HeldWithFollowUps(2)),
+            Command::RecordOutcome(MeetingOutcome::HeldWithFollowUps(0)),
+            Command::Close,
             Command::Withdraw,
         ]);
         all
     }
 
-    /// The whole table: (status, kind) × command → the expected (status, resolution,
-    /// templates), or refused. Every pair not listed must be refused.
+    /// The whole table: (status, kind, facts) × command → the expected (status, resolution,
+    /// templates), or refused. Every combination not listed must be refused, and `possible`
+    /// must list exactly the commands accepted.
     #[test]
     fn every_status_kind_and_command_pair() {
         use Command::*;
         use RequestKind::*;
         use Status::*;
         type Expect = (Status, Option<Resolution>, Vec<Template>);
-        let allowed = |s: Status, k: Option<RequestKind>, c: Command| -> Option<Expect> {
+        let allowed = |st: State, c: Command| -> Option<Expect> {
+            let (s, k) = (st.status, st.kind);
             let feedback = k.is_some_and(|k| k != Meeting);
             let meeting = k == Some(Meeting);
+            let started = !matches!(st.meeting, Some(MeetingStart::Ahead(_)));
             Some(match (s, c) {
                 (Registered, Classify(_)) | (InReview, Classify(_)) => (InReview, None, vec![]),
-                (InReview, Refer) if feedback => (Referred, None, vec![Template::Referred]),
+                (InReview | Referred, Refer) if feedback => {
+                    (Referred, None, vec![Template::Referred])
+                }
                 (InReview, Thank) if feedback => {
                     (Closed, Some(Resolution::Thanked), vec![Template::Thanked])
                 }
@@ -464,79 +538,104 @@ mod tests {
                     (MeetingScheduled, None, vec![Template::MeetingRescheduled])
                 }
                 (MeetingScheduled, Cancel) => (InReview, None, vec![Template::MeetingCancelled]),
-                (MeetingScheduled, RecordOutcome(MeetingOutcome::NoShow, _)) => {
+                (MeetingScheduled, RecordOutcome(MeetingOutcome::NoShow)) if started => {
                     (Closed, Some(Resolution::NoShow), vec![])
                 }
-                (MeetingScheduled, RecordOutcome(MeetingOutcome::HeldNoAction, _)) => (
+                (MeetingScheduled, RecordOutcome(MeetingOutcome::HeldNoAction)) if started => (
                     Closed,
                     Some(Resolution::MeetingNoAction),
                     vec![Template::MeetingNoAction],
                 ),
-                (MeetingScheduled, RecordOutcome(MeetingOutcome::HeldWithFollowUps(n), _))
-                    if n > 0 =>
+                (MeetingScheduled, RecordOutcome(MeetingOutcome::HeldWithFollowUps(n)))
+                    if n > 0 && started =>
                 {
                     (FollowUp, None, vec![])
                 }
-                (
-                    Referred | FollowUp,
-                    Close {
-                        all_referrals_accepted: true,
-                    },
-                ) => (Closed, Some(Resolution::Resolved), vec![Template::Resolved]),
+                (Referred | FollowUp, Close) if st.all_referrals_accepted => {
+                    (Closed, Some(Resolution::Resolved), vec![Template::Resolved])
+                }
                 _ => return None,
             })
         };
         let mut checked = 0;
         for &status in Status::ALL {
             for kind in std::iter::once(None).chain(RequestKind::ALL.iter().copied().map(Some)) {
-                for command in every_command() {
-                    if command == Withdraw {
-                        continue;
-                    }
-                    let actor = if matches!(command, RecordOutcome(..)) {
-                        HEAD
-                    } else {
-                        REVIEWER
-                    };
-                    let got = apply(state(status, kind), actor, command);
-                    match allowed(status, kind, command) {
-                        Some((to, resolution, notify)) => {
-                            let t = got
-                                .unwrap_or_else(|e| panic!("{status} {kind:?} {command:?}: {e}"));
-                            assert_eq!(
-                                (t.to, t.resolution, t.notify),
-                                (to, resolution, notify),
-                                "{status} {kind:?} {command:?}"
-                            );
-                            assert_eq!(t.from, Some(status));
-                            assert_eq!(
-                                t.settle,
-                                if t.to == Closed {
-                                    Settlement::EVERYTHING
-                                } else {
-                                    Settlement::NOTHING
-                                },
-                                "closing, and only closing, settles: {status} {kind:?} {command:?}"
-                            );
+                for st in every_fact(status, kind) {
+                    let mut accepted = Vec::new();
+                    for command in every_command() {
+                        if command == Withdraw {
+                            continue;
                         }
-                        None => {
-                            let refused = got.expect_err(&format!(
-                                "{status} {kind:?} {command:?} must be refused"
-                            ));
-                            assert!(
-                                matches!(refused, Refusal::NotNow { .. } | Refusal::ReferralsOpen),
-                                "{refused:?}"
-                            );
+                        let actor = if matches!(command, RecordOutcome(_)) {
+                            HEAD
+                        } else {
+                            REVIEWER
+                        };
+                        let got = apply(st, actor, command);
+                        match allowed(st, command) {
+                            Some((to, resolution, notify)) => {
+                                let t = got.unwrap_or_else(|e| panic!("{st:?} {command:?}: {e}"));
+                                assert_eq!(
+                                    (t.to, t.resolution, t.notify),
+                                    (to, resolution, notify),
+                                    "{st:?} {command:?}"
+                                );
+                                assert_eq!(t.from, Some(status));
+                                assert_eq!(
+                                    t.settle,
+                                    if t.to == Closed {
+                                        Settlement::EVERYTHING
+                                    } else {
+                                        Settlement::NOTHING
+                                    },
+                                    "closing, and only closing, settles: {st:?} {command:?}"
+                                );
+                                accepted.push(command.name());
+                            }
+                            None => {
+                                let refused =
+                                    got.expect_err(&format!("{st:?} {command:?} must be refused"));
+                                assert!(
+                                    matches!(
+                                        refused,
+                                        Refusal::NotNow { .. }
+                                            | Refusal::ReferralsOpen
+                                            | Refusal::MeetingNotStarted { .. }
+                                    ),
+                                    "{refused:?}"
+                                );
+                            }
                         }
+                        checked += 1;
                     }
-                    checked += 1;
+                    // `possible` lists each accepted command once (outcomes and classifications
+                    // by one name), for the roles that give them.
+                    accepted.dedup();
+                    let mut listed = possible(st, REVIEWER);
+                    listed.extend(
+                        possible(st, HEAD)
+                            .into_iter()
+                            .filter(|name| *name == "outcome"),
+                    );
+                    let mut expected: Vec<&str> = accepted
+                        .iter()
+                        .copied()
+                        .filter(|name| *name != "outcome")
+                        .collect();
+                    expected.dedup();
+                    if accepted.contains(&"outcome") {
+                        expected.push("outcome");
+                    }
+                    listed.sort_unstable();
+                    expected.sort_unstable();
+                    assert_eq!(listed, expected, "{st:?}");
                 }
             }
         }
         assert_eq!(
             checked,
-            6 * 6 * 18,
-            "6 statuses × 6 kinds (none and five) × 18 staff commands"
+            6 * 6 * 6 * 17,
+            "6 statuses × 6 kinds (none and five) × 6 fact combinations × 17 staff commands"
         );
     }
 
@@ -583,7 +682,7 @@ mod tests {
     #[test]
     fn roles_are_checked_before_the_state() {
         let scheduled = state(Status::MeetingScheduled, Some(RequestKind::Meeting));
-        let outcome = Command::RecordOutcome(MeetingOutcome::HeldNoAction, MeetingStart::Passed);
+        let outcome = Command::RecordOutcome(MeetingOutcome::HeldNoAction);
         assert!(matches!(
             apply(scheduled, REVIEWER, outcome),
             Err(Refusal::Forbidden { command: "outcome" })
@@ -638,14 +737,19 @@ mod tests {
                 .contains("possible now: classify, schedule, redirect, decline"),
             "{refused}"
         );
-        let closing = apply(
-            state(Status::Referred, Some(RequestKind::Report)),
-            REVIEWER,
-            Command::Close {
-                all_referrals_accepted: false,
-            },
+        let waiting = State {
+            all_referrals_accepted: false,
+            ..state(Status::Referred, Some(RequestKind::Report))
+        };
+        assert_eq!(
+            apply(waiting, REVIEWER, Command::Close),
+            Err(Refusal::ReferralsOpen)
         );
-        assert_eq!(closing, Err(Refusal::ReferralsOpen));
+        assert_eq!(
+            possible(waiting, REVIEWER),
+            ["refer"],
+            "no close while one is open"
+        );
     }
 
     #[test]
@@ -662,21 +766,19 @@ mod tests {
 
     #[test]
     fn an_outcome_waits_for_the_meeting_to_start() {
-        let scheduled = state(Status::MeetingScheduled, Some(RequestKind::Meeting));
         let starts_at = chrono::DateTime::from_timestamp(1_900_000_000, 0)
             .unwrap()
             .naive_utc();
+        let scheduled = State {
+            meeting: Some(MeetingStart::Ahead(starts_at)),
+            ..state(Status::MeetingScheduled, Some(RequestKind::Meeting))
+        };
         for outcome in [
             MeetingOutcome::NoShow,
             MeetingOutcome::HeldNoAction,
             MeetingOutcome::HeldWithFollowUps(1),
         ] {
-            let refused = apply(
-                scheduled,
-                HEAD,
-                Command::RecordOutcome(outcome, MeetingStart::Ahead(starts_at)),
-            )
-            .unwrap_err();
+            let refused = apply(scheduled, HEAD, Command::RecordOutcome(outcome)).unwrap_err();
             assert_eq!(refused, Refusal::MeetingNotStarted { starts_at });
             assert!(
                 refused.to_string().contains("2030-03-17T17:46:40+00:00"),
@@ -688,17 +790,25 @@ mod tests {
             apply(
                 scheduled,
                 REVIEWER,
-                Command::RecordOutcome(MeetingOutcome::NoShow, MeetingStart::Ahead(starts_at))
+                Command::RecordOutcome(MeetingOutcome::NoShow)
             ),
             Err(Refusal::Forbidden { .. })
         ));
         assert!(matches!(
             apply(
-                state(Status::Closed, Some(RequestKind::Meeting)),
+                State {
+                    status: Status::Closed,
+                    ..scheduled
+                },
                 HEAD,
-                Command::RecordOutcome(MeetingOutcome::NoShow, MeetingStart::Ahead(starts_at))
+                Command::RecordOutcome(MeetingOutcome::NoShow)
             ),
             Err(Refusal::NotNow { .. })
         ));
+        assert_eq!(
+            possible(scheduled, HEAD),
+            ["reschedule", "cancel"],
+            "no outcome before the start"
+        );
     }
 }

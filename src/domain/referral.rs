@@ -39,23 +39,19 @@ labels! {
     }
 }
 
-/// A step on a referral.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    Acknowledge,
-    Answer,
-    Accept,
-    Return,
+labels! {
+    /// A step on a referral.
+    pub enum Step {
+        Acknowledge = "acknowledge",
+        Answer = "answer",
+        Accept = "accept",
+        Return = "return",
+    }
 }
 
 impl Step {
     pub fn name(self) -> &'static str {
-        match self {
-            Step::Acknowledge => "acknowledge",
-            Step::Answer => "answer",
-            Step::Accept => "accept",
-            Step::Return => "return",
-        }
+        self.as_str()
     }
 
     /// The unit works the referral; the desk judges the answer.
@@ -65,8 +61,6 @@ impl Step {
             Step::Accept | Step::Return => matches!(role, Role::Reviewer | Role::Admin),
         }
     }
-
-    const ALL: [Step; 4] = [Step::Acknowledge, Step::Answer, Step::Accept, Step::Return];
 }
 
 /// Why a step was refused.
@@ -94,12 +88,20 @@ pub fn apply(
     decide(status, step).ok_or_else(|| StepRefusal::NotNow {
         step: step.name(),
         status,
-        possible: Step::ALL
+        possible: possible_steps(status, role)
             .into_iter()
-            .filter(|s| s.allowed(role) && decide(status, *s).is_some())
             .map(Step::name)
             .collect(),
     })
+}
+
+/// The steps `role` could take on a referral in `status` now.
+pub fn possible_steps(status: ReferralStatus, role: Role) -> Vec<Step> {
+    Step::ALL
+        .iter()
+        .copied()
+        .filter(|s| s.allowed(role) && decide(status, *s).is_some())
+        .collect()
 }
 
 fn decide(status: ReferralStatus, step: Step) -> Option<ReferralStatus> {
@@ -119,16 +121,21 @@ fn decide(status: ReferralStatus, step: Step) -> Option<ReferralStatus> {
 /// What closing its request does to a referral: withdraws it unless it is accepted (or
 /// withdrawn already).
 pub fn settle(status: ReferralStatus) -> Option<ReferralStatus> {
-    match status {
-        ReferralStatus::Accepted | ReferralStatus::Withdrawn => None,
-        ReferralStatus::Open
-        | ReferralStatus::Acknowledged
-        | ReferralStatus::Answered
-        | ReferralStatus::Returned => Some(ReferralStatus::Withdrawn),
-    }
+    (!status.is_finished()).then_some(ReferralStatus::Withdrawn)
 }
 
 impl ReferralStatus {
+    /// No more work will be done on it: accepted, or withdrawn with its request.
+    pub fn is_finished(self) -> bool {
+        match self {
+            ReferralStatus::Accepted | ReferralStatus::Withdrawn => true,
+            ReferralStatus::Open
+            | ReferralStatus::Acknowledged
+            | ReferralStatus::Answered
+            | ReferralStatus::Returned => false,
+        }
+    }
+
     /// Still the unit's to handle (counts as overdue past its due date).
     pub fn is_unanswered(self) -> bool {
         matches!(
@@ -153,7 +160,7 @@ mod tests {
             _ => None,
         };
         for &status in ReferralStatus::ALL {
-            for step in Step::ALL {
+            for &step in Step::ALL {
                 let role = if matches!(step, Step::Accept | Step::Return) {
                     Role::Reviewer
                 } else {
@@ -195,7 +202,7 @@ mod tests {
             };
             assert_eq!(settle(status), expected, "{status}");
         }
-        for step in Step::ALL {
+        for &step in Step::ALL {
             for role in [Role::UnitStaff, Role::Reviewer] {
                 assert!(apply(Withdrawn, role, step).is_err(), "{step:?} {role:?}");
             }

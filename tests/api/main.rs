@@ -14,6 +14,7 @@ mod operations;
 mod privacy;
 mod public;
 mod registration;
+mod request_view;
 mod requests;
 mod stats;
 mod units;
