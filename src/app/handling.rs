@@ -338,14 +338,17 @@ pub(crate) fn check_anonymous(text: &str, identity: &Identity, field: &str) -> A
         national_id: identity.national_id.as_deref(),
         email: identity.email.as_deref(),
     };
-    crate::domain::anonymise::check_final(text, &who).map_err(|kinds| {
-        let found: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    crate::domain::anonymise::check_final(text, &who).map_err(|found| {
+        let kinds: Vec<&str> = crate::domain::anonymise::kinds(&found)
+            .into_iter()
+            .map(|k| k.as_str())
+            .collect();
         FieldError::new(
             field,
             "identifies_citizen",
             format!(
                 "the text still identifies someone: {}; use the proposed anonymised text or remove them",
-                found.join(", ")
+                kinds.join(", ")
             ),
         )
         .into()

@@ -32,7 +32,7 @@ pub enum IdentifierKind {
 }
 
 impl IdentifierKind {
-    /// Every kind, in the order `check_final` reports them.
+    /// Every kind, in the order `kinds` reports them.
     pub const ALL: [IdentifierKind; 5] = [
         IdentifierKind::Name,
         IdentifierKind::Mobile,
@@ -117,16 +117,20 @@ pub fn propose(text: &str, who: &CitizenIdentity) -> String {
     out
 }
 
-/// Checks the text the reviewer finally sends: `Err` with the kinds of identifier it still holds,
-/// each once, in the order of `IdentifierKind::ALL`. The markers themselves are not identifiers,
-/// so the proposal of `propose` is always accepted.
-pub fn check_final(text: &str, who: &CitizenIdentity) -> Result<(), Vec<IdentifierKind>> {
-    let raw = raw_findings(text, who);
-    let kinds: Vec<IdentifierKind> = IdentifierKind::ALL
+/// Checks the text the reviewer finally sends: `Err` with what it still holds, as
+/// `find_identifiers` finds it (in order, non-overlapping, never empty). The markers themselves
+/// are not identifiers, so the proposal of `propose` is always accepted.
+pub fn check_final(text: &str, who: &CitizenIdentity) -> Result<(), Vec<Finding>> {
+    let found = find_identifiers(text, who);
+    if found.is_empty() { Ok(()) } else { Err(found) }
+}
+
+/// The kinds among `findings`, each once, in the order of `IdentifierKind::ALL`.
+pub fn kinds(findings: &[Finding]) -> Vec<IdentifierKind> {
+    IdentifierKind::ALL
         .into_iter()
-        .filter(|kind| raw.iter().any(|f| f.kind == *kind))
-        .collect();
-    if kinds.is_empty() { Ok(()) } else { Err(kinds) }
+        .filter(|kind| findings.iter().any(|f| f.kind == *kind))
+        .collect()
 }
 
 /// Everything every rule finds, possibly overlapping, except what lies inside a marker (a name
@@ -676,7 +680,7 @@ mod tests {
         email: Some("reza.karimi@example.ir"),
     };
 
-    fn kinds(text: &str, who: &CitizenIdentity) -> Vec<IdentifierKind> {
+    fn kinds_in(text: &str, who: &CitizenIdentity) -> Vec<IdentifierKind> {
         find_identifiers(text, who).iter().map(|f| f.kind).collect()
     }
 
@@ -723,7 +727,11 @@ mod tests {
         ];
         for form in forms {
             let text = format!("لطفاً با شماره {form} تماس بگیرید.");
-            assert_eq!(kinds(&text, &WHO), vec![IdentifierKind::Mobile], "{text:?}");
+            assert_eq!(
+                kinds_in(&text, &WHO),
+                vec![IdentifierKind::Mobile],
+                "{text:?}"
+            );
             assert_proposal(&text, &WHO, "لطفاً با شماره [شماره تماس] تماس بگیرید.");
         }
     }
@@ -751,7 +759,11 @@ mod tests {
             "+98 21 8877 6655",
         ] {
             let text = format!("تلفن منزل {form} است");
-            assert_eq!(kinds(&text, &WHO), vec![IdentifierKind::Landline], "{text}");
+            assert_eq!(
+                kinds_in(&text, &WHO),
+                vec![IdentifierKind::Landline],
+                "{text}"
+            );
             assert_proposal(&text, &WHO, "تلفن منزل [شماره تماس] است");
         }
     }
@@ -769,7 +781,7 @@ mod tests {
         ] {
             let text = format!("کد ملی {form} می‌باشد");
             assert_eq!(
-                kinds(&text, &WHO),
+                kinds_in(&text, &WHO),
                 vec![IdentifierKind::NationalId],
                 "{text}"
             );
@@ -800,7 +812,7 @@ mod tests {
             "SOMEONE_else+desk@mail.co.ir",
         ] {
             let text = format!("ایمیل من {form}. ممنون");
-            assert_eq!(kinds(&text, &WHO), vec![IdentifierKind::Email], "{text}");
+            assert_eq!(kinds_in(&text, &WHO), vec![IdentifierKind::Email], "{text}");
             assert_proposal(&text, &WHO, "ایمیل من [ایمیل]. ممنون");
         }
         // Digits inside an address are part of the address.
@@ -811,7 +823,7 @@ mod tests {
         );
         // Not addresses.
         for text in ["قیمت @ ۲۰۰", "a@b", "user@localhost", "@example.ir"] {
-            assert_eq!(kinds(text, &WHO), vec![], "{text}");
+            assert_eq!(kinds_in(text, &WHO), vec![], "{text}");
         }
     }
 
@@ -926,7 +938,7 @@ mod tests {
         }
         assert_eq!(digits_of(&proposal), "140305122500000214");
         assert_eq!(
-            check_final(text, &WHO),
+            check_final(text, &WHO).map_err(|found| kinds(&found)),
             Err(vec![
                 IdentifierKind::Name,
                 IdentifierKind::Mobile,
@@ -969,9 +981,10 @@ mod tests {
     }
 
     #[test]
-    fn check_final_reports_each_kind_once_in_a_stable_order() {
+    fn kinds_are_reported_once_each_in_a_stable_order() {
         assert_eq!(
-            check_final("reza.karimi@example.ir ۰۹۱۲۱۲۳۴۵۶۷ 09351112233 کریمی", &WHO),
+            check_final("reza.karimi@example.ir ۰۹۱۲۱۲۳۴۵۶۷ 09351112233 کریمی", &WHO)
+                .map_err(|found| kinds(&found)),
             Err(vec![
                 IdentifierKind::Name,
                 IdentifierKind::Mobile,
@@ -1033,7 +1046,10 @@ mod tests {
             );
             prop_assert_eq!(digits_of(&proposal), digits_of(&format!("{before}{after}")));
             prop_assert!(find_identifiers(&proposal, &WHO).is_empty());
-            prop_assert_eq!(check_final(&text, &WHO), Err(vec![IdentifierKind::Mobile]));
+            prop_assert_eq!(
+                check_final(&text, &WHO).map_err(|found| kinds(&found)),
+                Err(vec![IdentifierKind::Mobile])
+            );
             prop_assert_eq!(check_final(&proposal, &WHO), Ok(()));
         }
     }
