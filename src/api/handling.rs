@@ -45,8 +45,10 @@ pub struct ClassifyBody {
 }))]
 pub struct ReferBody {
     pub unit_id: Uuid,
-    /// The text the unit will read, 10 to 4000 characters; refused (422) while it still
-    /// contains the citizen's name, a mobile or landline number, a national ID or an email.
+    /// The text the unit will read, 10 to 4000 characters; refused (422, `identifies_citizen`)
+    /// while it still contains the citizen's name, a mobile or landline number, a national ID,
+    /// an email, or a tracking code (any of the citizen's requests', or any twelve-digit number
+    /// whose check digit holds).
     #[schema(min_length = 10, max_length = 4000)]
     pub text: String,
     /// When the unit should answer by; 7 days from now when absent (configurable).
@@ -66,8 +68,9 @@ pub struct CloseBody {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"text": "شکایت [نام] از برخورد کارکنان؛ شماره تماس [شماره تماس]"}))]
 pub struct AnonymisedText {
-    /// The request's text with the citizen's name parts, phone numbers, national IDs and
-    /// emails replaced by markers such as «[نام]». Review and edit before referring.
+    /// The request's text with the citizen's name parts, phone numbers, national IDs, emails
+    /// and tracking codes replaced by markers such as «[نام]» and «[کد رهگیری]». Review and
+    /// edit before referring.
     pub text: String,
 }
 

@@ -49,6 +49,8 @@ impl SlotBody {
 #[serde(deny_unknown_fields)]
 pub struct FollowUpBody {
     pub unit_id: Uuid,
+    /// The text the unit will read, 10 to 4000 characters; refused as `refer` refuses it
+    /// (422, `identifies_citizen`) while it still identifies the citizen.
     #[schema(min_length = 10, max_length = 4000)]
     pub text: String,
 }
