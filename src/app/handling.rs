@@ -356,7 +356,9 @@ fn citizen<'a>(identity: &'a Identity, tracking_codes: &'a [String]) -> CitizenI
 }
 
 /// Refuses a text for a unit that still identifies the citizen (PRODUCT rule 1): 422 on `field`
-/// with code `identifies_citizen`, naming each kind found in the message.
+/// with code `identifies_citizen`, naming each kind found in the message, and giving the text
+/// checked (`text`, already normalised by the caller) with the place of each finding in it, in
+/// code points, for an editor to highlight.
 pub(crate) fn check_anonymous(
     text: &str,
     identity: &Identity,
@@ -376,6 +378,7 @@ pub(crate) fn check_anonymous(
                 kinds.join(", ")
             ),
         )
+        .with_findings(text, anonymise::in_code_points(text, &found))
         .into()
     })
 }

@@ -34,7 +34,7 @@ pub struct CitizenIdentity<'a> {
 }
 
 /// A kind of identifier found in a text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IdentifierKind {
     Name,
@@ -86,6 +86,19 @@ impl IdentifierKind {
 pub struct Finding {
     pub kind: IdentifierKind,
     pub start: usize,
+    pub end: usize,
+}
+
+/// One identifier as a client is told of it: its kind and where it stands in the text that was
+/// checked, counted in Unicode code points (scalar values, not bytes and not UTF-16 units),
+/// `start` inclusive and `end` exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"kind": "tracking_code", "start": 34, "end": 48}))]
+pub struct FindingSpan {
+    pub kind: IdentifierKind,
+    /// Code points before the identifier.
+    pub start: usize,
+    /// Code points before the first one after it.
     pub end: usize,
 }
 
@@ -147,6 +160,21 @@ pub fn kinds(findings: &[Finding]) -> Vec<IdentifierKind> {
     IdentifierKind::ALL
         .into_iter()
         .filter(|kind| findings.iter().any(|f| f.kind == *kind))
+        .collect()
+}
+
+/// `findings` of `text` with their byte ranges turned into code point offsets.
+pub fn in_code_points(text: &str, findings: &[Finding]) -> Vec<FindingSpan> {
+    let starts: Vec<usize> = text.char_indices().map(|(at, _)| at).collect();
+    // The index of the character at a byte offset; the character count at the end of the text.
+    let index = |byte: usize| starts.partition_point(|&at| at < byte);
+    findings
+        .iter()
+        .map(|f| FindingSpan {
+            kind: f.kind,
+            start: index(f.start),
+            end: index(f.end),
+        })
         .collect()
 }
 
@@ -1212,6 +1240,44 @@ mod tests {
             vec![IdentifierKind::TrackingCode]
         );
         assert_proposal(text, &WHO, "اتاق [کد رهگیری] را پیگیری کنید");
+    }
+
+    #[test]
+    fn findings_are_told_in_code_points() {
+        // Persian digits are two bytes each, «ع» too; the offsets count characters.
+        let text = "علی: ۴۵۰۳۳۷۵۱۹۷۰۷ و ۰۹۱۲۱۲۳۴۵۶۷";
+        let Err(found) = check_final(text, &WHO) else {
+            panic!("{text} passed");
+        };
+        let spans = in_code_points(text, &found);
+        assert_eq!(
+            spans,
+            vec![
+                FindingSpan {
+                    kind: IdentifierKind::Name,
+                    start: 0,
+                    end: 3
+                },
+                FindingSpan {
+                    kind: IdentifierKind::TrackingCode,
+                    start: 5,
+                    end: 17
+                },
+                FindingSpan {
+                    kind: IdentifierKind::Mobile,
+                    start: 20,
+                    end: 31
+                },
+            ]
+        );
+        let chars: Vec<char> = text.chars().collect();
+        let marked: String = chars[5..17].iter().collect();
+        assert_eq!(marked, "۴۵۰۳۳۷۵۱۹۷۰۷");
+        assert_eq!(spans[2].end, chars.len());
+        assert_eq!(
+            serde_json::to_value(spans[1]).unwrap(),
+            serde_json::json!({"kind": "tracking_code", "start": 5, "end": 17})
+        );
     }
 
     #[test]

@@ -8,7 +8,9 @@ mod tests {
     use rand::SeedableRng;
     use rand::rngs::StdRng;
 
-    use crate::domain::anonymise::{CitizenIdentity, check_final, find_identifiers, propose};
+    use crate::domain::anonymise::{
+        CitizenIdentity, check_final, find_identifiers, in_code_points, propose,
+    };
     use crate::domain::citizen::{CitizenName, ContactSummary, Email, RequestText, search_key};
     use crate::domain::national_id::NationalId;
     use crate::domain::phone::MobileNumber;
@@ -81,6 +83,14 @@ mod tests {
             prop_assert_eq!(check_final(&proposal, &who), Ok(()));
             let found = find_identifiers(&text, &who);
             prop_assert_eq!(check_final(&text, &who), Err(found.clone()));
+            // Spans in code points: ordered, non-empty, within the text.
+            let spans = in_code_points(&text, &found);
+            let length = text.chars().count();
+            let mut previous_end = 0;
+            for span in spans {
+                prop_assert!(previous_end <= span.start && span.start < span.end && span.end <= length);
+                previous_end = span.end;
+            }
         }
     }
 }

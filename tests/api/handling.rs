@@ -477,6 +477,18 @@ on_both_backends! {
         for kind in ["name", "mobile", "landline", "national_id", "email"] {
             assert!(message.contains(kind), "{kind} named in {message}");
         }
+        // Each one placed in the (normalised) text, in code points: what an editor highlights.
+        let checked: Vec<char> = problem["errors"][0]["checked_text"].as_str().unwrap().chars().collect();
+        let marked: Vec<(String, String)> = problem["errors"][0]["findings"].as_array().unwrap().iter().map(|f| {
+            let (start, end) = (f["start"].as_u64().unwrap() as usize, f["end"].as_u64().unwrap() as usize);
+            (f["kind"].as_str().unwrap().to_owned(), checked[start..end].iter().collect())
+        }).collect();
+        let expected = [
+            ("name", "علی رضایی"), ("mobile", planted[1]), ("mobile", planted[2]), ("mobile", planted[3]), ("mobile", planted[4]),
+            ("landline", planted[5]), ("national_id", planted[6]), ("national_id", planted[7]), ("email", planted[8]), ("name", "رضایی"),
+        ];
+        let expected: Vec<(String, String)> = expected.iter().map(|(k, t)| ((*k).to_owned(), (*t).to_owned())).collect();
+        assert_eq!(marked, expected, "{problem}");
         assert_eq!(app.snapshot(), before);
         let referred = ok(app.post(&format!("{base}/refer")).bearer(&desk.reviewer).json(&json!({"unit_id": desk.unit, "text": proposal})).send().await).await;
         assert_eq!(referred["status"], "referred");

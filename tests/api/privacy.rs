@@ -273,23 +273,40 @@ fn grouped(code: &str, zero: char) -> String {
     )
 }
 
-/// Asserts a 422 refusing `field` for a tracking code (the code written as `written`); returns
-/// the field's error.
+/// Where `part` stands in `text`, in code points, end exclusive.
+fn code_points(text: &str, part: &str) -> (usize, usize) {
+    let at = text
+        .find(part)
+        .unwrap_or_else(|| panic!("{part:?} not in {text:?}"));
+    let start = text[..at].chars().count();
+    (start, start + part.chars().count())
+}
+
+/// Asserts a 422 refusing `field` for the tracking code written as `written`, found once and
+/// placed where it stands in the text the server checked; returns the field's error.
 fn assert_code_refused(reply: &Reply, field: &str, written: &str) -> Value {
     let problem = reply.assert_problem(422, "validation");
     let error = &problem["errors"][0];
     assert_eq!(error["field"], field, "{problem}");
     assert_eq!(error["code"], "identifies_citizen", "{problem}");
-    let message = error["message"].as_str().unwrap();
     assert!(
-        message.contains("tracking_code") && !message.contains(written),
+        error["message"].as_str().unwrap().contains("tracking_code"),
         "{problem}"
     );
+    let checked = error["checked_text"].as_str().expect("checked_text");
+    let (start, end) = code_points(checked, written);
+    assert_eq!(
+        error["findings"],
+        json!([{"kind": "tracking_code", "start": start, "end": end}]),
+        "{problem}"
+    );
+    let marked: String = checked.chars().skip(start).take(end - start).collect();
+    assert_eq!(marked, written);
     error.clone()
 }
 
 on_both_backends! {
-    async fn a_referral_carrying_a_tracking_code_is_refused_and_nothing_written(app) {
+    async fn a_referral_carrying_a_tracking_code_is_refused_with_where_it_stands_and_nothing_written(app) {
         let desk = desk(&app).await;
         let (id, code) = registered(&app, &complaint()).await;
         // Another request filed with the same mobile.
@@ -303,7 +320,12 @@ on_both_backends! {
         // The request's own code, in Persian digits with a dash and a space.
         let written = grouped(&code, '۰');
         let text = format!("پیرو درخواست قبلی‌ام با کد رهگیری {written} لطفاً رسیدگی کنید");
-        assert_code_refused(&refer(text).await, "text", &written);
+        let error = assert_code_refused(&refer(text.clone()).await, "text", &written);
+        assert_eq!(error["checked_text"], text.as_str(), "a normal text is checked as sent");
+        // Sent with Arabic yeh and stray spaces: the offsets are into the normalised text.
+        let messy = format!("پيرو  درخواست قبلي‌ام با کد رهگیری {written}   لطفاً رسیدگی کنید");
+        let error = assert_code_refused(&refer(messy.clone()).await, "text", &written);
+        assert_eq!(error["checked_text"], text.as_str());
 
         // The other request's code: in Arabic-Indic digits with slashes, which end a number for
         // anyone else's code, and with a digit mistyped.
