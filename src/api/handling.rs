@@ -45,8 +45,10 @@ pub struct ClassifyBody {
 }))]
 pub struct ReferBody {
     pub unit_id: Uuid,
-    /// The text the unit will read, 10 to 4000 characters; refused (422) while it still
-    /// contains the citizen's name, a mobile or landline number, a national ID or an email.
+    /// The text the unit will read, 10 to 4000 characters; refused (422, `identifies_citizen`,
+    /// with where each one stands) while it still contains the citizen's name, a mobile or
+    /// landline number, a national ID, an email, or a tracking code (any of the citizen's
+    /// requests', or any twelve-digit number whose check digit holds).
     #[schema(min_length = 10, max_length = 4000)]
     pub text: String,
     /// When the unit should answer by; 7 days from now when absent (configurable).
@@ -66,8 +68,9 @@ pub struct CloseBody {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"text": "شکایت [نام] از برخورد کارکنان؛ شماره تماس [شماره تماس]"}))]
 pub struct AnonymisedText {
-    /// The request's text with the citizen's name parts, phone numbers, national IDs and
-    /// emails replaced by markers such as «[نام]». Review and edit before referring.
+    /// The request's text with the citizen's name parts, phone numbers, national IDs, emails
+    /// and tracking codes replaced by markers such as «[نام]» and «[کد رهگیری]». Review and
+    /// edit before referring.
     pub text: String,
 }
 
@@ -125,6 +128,13 @@ pub async fn classify(
     responses(
         (status = 200, description = "Referred; the referral is in the unit's inbox", body = RequestDetailView),
         (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is not valid; a text for the unit that still identifies the citizen is `identifies_citizen`, with the normalised text checked (`checked_text`) and each identifier found in it (`findings`: kind, and code point offsets, end exclusive)", body = Problem, content_type = "application/problem+json", example = json!({
+            "type": "urn:mardom:problem:validation", "title": "The input is not valid", "status": 422, "detail": "1 field is not valid",
+            "errors": [{"field": "text", "code": "identifies_citizen",
+                "message": "the text still identifies someone: tracking_code; use the proposed anonymised text or remove them",
+                "checked_text": "پیرو درخواست قبلی‌ام با کد رهگیری ۴۵۰۳ ۳۷۵۱ ۹۷۰۷ رسیدگی کنید",
+                "findings": [{"kind": "tracking_code", "start": 34, "end": 48}]}]
+        })),
         (status = 409, description = "Not possible in this status or kind, or a concurrent change", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )

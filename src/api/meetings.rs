@@ -49,6 +49,8 @@ impl SlotBody {
 #[serde(deny_unknown_fields)]
 pub struct FollowUpBody {
     pub unit_id: Uuid,
+    /// The text the unit will read, 10 to 4000 characters; refused as `refer` refuses it
+    /// (422, `identifies_citizen`) while it still identifies the citizen.
     #[schema(min_length = 10, max_length = 4000)]
     pub text: String,
 }
@@ -223,6 +225,13 @@ pub async fn cancel(
     responses(
         (status = 200, description = "Recorded", body = super::requests::RequestDetailView),
         (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is not valid; a text for the unit that still identifies the citizen is `identifies_citizen`, with the normalised text checked (`checked_text`) and each identifier found in it (`findings`: kind, and code point offsets, end exclusive)", body = Problem, content_type = "application/problem+json", example = json!({
+            "type": "urn:mardom:problem:validation", "title": "The input is not valid", "status": 422, "detail": "1 field is not valid",
+            "errors": [{"field": "follow_ups[0].text", "code": "identifies_citizen",
+                "message": "the text still identifies someone: tracking_code; use the proposed anonymised text or remove them",
+                "checked_text": "پیرو درخواست قبلی‌ام با کد رهگیری ۴۵۰۳ ۳۷۵۱ ۹۷۰۷ رسیدگی کنید",
+                "findings": [{"kind": "tracking_code", "start": 34, "end": 48}]}]
+        })),
         (status = 409, description = "Not possible now", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )
@@ -265,6 +274,13 @@ pub async fn outcome(
     responses(
         (status = 200, description = "Redirected; the request is `referred`", body = super::requests::RequestDetailView),
         (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is not valid; a text for the unit that still identifies the citizen is `identifies_citizen`, with the normalised text checked (`checked_text`) and each identifier found in it (`findings`: kind, and code point offsets, end exclusive)", body = Problem, content_type = "application/problem+json", example = json!({
+            "type": "urn:mardom:problem:validation", "title": "The input is not valid", "status": 422, "detail": "1 field is not valid",
+            "errors": [{"field": "text", "code": "identifies_citizen",
+                "message": "the text still identifies someone: tracking_code; use the proposed anonymised text or remove them",
+                "checked_text": "پیرو درخواست قبلی‌ام با کد رهگیری ۴۵۰۳ ۳۷۵۱ ۹۷۰۷ رسیدگی کنید",
+                "findings": [{"kind": "tracking_code", "start": 34, "end": 48}]}]
+        })),
         (status = 409, description = "Not possible now", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )

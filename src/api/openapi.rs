@@ -16,7 +16,10 @@ use super::error::{Kind, PROBLEM_JSON};
 person, by phone or online; the desk registers, reviews, refers (anonymised) and answers their \
 requests and arranges meetings with the head of the Center.\n\n\
 Staff sign in with `POST /api/v1/auth/token` and send `Authorization: Bearer <token>`. \
-Every error is `application/problem+json` (RFC 9457) with a stable `type`.",
+Every error is `application/problem+json` (RFC 9457) with a stable `type`; a validation \
+error names each field in `errors`. When it points into a text (`findings` of an \
+`identifies_citizen` error), offsets count Unicode code points (not bytes, not UTF-16 units), \
+`end` exclusive, in the normalised text it returns as `checked_text`.",
         license(name = "MIT")
     ),
     components(schemas(super::error::Problem)),

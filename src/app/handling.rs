@@ -9,6 +9,7 @@ use crate::db::meetings as meeting_repo;
 use crate::db::referrals::{self as referral_repo, ReferralRow};
 use crate::db::requests::{self as repo, RequestRow};
 use crate::db::{self, DbConnection, units, write_transaction};
+use crate::domain::anonymise::{self, CitizenIdentity};
 use crate::domain::citizen::RequestText;
 use crate::domain::lifecycle::{self, Actor, Command, Settlement, Transition};
 use crate::domain::referral::{ReferralReason, ReferralStatus};
@@ -258,7 +259,8 @@ pub(crate) fn hand_to_unit(
         |_| Ok(command),
         |conn, request, identity, _| {
             let unit_name = require_active_unit(conn, &referral.unit_id, "unit_id")?;
-            check_anonymous(text.as_str(), identity, "text")?;
+            let codes = citizen_tracking_codes(conn, identity)?;
+            check_anonymous(text.as_str(), identity, &codes, "text")?;
             let now = db::now();
             let due_at = referral
                 .due_at
@@ -411,24 +413,53 @@ pub(crate) fn require_active_unit(
     }
 }
 
-/// Refuses a text for a unit that still identifies the citizen (PRODUCT rule 1).
-pub(crate) fn check_anonymous(text: &str, identity: &Identity, field: &str) -> AppResult<()> {
-    let who = crate::domain::anonymise::CitizenIdentity {
+/// The tracking codes of every request filed with the citizen's mobile, this one's included: a
+/// code of another of their requests leads to them as surely as this one's.
+pub(crate) fn citizen_tracking_codes(
+    conn: &mut DbConnection,
+    identity: &Identity,
+) -> AppResult<Vec<String>> {
+    Ok(repo::tracking_codes_of_identity_mobile(
+        conn,
+        &identity.mobile,
+    )?)
+}
+
+/// What the anonymiser looks for: the citizen's identity and their tracking codes.
+fn citizen<'a>(identity: &'a Identity, tracking_codes: &'a [String]) -> CitizenIdentity<'a> {
+    CitizenIdentity {
         name: &identity.name,
         mobile: &identity.mobile,
         national_id: identity.national_id.as_deref(),
         email: identity.email.as_deref(),
-    };
-    crate::domain::anonymise::check_final(text, &who).map_err(|kinds| {
-        let found: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        tracking_codes,
+    }
+}
+
+/// Refuses a text for a unit that still identifies the citizen (PRODUCT rule 1): 422 on `field`
+/// with code `identifies_citizen`, naming each kind found in the message, and giving the text
+/// checked (`text`, already normalised by the caller) with the place of each finding in it, in
+/// code points, for an editor to highlight.
+pub(crate) fn check_anonymous(
+    text: &str,
+    identity: &Identity,
+    tracking_codes: &[String],
+    field: &str,
+) -> AppResult<()> {
+    anonymise::check_final(text, &citizen(identity, tracking_codes)).map_err(|found| {
+        let kinds: Vec<&str> = anonymise::kinds(&found)
+            .into_iter()
+            .map(|k| k.as_str())
+            .collect();
         FieldError::new(
             field,
             "identifies_citizen",
             format!(
                 "the text still identifies someone: {}; use the proposed anonymised text or remove them",
-                found.join(", ")
+                kinds.join(", ")
             ),
         )
+        .with_findings(text, anonymise::in_code_points(text, &found))
         .into()
     })
 }
@@ -437,11 +468,6 @@ pub(crate) fn check_anonymous(text: &str, identity: &Identity, field: &str) -> A
 pub fn proposed_text(conn: &mut DbConnection, request_id: &str) -> AppResult<String> {
     let row: RequestRow = repo::find(conn, request_id)?.ok_or(AppError::NotFound("request"))?;
     let identity = requests::identity(conn, request_id)?;
-    let who = crate::domain::anonymise::CitizenIdentity {
-        name: &identity.name,
-        mobile: &identity.mobile,
-        national_id: identity.national_id.as_deref(),
-        email: identity.email.as_deref(),
-    };
-    Ok(crate::domain::anonymise::propose(&row.body, &who))
+    let codes = citizen_tracking_codes(conn, &identity)?;
+    Ok(anonymise::propose(&row.body, &citizen(&identity, &codes)))
 }

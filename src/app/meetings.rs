@@ -13,7 +13,8 @@ use crate::domain::referral::ReferralReason;
 use crate::domain::{FieldError, parse_field};
 
 use super::handling::{
-    self, Caller, Effects, check_anonymous, insert_referral, require_active_unit,
+    self, Caller, Effects, check_anonymous, citizen_tracking_codes, insert_referral,
+    require_active_unit,
 };
 use super::requests::RequestDetail;
 use super::{AppError, AppResult};
@@ -312,13 +313,23 @@ pub fn record_outcome(
             let meeting = current_meeting(conn, request_id)?;
             let now = db::now();
             let mut references = Vec::new();
+            let codes = if texts.is_empty() {
+                Vec::new()
+            } else {
+                citizen_tracking_codes(conn, identity)?
+            };
             for (i, (follow_up, text)) in outcome.follow_ups.iter().zip(&texts).enumerate() {
                 require_active_unit(
                     conn,
                     &follow_up.unit_id,
                     &format!("follow_ups[{i}].unit_id"),
                 )?;
-                check_anonymous(text.as_str(), identity, &format!("follow_ups[{i}].text"))?;
+                check_anonymous(
+                    text.as_str(),
+                    identity,
+                    &codes,
+                    &format!("follow_ups[{i}].text"),
+                )?;
                 references.push(insert_referral(
                     conn,
                     request,

@@ -123,6 +123,19 @@ pub fn find_by_tracking_code(
         .optional()
 }
 
+/// The tracking codes of every request whose identity has this mobile (E.164), in no order:
+/// what a text for a unit must not carry when it is about any of them.
+pub fn tracking_codes_of_identity_mobile(
+    conn: &mut DbConnection,
+    mobile: &str,
+) -> QueryResult<Vec<String>> {
+    requests::table
+        .inner_join(request_identities::table)
+        .filter(request_identities::mobile.eq(mobile))
+        .select(requests::tracking_code)
+        .load(conn)
+}
+
 pub fn find_identity(
     conn: &mut DbConnection,
     request_id: &str,

@@ -1,14 +1,24 @@
 //! Anonymising a request before it is referred to a unit: the unit must learn what the matter
 //! is, never who raised it. This module owns finding what identifies the citizen in a text — their
-//! name, phone numbers, national ids, email addresses — proposing the text with each one replaced
-//! by a marker, and checking the text the reviewer finally sends.
+//! name, phone numbers, national ids, email addresses, tracking codes — proposing the text with
+//! each one replaced by a marker, and checking the text the reviewer finally sends.
 //!
 //! Every rule errs towards redacting too much: a marker too many costs the unit a word, a number
 //! too few tells it who complained. Hence any ten-digit number counts as a national id whether or
 //! not its check digit holds (the citizen may have mistyped it), and any mobile number counts, not
-//! only the citizen's own (people give a relative's number too).
+//! only the citizen's own (people give a relative's number too). Likewise any twelve-digit number
+//! whose check digit holds counts as a tracking code, anyone's: a code opens its request's public
+//! page to whoever holds it. The citizen's own codes, of every request filed with their mobile,
+//! are found with any separators (up to three characters) between their digits, as their mobile
+//! and national id are, and also with a typing mistake in them (one wrong digit, or two
+//! neighbours swapped), since the check digit points such a code back to the right one in a few
+//! tries. A twelve-digit number whose check digit fails and that is none of these is kept, so
+//! that most account and bill numbers survive; a stranger's mistyped code is thus not caught.
+
+use std::collections::HashSet;
 
 use super::phone::MobileNumber;
+use super::tracking_code::{self, TrackingCode};
 
 /// What identifies the citizen of one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,10 +28,13 @@ pub struct CitizenIdentity<'a> {
     pub mobile: &'a str,
     pub national_id: Option<&'a str>,
     pub email: Option<&'a str>,
+    /// The tracking codes of every request filed with this mobile (this one's included), as
+    /// stored: twelve ASCII digits each.
+    pub tracking_codes: &'a [String],
 }
 
 /// A kind of identifier found in a text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IdentifierKind {
     Name,
@@ -29,16 +42,18 @@ pub enum IdentifierKind {
     Landline,
     NationalId,
     Email,
+    TrackingCode,
 }
 
 impl IdentifierKind {
-    /// Every kind, in the order `check_final` reports them.
-    pub const ALL: [IdentifierKind; 5] = [
+    /// Every kind, in the order `kinds` reports them.
+    pub const ALL: [IdentifierKind; 6] = [
         IdentifierKind::Name,
         IdentifierKind::Mobile,
         IdentifierKind::Landline,
         IdentifierKind::NationalId,
         IdentifierKind::Email,
+        IdentifierKind::TrackingCode,
     ];
 
     /// The stable machine-readable name, as serialised.
@@ -49,6 +64,7 @@ impl IdentifierKind {
             IdentifierKind::Landline => "landline",
             IdentifierKind::NationalId => "national_id",
             IdentifierKind::Email => "email",
+            IdentifierKind::TrackingCode => "tracking_code",
         }
     }
 
@@ -60,6 +76,7 @@ impl IdentifierKind {
             IdentifierKind::Mobile | IdentifierKind::Landline => "[شماره تماس]",
             IdentifierKind::NationalId => "[کد ملی]",
             IdentifierKind::Email => "[ایمیل]",
+            IdentifierKind::TrackingCode => "[کد رهگیری]",
         }
     }
 }
@@ -69,6 +86,19 @@ impl IdentifierKind {
 pub struct Finding {
     pub kind: IdentifierKind,
     pub start: usize,
+    pub end: usize,
+}
+
+/// One identifier as a client is told of it: its kind and where it stands in the text that was
+/// checked, counted in Unicode code points (scalar values, not bytes and not UTF-16 units),
+/// `start` inclusive and `end` exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"kind": "tracking_code", "start": 34, "end": 48}))]
+pub struct FindingSpan {
+    pub kind: IdentifierKind,
+    /// Code points before the identifier.
+    pub start: usize,
+    /// Code points before the first one after it.
     pub end: usize,
 }
 
@@ -104,7 +134,7 @@ pub fn find_identifiers(text: &str, who: &CitizenIdentity) -> Vec<Finding> {
 }
 
 /// The text with every finding replaced by its kind's marker: «[نام]», «[شماره تماس]»,
-/// «[کد ملی]» or «[ایمیل]». Everything else is kept as written.
+/// «[کد ملی]», «[ایمیل]» or «[کد رهگیری]». Everything else is kept as written.
 pub fn propose(text: &str, who: &CitizenIdentity) -> String {
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
@@ -117,21 +147,41 @@ pub fn propose(text: &str, who: &CitizenIdentity) -> String {
     out
 }
 
-/// Checks the text the reviewer finally sends: `Err` with the kinds of identifier it still holds,
-/// each once, in the order of `IdentifierKind::ALL`. The markers themselves are not identifiers,
-/// so the proposal of `propose` is always accepted.
-pub fn check_final(text: &str, who: &CitizenIdentity) -> Result<(), Vec<IdentifierKind>> {
-    let raw = raw_findings(text, who);
-    let kinds: Vec<IdentifierKind> = IdentifierKind::ALL
+/// Checks the text the reviewer finally sends: `Err` with what it still holds, as
+/// `find_identifiers` finds it (in order, non-overlapping, never empty). The markers themselves
+/// are not identifiers, so the proposal of `propose` is always accepted.
+pub fn check_final(text: &str, who: &CitizenIdentity) -> Result<(), Vec<Finding>> {
+    let found = find_identifiers(text, who);
+    if found.is_empty() { Ok(()) } else { Err(found) }
+}
+
+/// The kinds among `findings`, each once, in the order of `IdentifierKind::ALL`.
+pub fn kinds(findings: &[Finding]) -> Vec<IdentifierKind> {
+    IdentifierKind::ALL
         .into_iter()
-        .filter(|kind| raw.iter().any(|f| f.kind == *kind))
-        .collect();
-    if kinds.is_empty() { Ok(()) } else { Err(kinds) }
+        .filter(|kind| findings.iter().any(|f| f.kind == *kind))
+        .collect()
+}
+
+/// `findings` of `text` with their byte ranges turned into code point offsets.
+pub fn in_code_points(text: &str, findings: &[Finding]) -> Vec<FindingSpan> {
+    let starts: Vec<usize> = text.char_indices().map(|(at, _)| at).collect();
+    // The index of the character at a byte offset; the character count at the end of the text.
+    let index = |byte: usize| starts.partition_point(|&at| at < byte);
+    findings
+        .iter()
+        .map(|f| FindingSpan {
+            kind: f.kind,
+            start: index(f.start),
+            end: index(f.end),
+        })
+        .collect()
 }
 
 /// Everything every rule finds, possibly overlapping, except what lies inside a marker (a name
 /// part such as «ملی» would otherwise be found in «[کد ملی]», and a proposal never accepted).
 fn raw_findings(text: &str, who: &CitizenIdentity) -> Vec<Finding> {
+    let own_codes = OwnCodes::of(who);
     let markers: Vec<(usize, usize)> = IdentifierKind::ALL
         .into_iter()
         .flat_map(|kind| {
@@ -139,8 +189,8 @@ fn raw_findings(text: &str, who: &CitizenIdentity) -> Vec<Finding> {
                 .map(|(at, m)| (at, at + m.len()))
         })
         .collect();
-    let mut found = numbers(text, who);
-    found.extend(own_numbers(text, who));
+    let mut found = numbers(text, who, &own_codes);
+    found.extend(own_numbers(text, who, &own_codes));
     found.extend(emails(text, who));
     found.extend(names(text, who));
     found.retain(|f| !markers.iter().any(|&(s, e)| f.start < e && s < f.end));
@@ -284,9 +334,55 @@ fn digit_runs(chars: &[(usize, char)], text_len: usize) -> Vec<Vec<Group>> {
     runs
 }
 
+/// The citizen's tracking codes, as ASCII digits, to look for in a text.
+struct OwnCodes(HashSet<Vec<u8>>);
+
+impl OwnCodes {
+    fn of(who: &CitizenIdentity) -> OwnCodes {
+        OwnCodes(
+            who.tracking_codes
+                .iter()
+                .map(|code| super::text::ascii_digits(code).into_bytes())
+                .filter(|code| code.len() == tracking_code::LENGTH)
+                .filter(|code| code.iter().all(u8::is_ascii_digit))
+                .collect(),
+        )
+    }
+
+    /// Whether these ASCII digits are one of the citizen's codes, or one with a typing mistake:
+    /// one wrong digit, or two neighbours swapped. The at most 119 such variants of `digits`
+    /// (108 changed digits, 11 swaps) are looked up in the set, so the cost does not grow with
+    /// the number of codes.
+    fn matches(&self, digits: &[u8]) -> bool {
+        if self.0.is_empty() || digits.len() != tracking_code::LENGTH {
+            return false;
+        }
+        if self.0.contains(digits) {
+            return true;
+        }
+        let mut typo = digits.to_vec();
+        for i in 0..typo.len() {
+            let typed = typo[i];
+            for other in (b'0'..=b'9').filter(|&d| d != typed) {
+                typo[i] = other;
+                if self.0.contains(&typo) {
+                    return true;
+                }
+            }
+            typo[i] = typed;
+        }
+        (1..typo.len()).any(|i| {
+            typo.swap(i - 1, i);
+            let hit = self.0.contains(&typo);
+            typo.swap(i - 1, i);
+            hit
+        })
+    }
+}
+
 /// The kind of identifier that a number of these ASCII digits is, if any. Only 10 to 14 digits
 /// can be one; shorter and longer numbers are room numbers, years, amounts, codes.
-fn classify(digits: &str, who: &CitizenIdentity) -> Option<IdentifierKind> {
+fn classify(digits: &str, who: &CitizenIdentity, own_codes: &OwnCodes) -> Option<IdentifierKind> {
     if !(10..=14).contains(&digits.len()) {
         return None;
     }
@@ -296,6 +392,10 @@ fn classify(digits: &str, who: &CitizenIdentity) -> Option<IdentifierKind> {
         .is_some_and(|id| super::text::ascii_digits(id) == digits)
     {
         return Some(IdentifierKind::NationalId);
+    }
+    // So is their own tracking code, which may start with 9 or 98 like a phone number.
+    if own_codes.matches(digits.as_bytes()) {
+        return Some(IdentifierKind::TrackingCode);
     }
     if MobileNumber::parse(digits).is_ok() {
         return Some(IdentifierKind::Mobile);
@@ -311,6 +411,11 @@ fn classify(digits: &str, who: &CitizenIdentity) -> Option<IdentifierKind> {
     if national.is_some_and(|n| n.len() == 10 && matches!(n.as_bytes()[0], b'1'..=b'8')) {
         return Some(IdentifierKind::Landline);
     }
+    // Anyone's tracking code, unless it is a phone number as a whole (a code that is one is
+    // still replaced, by the phone's marker).
+    if TrackingCode::is_canonical(digits) {
+        return Some(IdentifierKind::TrackingCode);
+    }
     (digits.len() == 10).then_some(IdentifierKind::NationalId)
 }
 
@@ -325,20 +430,27 @@ fn is_dotted_amount(groups: &[Group]) -> bool {
         && rest.iter().all(|g| g.after_dot && g.digits.len() == 3)
 }
 
-/// Phone numbers and national ids, of anyone: in each run, consecutive groups whose digits form
-/// one. A run may hold a number glued by a space to its neighbour («اتاق ۲۱۴ ۰۹۱۲…»), so every
-/// stretch of groups is tried, mobiles first, then landlines, then national ids (a stretch that
-/// is not a mobile may well hold ten digits), and the longest stretch from the earliest group.
-fn numbers(text: &str, who: &CitizenIdentity) -> Vec<Finding> {
+/// Tracking codes, phone numbers and national ids, of anyone: in each run, consecutive groups
+/// whose digits form one. A run may hold a number glued by a space to its neighbour («اتاق ۲۱۴
+/// ۰۹۱۲…»), so every stretch of groups is tried, and the longest stretch from the earliest group.
+/// Tracking codes are tried first, so that a code read out in groups stays one finding: in pairs
+/// («۴۵ ۰۳ ۳۷ ۵۱ ۹۷ ۰۷») it holds ten-digit stretches, some of them shaped like a mobile. Then
+/// mobiles, then landlines, then national ids (a stretch that is not a mobile may well hold ten
+/// digits). The price is that a phone number glued to a digit or two may be taken, with them,
+/// for a code: still replaced, by another marker.
+fn numbers(text: &str, who: &CitizenIdentity, own_codes: &OwnCodes) -> Vec<Finding> {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut found = Vec::new();
     for run in digit_runs(&chars, text.len()) {
         let mut used = vec![false; run.len()];
         for kind in [
+            IdentifierKind::TrackingCode,
             IdentifierKind::Mobile,
             IdentifierKind::Landline,
             IdentifierKind::NationalId,
         ] {
+            // Stretches taken for codes, marked used once every code of the run is found.
+            let mut codes: Vec<(usize, usize)> = Vec::new();
             let mut first = 0;
             while first < run.len() {
                 let mut taken = None;
@@ -349,11 +461,21 @@ fn numbers(text: &str, who: &CitizenIdentity) -> Vec<Finding> {
                     }
                     digits.push_str(&run[last].digits);
                     let stretch = &run[first..=last];
-                    if classify(&digits, who) == Some(kind) && !is_dotted_amount(stretch) {
+                    if classify(&digits, who, own_codes) == Some(kind) && !is_dotted_amount(stretch)
+                    {
                         taken = Some(last);
                     }
                 }
                 match taken {
+                    // Codes may overlap: in «اتاق ۲۱۴ ۴۵۰ ۳۳۷ ۵۱۹ ۷۰۷» both «۲۱۴ … ۵۱۹» and
+                    // «۴۵۰ … ۷۰۷» may pass the check digit, and which one is the code cannot be
+                    // told, so both are taken (and merged into one finding).
+                    Some(last) if kind == IdentifierKind::TrackingCode => {
+                        let (start, end) = widen(text, &run[first..=last]);
+                        found.push(Finding { kind, start, end });
+                        codes.push((first, last));
+                        first += 1;
+                    }
                     Some(last) => {
                         used[first..=last].iter_mut().for_each(|u| *u = true);
                         let (start, end) = widen(text, &run[first..=last]);
@@ -362,6 +484,9 @@ fn numbers(text: &str, who: &CitizenIdentity) -> Vec<Finding> {
                     }
                     None => first += 1,
                 }
+            }
+            for (first, last) in codes {
+                used[first..=last].iter_mut().for_each(|u| *u = true);
             }
         }
     }
@@ -402,10 +527,10 @@ fn widen(text: &str, groups: &[Group]) -> (usize, usize) {
     (start, end)
 }
 
-/// The citizen's own mobile and national id wherever their digits follow one another with at
-/// most three non-letters between each two — also with the slashes, commas or wide gaps that end
-/// a number for `numbers`, and inside a longer number.
-fn own_numbers(text: &str, who: &CitizenIdentity) -> Vec<Finding> {
+/// The citizen's own mobile, national id and tracking codes wherever their digits follow one
+/// another with at most three non-letters between each two — also with the slashes, commas or
+/// wide gaps that end a number for `numbers`, and inside a longer number.
+fn own_numbers(text: &str, who: &CitizenIdentity, own_codes: &OwnCodes) -> Vec<Finding> {
     // Each digit of the text, with its byte range and whether it is loosely linked to the next.
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut digits: Vec<(u8, usize, usize)> = Vec::new();
@@ -441,6 +566,21 @@ fn own_numbers(text: &str, who: &CitizenIdentity) -> Vec<Finding> {
     };
     let span = |first: usize, last: usize| (digits[first].1, digits[last].2);
     let mut found = Vec::new();
+
+    let length = tracking_code::LENGTH;
+    if ascii.len() >= length {
+        for first in 0..=ascii.len() - length {
+            let last = first + length - 1;
+            if linked_over(first, last) && own_codes.matches(&ascii[first..=last]) {
+                let (start, end) = span(first, last);
+                found.push(Finding {
+                    kind: IdentifierKind::TrackingCode,
+                    start,
+                    end,
+                });
+            }
+        }
+    }
 
     if let Some(id) = who.national_id {
         let id = super::text::ascii_digits(id);
@@ -668,15 +808,18 @@ fn names(text: &str, who: &CitizenIdentity) -> Vec<Finding> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
 
     const WHO: CitizenIdentity<'static> = CitizenIdentity {
         name: "آقای علی کریمی",
         mobile: "+989121234567",
         national_id: Some("0012345679"),
         email: Some("reza.karimi@example.ir"),
+        tracking_codes: &[],
     };
 
-    fn kinds(text: &str, who: &CitizenIdentity) -> Vec<IdentifierKind> {
+    fn kinds_in(text: &str, who: &CitizenIdentity) -> Vec<IdentifierKind> {
         find_identifiers(text, who).iter().map(|f| f.kind).collect()
     }
 
@@ -723,7 +866,11 @@ mod tests {
         ];
         for form in forms {
             let text = format!("لطفاً با شماره {form} تماس بگیرید.");
-            assert_eq!(kinds(&text, &WHO), vec![IdentifierKind::Mobile], "{text:?}");
+            assert_eq!(
+                kinds_in(&text, &WHO),
+                vec![IdentifierKind::Mobile],
+                "{text:?}"
+            );
             assert_proposal(&text, &WHO, "لطفاً با شماره [شماره تماس] تماس بگیرید.");
         }
     }
@@ -751,7 +898,11 @@ mod tests {
             "+98 21 8877 6655",
         ] {
             let text = format!("تلفن منزل {form} است");
-            assert_eq!(kinds(&text, &WHO), vec![IdentifierKind::Landline], "{text}");
+            assert_eq!(
+                kinds_in(&text, &WHO),
+                vec![IdentifierKind::Landline],
+                "{text}"
+            );
             assert_proposal(&text, &WHO, "تلفن منزل [شماره تماس] است");
         }
     }
@@ -769,7 +920,7 @@ mod tests {
         ] {
             let text = format!("کد ملی {form} می‌باشد");
             assert_eq!(
-                kinds(&text, &WHO),
+                kinds_in(&text, &WHO),
                 vec![IdentifierKind::NationalId],
                 "{text}"
             );
@@ -800,7 +951,7 @@ mod tests {
             "SOMEONE_else+desk@mail.co.ir",
         ] {
             let text = format!("ایمیل من {form}. ممنون");
-            assert_eq!(kinds(&text, &WHO), vec![IdentifierKind::Email], "{text}");
+            assert_eq!(kinds_in(&text, &WHO), vec![IdentifierKind::Email], "{text}");
             assert_proposal(&text, &WHO, "ایمیل من [ایمیل]. ممنون");
         }
         // Digits inside an address are part of the address.
@@ -811,7 +962,7 @@ mod tests {
         );
         // Not addresses.
         for text in ["قیمت @ ۲۰۰", "a@b", "user@localhost", "@example.ir"] {
-            assert_eq!(kinds(text, &WHO), vec![], "{text}");
+            assert_eq!(kinds_in(text, &WHO), vec![], "{text}");
         }
     }
 
@@ -926,7 +1077,7 @@ mod tests {
         }
         assert_eq!(digits_of(&proposal), "140305122500000214");
         assert_eq!(
-            check_final(text, &WHO),
+            check_final(text, &WHO).map_err(|found| kinds(&found)),
             Err(vec![
                 IdentifierKind::Name,
                 IdentifierKind::Mobile,
@@ -968,10 +1119,172 @@ mod tests {
         );
     }
 
+    /// A code whose check digit holds (the one of issue 13's example text).
+    const CODE: &str = "450337519707";
+
+    /// `WHO` with these tracking codes.
+    fn with_codes(codes: &[String]) -> CitizenIdentity<'_> {
+        CitizenIdentity {
+            tracking_codes: codes,
+            ..WHO
+        }
+    }
+
     #[test]
-    fn check_final_reports_each_kind_once_in_a_stable_order() {
+    fn tracking_codes_in_every_script_and_grouping_are_one_finding() {
+        let own = [CODE.to_owned()];
+        for form in [
+            "۴۵۰۳۳۷۵۱۹۷۰۷",
+            "٤٥٠٣٣٧٥١٩٧٠٧",
+            "450337519707",
+            "۴۵۰۳ ۳۷۵۱ ۹۷۰۷",
+            "۴۵۰-۳۳۷-۵۱۹-۷۰۷",
+            "۴۵۰۳ - ۳۷۵۱ - ۹۷۰۷",
+            "4503–3751–9707",
+            "٤٥ ٠٣ ٣٧ ٥١ ٩٧ ٠٧",
+            "4 5 0 3 3 7 5 1 9 7 0 7",
+            "450337\u{00A0}519707",
+            // The last ten digits alone would be a national id.
+            "۴۵ ۰۳۳۷۵۱۹۷۰۷",
+            "\u{200F}۴۵۰۳۳۷۵۱۹۷۰۷\u{200E}",
+        ] {
+            let text = format!("پیرو درخواست قبلی‌ام با کد رهگیری {form} پیگیری کنید.");
+            // The citizen's own code, and anyone's: the check digit holds.
+            for who in [with_codes(&own), WHO] {
+                let found = find_identifiers(&text, &who);
+                assert_eq!(found.len(), 1, "{text:?}: {found:?}");
+                assert_eq!(found[0].kind, IdentifierKind::TrackingCode, "{text:?}");
+                assert_eq!(digits_of(&text[found[0].start..found[0].end]), CODE);
+                assert_proposal(
+                    &text,
+                    &who,
+                    "پیرو درخواست قبلی‌ام با کد رهگیری [کد رهگیری] پیگیری کنید.",
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_code_is_not_split_where_part_of_it_looks_like_a_phone() {
+        // Read out in pairs, «91 23 45 67 89» looks like a mobile.
+        let own = ["912345678909".to_owned()];
+        for who in [with_codes(&own), WHO] {
+            let found = find_identifiers("کد ۹۱ ۲۳ ۴۵ ۶۷ ۸۹ ۰۹ است", &who);
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert_eq!(found[0].kind, IdentifierKind::TrackingCode);
+            assert_eq!(
+                propose("کد ۹۱ ۲۳ ۴۵ ۶۷ ۸۹ ۰۹ است", &who),
+                "کد [کد رهگیری] است"
+            );
+        }
+    }
+
+    #[test]
+    fn a_phone_number_with_a_good_check_digit_stays_a_phone_unless_it_is_the_citizens_code() {
+        // Both pass the check digit, as one twelve-digit number in ten does.
+        for (number, kind) in [
+            ("989121234564", IdentifierKind::Mobile),
+            ("982123456780", IdentifierKind::Landline),
+        ] {
+            assert!(TrackingCode::is_canonical(number));
+            let text = format!("شماره {number} است");
+            assert_eq!(kinds(&find_identifiers(&text, &WHO)), vec![kind], "{text}");
+            let own = [number.to_owned()];
+            assert_eq!(
+                kinds(&find_identifiers(&text, &with_codes(&own))),
+                vec![IdentifierKind::TrackingCode],
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_citizens_codes_are_found_however_written_and_with_a_typing_mistake() {
+        // Another request filed with the same mobile, and this one.
+        let own = ["123456789018".to_owned(), CODE.to_owned()];
+        let who = with_codes(&own);
+        for form in [
+            // Separators that end a number for anyone else's code.
+            "۴۵۰/۳۳۷/۵۱۹/۷۰۷",
+            "4503, 3751, 9707",
+            "۴۵۰۳   ۳۷۵۱   ۹۷۰۷",
+            // One wrong digit, two neighbours swapped: the check digit fails, but the code
+            // is a few tries away.
+            "450337519708",
+            "۵۴۰۳۳۷۵۱۹۷۰۷",
+            "4503 3751 9770",
+            // The other request's code.
+            "۱۲۳۴ ۵۶۷۸ ۹۰۱۸",
+        ] {
+            let text = format!("کد رهگیری {form} را پیگیری کنید");
+            assert_eq!(
+                kinds(&find_identifiers(&text, &who)),
+                vec![IdentifierKind::TrackingCode],
+                "{text}"
+            );
+            assert_proposal(&text, &who, "کد رهگیری [کد رهگیری] را پیگیری کنید");
+        }
+        // Someone else's code is taken only when written as a number and its check digit holds.
+        for kept in ["۴۵۰/۳۳۷/۵۱۹/۷۰۷", "450337519708", "۵۴۰۳۳۷۵۱۹۷۰۷"] {
+            assert_eq!(find_identifiers(kept, &WHO), vec![], "{kept}");
+        }
+    }
+
+    #[test]
+    fn a_code_glued_to_a_number_that_could_be_part_of_it_takes_that_number_too() {
+        // «۲۱۴ ۴۵۰ ۳۳۷ ۵۱۹» passes the check digit as well as the code does.
+        assert!(TrackingCode::is_canonical("214450337519"));
+        let text = "اتاق ۲۱۴ ۴۵۰ ۳۳۷ ۵۱۹ ۷۰۷ را پیگیری کنید";
         assert_eq!(
-            check_final("reza.karimi@example.ir ۰۹۱۲۱۲۳۴۵۶۷ 09351112233 کریمی", &WHO),
+            kinds(&find_identifiers(text, &WHO)),
+            vec![IdentifierKind::TrackingCode]
+        );
+        assert_proposal(text, &WHO, "اتاق [کد رهگیری] را پیگیری کنید");
+    }
+
+    #[test]
+    fn findings_are_told_in_code_points() {
+        // Persian digits are two bytes each, «ع» too; the offsets count characters.
+        let text = "علی: ۴۵۰۳۳۷۵۱۹۷۰۷ و ۰۹۱۲۱۲۳۴۵۶۷";
+        let Err(found) = check_final(text, &WHO) else {
+            panic!("{text} passed");
+        };
+        let spans = in_code_points(text, &found);
+        assert_eq!(
+            spans,
+            vec![
+                FindingSpan {
+                    kind: IdentifierKind::Name,
+                    start: 0,
+                    end: 3
+                },
+                FindingSpan {
+                    kind: IdentifierKind::TrackingCode,
+                    start: 5,
+                    end: 17
+                },
+                FindingSpan {
+                    kind: IdentifierKind::Mobile,
+                    start: 20,
+                    end: 31
+                },
+            ]
+        );
+        let chars: Vec<char> = text.chars().collect();
+        let marked: String = chars[5..17].iter().collect();
+        assert_eq!(marked, "۴۵۰۳۳۷۵۱۹۷۰۷");
+        assert_eq!(spans[2].end, chars.len());
+        assert_eq!(
+            serde_json::to_value(spans[1]).unwrap(),
+            serde_json::json!({"kind": "tracking_code", "start": 5, "end": 17})
+        );
+    }
+
+    #[test]
+    fn kinds_are_reported_once_each_in_a_stable_order() {
+        assert_eq!(
+            check_final("reza.karimi@example.ir ۰۹۱۲۱۲۳۴۵۶۷ 09351112233 کریمی", &WHO)
+                .map_err(|found| kinds(&found)),
             Err(vec![
                 IdentifierKind::Name,
                 IdentifierKind::Mobile,
@@ -986,7 +1299,14 @@ mod tests {
         let names: Vec<&str> = IdentifierKind::ALL.iter().map(|k| k.as_str()).collect();
         assert_eq!(
             names,
-            ["name", "mobile", "landline", "national_id", "email"]
+            [
+                "name",
+                "mobile",
+                "landline",
+                "national_id",
+                "email",
+                "tracking_code"
+            ]
         );
         for kind in IdentifierKind::ALL {
             assert_eq!(
@@ -999,6 +1319,7 @@ mod tests {
         assert_eq!(IdentifierKind::Landline.marker(), "[شماره تماس]");
         assert_eq!(IdentifierKind::NationalId.marker(), "[کد ملی]");
         assert_eq!(IdentifierKind::Email.marker(), "[ایمیل]");
+        assert_eq!(IdentifierKind::TrackingCode.marker(), "[کد رهگیری]");
     }
 
     /// Rewrites the ASCII digits of `s` in the script whose zero is `zero`.
@@ -1033,8 +1354,54 @@ mod tests {
             );
             prop_assert_eq!(digits_of(&proposal), digits_of(&format!("{before}{after}")));
             prop_assert!(find_identifiers(&proposal, &WHO).is_empty());
-            prop_assert_eq!(check_final(&text, &WHO), Err(vec![IdentifierKind::Mobile]));
+            prop_assert_eq!(
+                check_final(&text, &WHO).map_err(|found| kinds(&found)),
+                Err(vec![IdentifierKind::Mobile])
+            );
             prop_assert_eq!(check_final(&proposal, &WHO), Ok(()));
+        }
+
+        #[test]
+        fn any_tracking_code_in_any_script_and_grouping_is_one_finding(
+            seed in any::<u64>(),
+            grouping in prop::sample::select(vec![
+                vec![12], vec![4, 4, 4], vec![3, 3, 3, 3], vec![2; 6], vec![1; 12], vec![2, 10], vec![6, 6],
+            ]),
+            separator in prop::sample::select(vec!["", " ", "-", "–", " - ", "\u{00A0}"]),
+            zero in prop::sample::select(vec!['0', '۰', '٠']),
+            own in any::<bool>(),
+            before in prop::sample::select(vec!["کد رهگیری من ", "پیرو درخواست قبلی با کد ", "اتاق ۲۱۴ ", "", "«"]),
+            after in prop::sample::select(vec![" است.", "، ممنون", "", "»", "\nبا تشکر", " ۲۱"]),
+        ) {
+            let code = TrackingCode::generate(&mut StdRng::seed_from_u64(seed)).into_string();
+            // Anyone else's code that is a phone number as a whole is replaced as a phone.
+            prop_assume!(own || !code.starts_with("98"));
+            let mut groups = Vec::new();
+            let mut at = 0;
+            for length in grouping {
+                groups.push(&code[at..at + length]);
+                at += length;
+            }
+            let written = in_script(&groups.join(separator), zero);
+            let text = format!("{before}{written}{after}");
+            let codes = [code.clone()];
+            let who = if own { with_codes(&codes) } else { WHO };
+            let found = find_identifiers(&text, &who);
+            prop_assert_eq!(found.len(), 1, "{:?}: {:?}", text, found);
+            let Finding { kind, start, end } = found[0];
+            prop_assert_eq!(kind, IdentifierKind::TrackingCode);
+            // The whole code, and at most digits glued to it that could be part of it.
+            prop_assert!(start <= before.len() && end >= before.len() + written.len(), "{:?}", text);
+            prop_assert!(before.starts_with(&text[..start]), "{:?}", text);
+            prop_assert!(after.ends_with(&text[end..]), "{:?}", text);
+            let proposal = propose(&text, &who);
+            prop_assert!(proposal.contains("[کد رهگیری]"));
+            prop_assert!(!digits_of(&proposal).contains(&code), "{:?}", proposal);
+            prop_assert_eq!(
+                check_final(&text, &who).map_err(|found| kinds(&found)),
+                Err(vec![IdentifierKind::TrackingCode])
+            );
+            prop_assert_eq!(check_final(&proposal, &who), Ok(()));
         }
     }
 }

@@ -4,6 +4,8 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::anonymise::FindingSpan;
+
 /// One field that was refused, and why, in words a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[schema(example = json!({"field": "password", "code": "weak_password", "message": "a password has 10 to 128 characters and is not one character repeated"}))]
@@ -13,6 +15,18 @@ pub struct FieldError {
     /// A stable machine-readable reason, e.g. `length`, `format`, `required`.
     pub code: String,
     pub message: String,
+    /// With code `identifies_citizen` only: the text the server checked, which is the submitted
+    /// text normalised (Arabic ي/ك as Persian ی/ک, invisible and control characters removed,
+    /// spaces, ZWNJ and empty lines tidied). It equals the submitted text when that was already
+    /// normal, as a text edited from the proposed anonymised text is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checked_text: Option<String>,
+    /// With code `identifies_citizen` only: each identifier found, in order and not
+    /// overlapping, with its kind and its place in `checked_text` as offsets in Unicode code
+    /// points (not bytes, not UTF-16 units), `start` inclusive and `end` exclusive.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(example = json!([{"kind": "tracking_code", "start": 34, "end": 48}]))]
+    pub findings: Vec<FindingSpan>,
 }
 
 impl FieldError {
@@ -25,6 +39,17 @@ impl FieldError {
             field: field.into(),
             code: code.into(),
             message: message.into(),
+            checked_text: None,
+            findings: Vec::new(),
+        }
+    }
+
+    /// The same error, telling what was found where in the text that was checked.
+    pub fn with_findings(self, checked_text: &str, findings: Vec<FindingSpan>) -> Self {
+        Self {
+            checked_text: Some(checked_text.to_owned()),
+            findings,
+            ..self
         }
     }
 }

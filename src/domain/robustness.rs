@@ -5,7 +5,12 @@
 mod tests {
     use proptest::prelude::*;
 
-    use crate::domain::anonymise::{CitizenIdentity, check_final, propose};
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    use crate::domain::anonymise::{
+        CitizenIdentity, check_final, find_identifiers, in_code_points, propose,
+    };
     use crate::domain::citizen::{CitizenName, ContactSummary, Email, RequestText, search_key};
     use crate::domain::national_id::NationalId;
     use crate::domain::phone::MobileNumber;
@@ -56,11 +61,36 @@ mod tests {
         }
 
         #[test]
-        fn the_anonymiser_answers_anything_and_its_proposal_is_stable(text in messy(), name in messy()) {
-            let who = CitizenIdentity { name: &name, mobile: "+989121234567", national_id: Some("0499370899"), email: Some("a@example.org") };
+        fn the_anonymiser_answers_anything_and_its_proposal_is_stable(
+            text in messy(),
+            name in messy(),
+            seed in any::<u64>(),
+            at in any::<prop::sample::Index>(),
+        ) {
+            // One of the citizen's tracking codes spliced in somewhere, among the noise.
+            let code = TrackingCode::generate(&mut StdRng::seed_from_u64(seed)).into_string();
+            let codes = [code.clone(), TrackingCode::generate(&mut StdRng::seed_from_u64(!seed)).into_string()];
+            let chars: Vec<char> = text.chars().collect();
+            let split = at.index(chars.len() + 1);
+            let text: String = chars[..split].iter().chain(code.chars().collect::<Vec<_>>().iter()).chain(&chars[split..]).collect();
+            let who = CitizenIdentity {
+                name: &name, mobile: "+989121234567", national_id: Some("0499370899"), email: Some("a@example.org"),
+                tracking_codes: &codes,
+            };
             let proposal = propose(&text, &who);
             prop_assert_eq!(propose(&proposal, &who), proposal.clone());
-            let _ = check_final(&text, &who);
+            prop_assert!(!proposal.contains(&code), "{:?} keeps the code: {:?}", text, proposal);
+            prop_assert_eq!(check_final(&proposal, &who), Ok(()));
+            let found = find_identifiers(&text, &who);
+            prop_assert_eq!(check_final(&text, &who), Err(found.clone()));
+            // Spans in code points: ordered, non-empty, within the text.
+            let spans = in_code_points(&text, &found);
+            let length = text.chars().count();
+            let mut previous_end = 0;
+            for span in spans {
+                prop_assert!(previous_end <= span.start && span.start < span.end && span.end <= length);
+                previous_end = span.end;
+            }
         }
     }
 }

@@ -30,7 +30,7 @@ impl HasCode for TrackingCodeError {
 }
 
 /// Number of digits in a code, the check digit included.
-const LENGTH: usize = 12;
+pub const LENGTH: usize = 12;
 
 /// The standard order-10 weakly totally anti-symmetric quasigroup of the Damm algorithm. With it
 /// one check digit catches every single wrong digit and every swap of two adjacent digits — the
@@ -101,10 +101,16 @@ impl TrackingCode {
     /// A code read back from the database, where only the canonical form is ever written;
     /// anything else is `None` rather than silently re-interpreted.
     pub fn from_stored(stored: String) -> Option<Self> {
-        let canonical = stored.len() == LENGTH
-            && stored.bytes().all(|b| b.is_ascii_digit())
-            && damm(stored.bytes().map(value)) == 0;
-        canonical.then_some(Self(stored))
+        Self::is_canonical(&stored).then_some(Self(stored))
+    }
+
+    /// Whether `digits` is shaped as an issued code: twelve ASCII digits whose check digit
+    /// holds (a leading 0 included, which `generate` never draws but `parse` lets through to
+    /// the check digit). What the anonymiser takes for someone's tracking code.
+    pub fn is_canonical(digits: &str) -> bool {
+        digits.len() == LENGTH
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && damm(digits.bytes().map(value)) == 0
     }
 
     pub fn as_str(&self) -> &str {
@@ -225,6 +231,24 @@ mod tests {
             TrackingCode::parse("000000000001"),
             Err(TrackingCodeError::CheckDigit)
         );
+    }
+
+    #[test]
+    fn is_canonical_holds_for_issued_codes_only() {
+        let code = TrackingCode::generate(&mut StdRng::seed_from_u64(3)).into_string();
+        assert!(TrackingCode::is_canonical(&code));
+        // Any code whose check digit holds, and twelve zeros (Damm keeps 0 at 0).
+        assert!(TrackingCode::is_canonical("450337519707"));
+        assert!(TrackingCode::is_canonical("000000000000"));
+        for not in [
+            "450337519708",
+            "45033751970",
+            "4503375197070",
+            "۴۵۰۳۳۷۵۱۹۷۰۷",
+            "4503-37519707",
+        ] {
+            assert!(!TrackingCode::is_canonical(not), "{not}");
+        }
     }
 
     #[test]

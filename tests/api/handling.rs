@@ -10,7 +10,7 @@ use crate::support::{TestApp, on_both_backends};
 const MOBILE: &str = "+989123456789";
 
 /// A citizen's complaint whose text names them and their numbers, registered online.
-fn complaint() -> Value {
+pub(crate) fn complaint() -> Value {
     json!({
         "name": NAME, "mobile": "09123456789", "national_id": NATIONAL_ID,
         "text": format!("اینجانب {NAME} با کد ملی ۰۴۹۹۳۷۰۸۹۹ و شماره ۰۹۱۲-۳۴۵-۶۷۸۹ از برخورد کارکنان واحد پذیرش شکایت دارم"),
@@ -18,14 +18,14 @@ fn complaint() -> Value {
     })
 }
 
-struct Desk {
-    reviewer: String,
-    unit: String,
-    unit_staff: String,
-    other_unit_staff: String,
+pub(crate) struct Desk {
+    pub reviewer: String,
+    pub unit: String,
+    pub unit_staff: String,
+    pub other_unit_staff: String,
 }
 
-async fn desk(app: &TestApp) -> Desk {
+pub(crate) async fn desk(app: &TestApp) -> Desk {
     let admin = app.admin_token().await;
     let reviewer = app.token_for_role(&admin, "reviewer").await;
     let unit = app.create_unit(&admin, "واحد پذیرش", None).await;
@@ -42,12 +42,12 @@ async fn desk(app: &TestApp) -> Desk {
     }
 }
 
-async fn ok(reply: crate::support::Reply) -> Value {
+pub(crate) async fn ok(reply: crate::support::Reply) -> Value {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     reply.json()
 }
 
-async fn registered(app: &TestApp, body: &Value) -> (String, String) {
+pub(crate) async fn registered(app: &TestApp, body: &Value) -> (String, String) {
     let code = submit(app, body).await["tracking_code"]
         .as_str()
         .unwrap()
@@ -270,12 +270,12 @@ fn meeting_request() -> Value {
 }
 
 /// A time `days` from now at 10:30 Tehran time, RFC 3339 with the Tehran offset.
-fn tehran_slot(days: i64) -> String {
+pub(crate) fn tehran_slot(days: i64) -> String {
     let date = (chrono::Utc::now() + chrono::Duration::days(days)).date_naive();
     format!("{}T10:30:00+03:30", date.format("%Y-%m-%d"))
 }
 
-async fn meeting_in_review(app: &TestApp, desk: &Desk) -> (String, String) {
+pub(crate) async fn meeting_in_review(app: &TestApp, desk: &Desk) -> (String, String) {
     let (id, code) = registered(app, &meeting_request()).await;
     ok(app
         .post(&format!("/api/v1/requests/{id}/classify"))
@@ -589,6 +589,18 @@ on_both_backends! {
         for kind in ["name", "mobile", "landline", "national_id", "email"] {
             assert!(message.contains(kind), "{kind} named in {message}");
         }
+        // Each one placed in the (normalised) text, in code points: what an editor highlights.
+        let checked: Vec<char> = problem["errors"][0]["checked_text"].as_str().unwrap().chars().collect();
+        let marked: Vec<(String, String)> = problem["errors"][0]["findings"].as_array().unwrap().iter().map(|f| {
+            let (start, end) = (f["start"].as_u64().unwrap() as usize, f["end"].as_u64().unwrap() as usize);
+            (f["kind"].as_str().unwrap().to_owned(), checked[start..end].iter().collect())
+        }).collect();
+        let expected = [
+            ("name", "علی رضایی"), ("mobile", planted[1]), ("mobile", planted[2]), ("mobile", planted[3]), ("mobile", planted[4]),
+            ("landline", planted[5]), ("national_id", planted[6]), ("national_id", planted[7]), ("email", planted[8]), ("name", "رضایی"),
+        ];
+        let expected: Vec<(String, String)> = expected.iter().map(|(k, t)| ((*k).to_owned(), (*t).to_owned())).collect();
+        assert_eq!(marked, expected, "{problem}");
         assert_eq!(app.snapshot(), before);
         let referred = ok(app.post(&format!("{base}/refer")).bearer(&desk.reviewer).json(&json!({"unit_id": desk.unit, "text": proposal})).send().await).await;
         assert_eq!(referred["status"], "referred");

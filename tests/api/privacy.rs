@@ -5,7 +5,8 @@
 use actix_web::http::Method;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, on_both_backends};
+use crate::handling::{complaint, desk, meeting_in_review, ok, registered, tehran_slot};
+use crate::support::{Reply, TestApp, on_both_backends};
 
 const NAME: &str = "کیوان رستمی";
 const EMAIL: &str = "keyvan.rostami@example.org";
@@ -250,5 +251,148 @@ on_both_backends! {
         }
         assert!(!answered_ok.iter().any(|c| c.contains(&w.other_referral)), "another unit's referral: {answered_ok:?}");
         assert!(!answered_ok.iter().any(|c| c.contains(&w.request_id) || c.contains(&w.meeting_id)), "{answered_ok:?}");
+    }
+}
+
+/// The ASCII digits of `ascii` in the script whose zero is `zero` (۰ Persian, ٠ Arabic-Indic).
+fn in_script(ascii: &str, zero: char) -> String {
+    ascii
+        .chars()
+        .map(|c| match c.to_digit(10) {
+            Some(d) => char::from_u32(zero as u32 + d).unwrap(),
+            None => c,
+        })
+        .collect()
+}
+
+/// A tracking code as people write it, «۴۵۰۳-۳۷۵۱ ۹۷۰۷», in the script of `zero`.
+fn grouped(code: &str, zero: char) -> String {
+    in_script(
+        &format!("{}-{} {}", &code[..4], &code[4..8], &code[8..]),
+        zero,
+    )
+}
+
+/// Where `part` stands in `text`, in code points, end exclusive.
+fn code_points(text: &str, part: &str) -> (usize, usize) {
+    let at = text
+        .find(part)
+        .unwrap_or_else(|| panic!("{part:?} not in {text:?}"));
+    let start = text[..at].chars().count();
+    (start, start + part.chars().count())
+}
+
+/// Asserts a 422 refusing `field` for the tracking code written as `written`, found once and
+/// placed where it stands in the text the server checked; returns the field's error.
+fn assert_code_refused(reply: &Reply, field: &str, written: &str) -> Value {
+    let problem = reply.assert_problem(422, "validation");
+    let error = &problem["errors"][0];
+    assert_eq!(error["field"], field, "{problem}");
+    assert_eq!(error["code"], "identifies_citizen", "{problem}");
+    assert!(
+        error["message"].as_str().unwrap().contains("tracking_code"),
+        "{problem}"
+    );
+    let checked = error["checked_text"].as_str().expect("checked_text");
+    let (start, end) = code_points(checked, written);
+    assert_eq!(
+        error["findings"],
+        json!([{"kind": "tracking_code", "start": start, "end": end}]),
+        "{problem}"
+    );
+    let marked: String = checked.chars().skip(start).take(end - start).collect();
+    assert_eq!(marked, written);
+    error.clone()
+}
+
+on_both_backends! {
+    async fn a_referral_carrying_a_tracking_code_is_refused_with_where_it_stands_and_nothing_written(app) {
+        let desk = desk(&app).await;
+        let (id, code) = registered(&app, &complaint()).await;
+        // Another request filed with the same mobile.
+        let (_, other_code) = registered(&app, &complaint()).await;
+        let base = format!("/api/v1/requests/{id}");
+        ok(app.post(&format!("{base}/classify")).bearer(&desk.reviewer).json(&json!({"kind": "complaint"})).send().await).await;
+        let before = app.snapshot();
+        let notifications = app.count("notifications");
+        let refer = |text: String| app.post(&format!("{base}/refer")).bearer(&desk.reviewer).json(&json!({"unit_id": desk.unit, "text": text})).send();
+
+        // The request's own code, in Persian digits with a dash and a space.
+        let written = grouped(&code, '۰');
+        let text = format!("پیرو درخواست قبلی‌ام با کد رهگیری {written} لطفاً رسیدگی کنید");
+        let error = assert_code_refused(&refer(text.clone()).await, "text", &written);
+        assert_eq!(error["checked_text"], text.as_str(), "a normal text is checked as sent");
+        // Sent with Arabic yeh and stray spaces: the offsets are into the normalised text.
+        let messy = format!("پيرو  درخواست قبلي‌ام با کد رهگیری {written}   لطفاً رسیدگی کنید");
+        let error = assert_code_refused(&refer(messy.clone()).await, "text", &written);
+        assert_eq!(error["checked_text"], text.as_str());
+
+        // The other request's code: in Arabic-Indic digits with slashes, which end a number for
+        // anyone else's code, and with a digit mistyped.
+        let slashed = in_script(&format!("{}/{}/{}", &other_code[..4], &other_code[4..8], &other_code[8..]), '٠');
+        assert_code_refused(&refer(format!("پیرو درخواست {slashed} رسیدگی کنید")).await, "text", &slashed);
+        let mut mistyped = other_code.clone().into_bytes();
+        mistyped[5] = b'0' + (mistyped[5] - b'0' + 1) % 10;
+        let mistyped = String::from_utf8(mistyped).unwrap();
+        assert_code_refused(&refer(format!("پیرو درخواست {mistyped} رسیدگی کنید")).await, "text", &mistyped);
+
+        // Anyone's: a twelve-digit number whose check digit holds.
+        assert_code_refused(&refer("پیرو درخواست 1234 5678 9018 رسیدگی کنید".to_owned()).await, "text", "1234 5678 9018");
+
+        assert_eq!(app.snapshot(), before);
+        assert_eq!(app.count("referrals"), 0);
+        assert_eq!(app.count("notifications"), notifications, "no SMS queued");
+        let detail = ok(app.get(&base).bearer(&desk.reviewer).send().await).await;
+        assert_eq!(detail["status"], "in_review");
+    }
+
+    async fn the_proposal_replaces_a_tracking_code_by_its_marker_and_is_accepted(app) {
+        let desk = desk(&app).await;
+        let (_, earlier) = registered(&app, &complaint()).await;
+        let written = grouped(&earlier, '۰');
+        let mut body = complaint();
+        body["text"] = json!(format!("پیرو درخواست قبلی‌ام با کد رهگیری {written} از برخورد کارکنان واحد پذیرش شکایت دارم"));
+        let (id, code) = registered(&app, &body).await;
+        let base = format!("/api/v1/requests/{id}");
+        ok(app.post(&format!("{base}/classify")).bearer(&desk.reviewer).json(&json!({"kind": "complaint"})).send().await).await;
+        let proposal = ok(app.get(&format!("{base}/anonymised-text")).bearer(&desk.reviewer).send().await).await["text"].as_str().unwrap().to_owned();
+        assert_eq!(proposal, "پیرو درخواست قبلی‌ام با کد رهگیری [کد رهگیری] از برخورد کارکنان واحد پذیرش شکایت دارم");
+        let referred = ok(app.post(&format!("{base}/refer")).bearer(&desk.reviewer).json(&json!({"unit_id": desk.unit, "text": proposal})).send().await).await;
+        assert_eq!(referred["status"], "referred");
+        let inbox = app.get("/api/v1/referrals").bearer(&desk.unit_staff).send().await;
+        assert_eq!(inbox.json()["items"][0]["text"], proposal.as_str());
+        let raw = inbox.text();
+        for secret in [earlier.clone(), in_script(&earlier, '۰'), written, code.clone(), in_script(&code, '۰')] {
+            assert!(!raw.contains(&secret), "the inbox shows {secret:?}: {raw}");
+        }
+    }
+
+    async fn redirect_and_meeting_follow_ups_refuse_a_tracking_code_too(app) {
+        let desk = desk(&app).await;
+        let admin = app.admin_token().await;
+        let head = app.token_for_role(&admin, "head").await;
+        let (redirected, redirected_code) = meeting_in_review(&app, &desk).await;
+        let (met, met_code) = meeting_in_review(&app, &desk).await;
+        ok(app.post(&format!("/api/v1/requests/{met}/schedule")).bearer(&desk.reviewer)
+            .json(&json!({"starts_at": tehran_slot(2), "duration_minutes": 20, "place": "دفتر ریاست"})).send().await).await;
+        let before = app.snapshot();
+
+        let written = in_script(&met_code, '٠');
+        let reply = app.post(&format!("/api/v1/requests/{redirected}/redirect")).bearer(&desk.reviewer)
+            .json(&json!({"unit_id": desk.unit, "text": format!("درخواست ملاقات، پیرو کد {written}، به واحد سپرده شد")})).send().await;
+        assert_code_refused(&reply, "text", &written);
+
+        let written = in_script(&format!("{}-{}-{}", &redirected_code[..4], &redirected_code[4..8], &redirected_code[8..]), '۰');
+        let reply = app.post(&format!("/api/v1/requests/{met}/outcome")).bearer(&head)
+            .json(&json!({"held": true, "follow_ups": [
+                {"unit_id": desk.unit, "text": "پیگیری تأخیر در پرداخت مطالبات"},
+                {"unit_id": desk.unit, "text": format!("پیگیری درخواست {written} در واحد پذیرش")},
+            ]})).send().await;
+        assert_code_refused(&reply, "follow_ups[1].text", &written);
+        assert_eq!(app.snapshot(), before);
+
+        let followed = ok(app.post(&format!("/api/v1/requests/{met}/outcome")).bearer(&head)
+            .json(&json!({"held": true, "follow_ups": [{"unit_id": desk.unit, "text": "پیگیری درخواست [کد رهگیری] در واحد پذیرش"}]})).send().await).await;
+        assert_eq!(followed["status"], "follow_up");
     }
 }
