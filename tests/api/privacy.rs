@@ -375,6 +375,7 @@ on_both_backends! {
         let (met, met_code) = meeting_in_review(&app, &desk).await;
         ok(app.post(&format!("/api/v1/requests/{met}/schedule")).bearer(&desk.reviewer)
             .json(&json!({"starts_at": tehran_slot(2), "duration_minutes": 20, "place": "دفتر ریاست"})).send().await).await;
+        app.meeting_started(&met, 30);
         let before = app.snapshot();
 
         let written = in_script(&met_code, '٠');

@@ -100,14 +100,21 @@ impl TestApp {
                 "MARDOM_TEST_POSTGRES_URL names the PostgreSQL server these tests were built for",
             );
         let name = format!("mardom_t_{}", uuid::Uuid::new_v4().simple());
-        let template = postgres_template(&admin_url);
         let mut conn =
             PgConnection::establish(&admin_url).expect("connect to MARDOM_TEST_POSTGRES_URL");
-        diesel::sql_query(format!(
-            "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
-        ))
-        .execute(&mut conn)
-        .expect("create test database");
+        // A test run of other migrations (another checkout on this server) drops templates it
+        // does not know, ours included: then build ours again and retry once.
+        let create = |conn: &mut PgConnection| {
+            let template = postgres_template(&admin_url);
+            diesel::sql_query(format!(
+                "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+            ))
+            .execute(conn)
+        };
+        if create(&mut conn).is_err() {
+            forget_postgres_template();
+            create(&mut conn).expect("create test database");
+        }
         let url = database_url(&admin_url, &name);
         Self::start(&url, TestDatabase::Postgres { admin_url, name }, env).await
     }
@@ -497,9 +504,17 @@ impl Reply {
     }
 }
 
+static TEMPLATE: Mutex<Option<String>> = Mutex::new(None);
+
+/// Makes the next `postgres_template` check the server again instead of trusting its memory.
+fn forget_postgres_template() {
+    *TEMPLATE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+}
+
 /// A migrated template database for the current migrations, made once (across processes too).
 fn postgres_template(admin_url: &str) -> String {
-    static TEMPLATE: Mutex<Option<String>> = Mutex::new(None);
     let mut made = TEMPLATE
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
