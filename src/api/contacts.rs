@@ -56,6 +56,7 @@ pub struct NewContactBody {
     "staff_id": "5f0c2f7e-4a8e-4d4b-9a57-1c1b2f0e9a11", "created_at": "2026-11-29T09:10:00Z"
 }))]
 pub struct ContactView {
+    #[schema(format = Uuid)]
     pub id: String,
     pub channel: ContactChannel,
     pub summary: String,
@@ -63,9 +64,12 @@ pub struct ContactView {
     /// E.164.
     pub citizen_mobile: Option<String>,
     pub outcome: ContactOutcome,
+    #[schema(format = Uuid)]
     pub unit_id: Option<String>,
+    #[schema(format = Uuid)]
     pub request_id: Option<String>,
     /// Who logged it.
+    #[schema(format = Uuid)]
     pub staff_id: String,
     pub created_at: DateTime<Utc>,
 }
@@ -193,7 +197,7 @@ pub async fn list_contacts(
     staff.require(READERS)?;
     let query = query.into_inner();
     let limit = cursor::limit(query.limit, 25, 100)?;
-    let before = query.cursor.as_deref().map(cursor::decode).transpose()?;
+    let before = cursor::after(query.cursor.as_deref())?;
     let filter = ContactFilter {
         channel: query.channel.map(|c| c.as_str().to_owned()),
         outcome: query.outcome.map(|o| o.as_str().to_owned()),

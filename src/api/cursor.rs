@@ -25,6 +25,12 @@ pub fn decode(cursor: &str) -> Result<(NaiveDateTime, String), ApiError> {
     Ok((at.naive_utc(), id.to_owned()))
 }
 
+/// The cursor of a list query: absent or empty means the first page (an empty `cursor=` is what
+/// a form or a generated client sends for "none").
+pub fn after(cursor: Option<&str>) -> Result<Option<(NaiveDateTime, String)>, ApiError> {
+    cursor.filter(|c| !c.is_empty()).map(decode).transpose()
+}
+
 /// A page size from the query: `default` when absent, refused outside 1..=`max`.
 pub fn limit(requested: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
     let limit = requested.unwrap_or(default);
@@ -47,6 +53,8 @@ mod tests {
         let at = crate::db::now();
         let cursor = encode(&(at, "abc-123".to_owned()));
         assert_eq!(decode(&cursor).unwrap(), (at, "abc-123".to_owned()));
+        assert_eq!(after(Some("")).unwrap(), None);
+        assert_eq!(after(None).unwrap(), None);
         for bad in ["", "x_y", "12", "12_", "99999999999999999999_a"] {
             assert!(decode(bad).is_err(), "{bad}");
         }

@@ -80,7 +80,9 @@ pub struct DeclineBody {
 /// A meeting on the head's calendar.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MeetingView {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub request_id: String,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,

@@ -3,10 +3,12 @@
 
 pub mod auth;
 pub mod contacts;
+mod contract;
 pub mod cursor;
-pub mod error;
+mod error;
 pub mod fallback;
 pub mod handling;
+mod head;
 pub mod headers;
 pub mod health;
 pub mod json;
@@ -118,7 +120,7 @@ fn routes() -> (
         )
         .split_for_parts();
     openapi::add_problem_responses(&mut doc);
-    (app, doc)
+    (app, contract::finish(doc))
 }
 
 /// The OpenAPI document, as served at `/api-docs/openapi.json` and committed in `openapi/`.
@@ -147,11 +149,21 @@ pub fn build_app(
         .app_data(web::QueryConfig::default().error_handler(error::query_error))
         .app_data(web::PathConfig::default().error_handler(error::path_error))
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(OPENAPI_PATH, doc))
+        // The UI lives under `/swagger-ui/`; the bare name people type leads there.
+        .route(
+            "/swagger-ui",
+            web::get().to(|| async {
+                actix_web::HttpResponse::PermanentRedirect()
+                    .insert_header((actix_web::http::header::LOCATION, "/swagger-ui/"))
+                    .finish()
+            }),
+        )
         .default_service(web::to(fallback::not_found_or_wrong_method))
         .wrap(Condition::new(
             !settings.cors_origins.is_empty(),
             cors(&settings.cors_origins),
         ))
+        .wrap(from_fn(head::as_get))
         .wrap(from_fn(headers::problems_only))
         .wrap(headers::security_headers())
         .wrap(from_fn(observe::observe))

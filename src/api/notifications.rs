@@ -16,9 +16,13 @@ use super::views::utc;
 use crate::app::notifications::{self, Notification, Report};
 use crate::db::notifications::NotificationFilter;
 use crate::domain::Role;
+use crate::domain::notification::NotificationStatus;
 use crate::notify::gateway::DeliveryStatus;
 
 const READERS: &[Role] = &[Role::Reviewer, Role::Admin];
+
+/// The longest template name a filter accepts (the `maxLength` the document declares).
+const MAX_TEMPLATE_LEN: usize = 64;
 
 /// One SMS in the outbox.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -29,7 +33,9 @@ const READERS: &[Role] = &[Role::Reviewer, Role::Admin];
     "last_error": null, "created_at": "2026-11-29T08:30:00Z", "sent_at": "2026-11-29T08:30:01Z", "delivered_at": "2026-11-29T08:30:09Z"
 }))]
 pub struct NotificationView {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub request_id: Option<String>,
     /// The template it is rendered from.
     pub template: String,
@@ -37,8 +43,7 @@ pub struct NotificationView {
     pub recipient: String,
     #[schema(value_type = Object)]
     pub params: serde_json::Value,
-    /// `pending` → `sent` → `delivered` | `undelivered`, or `failed` with `last_error`.
-    pub status: String,
+    pub status: NotificationStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
     pub provider_message_id: Option<String>,
@@ -74,37 +79,13 @@ pub struct NotificationList {
     pub next_cursor: Option<String>,
 }
 
-/// The statuses a notification can have.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum NotificationStatus {
-    Pending,
-    Sent,
-    Delivered,
-    Undelivered,
-    Failed,
-}
-
-impl NotificationStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Sent => "sent",
-            Self::Delivered => "delivered",
-            Self::Undelivered => "undelivered",
-            Self::Failed => "failed",
-        }
-    }
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct NotificationQuery {
-    #[param(inline)]
     pub status: Option<NotificationStatus>,
     /// A template name, e.g. `tracking_code_issued`.
-    #[param(max_length = 64)]
+    #[param(max_length = 64)] // MAX_TEMPLATE_LEN
     pub template: Option<String>,
     pub request_id: Option<Uuid>,
     /// Created at or after (RFC 3339).
@@ -132,13 +113,23 @@ pub async fn list_notifications(
     staff.require(READERS)?;
     let query = query.into_inner();
     let limit = cursor::limit(query.limit, 25, 100)?;
+    if query
+        .template
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > MAX_TEMPLATE_LEN)
+    {
+        return Err(ApiError::new(
+            Kind::BadParameter,
+            format!("template is at most {MAX_TEMPLATE_LEN} characters"),
+        ));
+    }
     let filter = NotificationFilter {
         status: query.status.map(|s| s.as_str().to_owned()),
         template: query.template,
         request_id: query.request_id.map(|id| id.to_string()),
         created_from: query.from.map(|t| t.naive_utc()),
         created_before: query.to.map(|t| t.naive_utc()),
-        before: query.cursor.as_deref().map(cursor::decode).transpose()?,
+        before: cursor::after(query.cursor.as_deref())?,
     };
     let unmasked = unmasked(&staff);
     let page = state
@@ -213,7 +204,20 @@ pub struct ReportsApplied {
 /// query parameter. Idempotent: a repeated report answers 200 and changes nothing.
 #[utoipa::path(
     tag = "notifications",
-    params(("provider" = String, Path, description = "The configured provider's name, e.g. `kavenegar`")),
+    params(
+        ("provider" = String, Path, description = "The configured provider's name, e.g. `kavenegar`"),
+        ("X-Callback-Secret" = Option<String>, Header, description = "The configured callback secret (`MARDOM_SMS_CALLBACK_SECRET`); or send it as `secret`"),
+        ("secret" = Option<String>, Query, description = "The configured callback secret, for providers that cannot set a header"),
+    ),
+    request_body(
+        description = "The provider's report, as it sends it: a JSON object or array of objects, or a form. \
+Kavenegar posts a form with `messageid` and `status`; the `http` gateway posts JSON `{\"id\": …, \"status\": …, \"error\": …}` \
+(`id` is our notification id). At most 256 KiB.",
+        content(
+            (Object = "application/json"),
+            (Object = "application/x-www-form-urlencoded"),
+        )
+    ),
     responses(
         (status = 200, description = "Applied", body = ReportsApplied),
         (status = 400, description = "The report could not be read", body = Problem, content_type = "application/problem+json"),
@@ -221,7 +225,7 @@ pub struct ReportsApplied {
         (status = 404, description = "Not the configured provider", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/notifications/reports/{provider}")]
+#[post("/delivery-reports/{provider}")]
 pub async fn delivery_report(
     req: HttpRequest,
     state: web::Data<AppState>,

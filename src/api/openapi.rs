@@ -11,8 +11,8 @@ use super::error::{Kind, PROBLEM_JSON};
 #[derive(OpenApi)]
 #[openapi(
     info(
-        title = "mardom — People's Communications API (ارتباطات مردمی)",
-        description = "Backend of a People's Communications desk: citizens reach a public Center in \
+        title = "mardom - People's Communications API",
+        description = "**ارتباطات مردمی** — the backend of a People's Communications desk: citizens reach a public Center in \
 person, by phone or online; the desk registers, reviews, refers (anonymised) and answers their \
 requests and arranges meetings with the head of the Center.\n\n\
 Staff sign in with `POST /api/v1/auth/token` and send `Authorization: Bearer <token>`. \
@@ -22,6 +22,7 @@ error names each field in `errors`. When it points into a text (`findings` of an
 `end` exclusive, in the normalised text it returns as `checked_text`.",
         license(name = "MIT")
     ),
+    servers((url = "/", description = "The server that serves this document")),
     components(schemas(super::error::Problem)),
     modifiers(&BearerScheme),
     tags(

@@ -21,7 +21,7 @@ use crate::domain::request::{Channel, RequestKind, Resolution, Status};
 /// What anyone holding the tracking code may see. Holds no identity and no request text.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
-    "tracking_code": "483920175526", "status": "registered", "resolution": null, "channel": "online",
+    "tracking_code": "483920175523", "status": "registered", "resolution": null, "channel": "online",
     "kind": null, "proposed_kind": "meeting",
     "submitted_at": "2026-11-29T08:30:00Z", "updated_at": "2026-11-29T08:30:00Z", "closed_at": null,
     "history": [{"action": "registered", "status": "registered", "at": "2026-11-29T08:30:00Z"}],
@@ -146,7 +146,7 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 /// client address and per mobile number (429).
 #[utoipa::path(
     tag = "public", request_body = CitizenRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 printable ASCII characters, e.g. a UUID")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 printable ASCII characters, e.g. a UUID", pattern = r"^[!-~]{1,255}$")),
     responses(
         (status = 201, description = "Registered; `Location` is the public lookup of the tracking code", body = PublicRequestView,
             headers(("Location" = String), ("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier submission with the same key"))),
@@ -222,7 +222,7 @@ fn created(submitted: public::Submitted) -> Result<HttpResponse, ApiError> {
 /// a well-formed code that no request has is 404. Limited per client address (429).
 #[utoipa::path(
     tag = "public",
-    params(("tracking_code" = String, Path, description = "The 12-digit tracking code; Persian digits, spaces and dashes are accepted", example = "483920175526")),
+    params(("tracking_code" = String, Path, description = "The 12-digit tracking code; Persian digits, spaces and dashes are accepted", example = "483920175523")),
     responses(
         (status = 200, description = "The request's public view", body = PublicRequestView),
         (status = 404, description = "No request has this code", body = Problem, content_type = "application/problem+json"),
@@ -248,7 +248,7 @@ pub async fn lookup_request(
 /// open request can be withdrawn (409 otherwise). Limited per client address (429), like lookups.
 #[utoipa::path(
     tag = "public", request_body = Withdrawal,
-    params(("tracking_code" = String, Path, description = "The 12-digit tracking code", example = "483920175526")),
+    params(("tracking_code" = String, Path, description = "The 12-digit tracking code", example = "483920175523")),
     responses(
         (status = 200, description = "Withdrawn: the request is closed with resolution `withdrawn`", body = PublicRequestView),
         (status = 403, description = "The mobile number is not the one the request was filed with", body = Problem, content_type = "application/problem+json"),
@@ -316,7 +316,7 @@ pub struct RatingBody {
 /// Rate a closed request, once (no account needed; tracking code + mobile).
 #[utoipa::path(
     tag = "public", request_body = RatingBody,
-    params(("tracking_code" = String, Path, description = "The 12-digit tracking code", example = "483920175526")),
+    params(("tracking_code" = String, Path, description = "The 12-digit tracking code", example = "483920175523")),
     responses(
         (status = 200, description = "Rated", body = PublicRequestView),
         (status = 403, description = "The mobile number is not the one the request was filed with", body = Problem, content_type = "application/problem+json"),

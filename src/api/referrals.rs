@@ -19,7 +19,7 @@ use super::views::utc;
 use crate::app::referrals::{self, Referral, StepInput};
 use crate::db::referrals::ReferralFilter;
 use crate::domain::Role;
-use crate::domain::referral::{ReferralReason, ReferralStatus};
+use crate::domain::referral::{ReferralReason, ReferralStatus, Step};
 use crate::domain::request::{RequestKind, Subject};
 
 /// A referral as its unit sees it.
@@ -32,9 +32,11 @@ use crate::domain::request::{RequestKind, Subject};
     "created_at": "2026-11-29T08:30:00Z", "updated_at": "2026-11-29T08:30:00Z"
 }))]
 pub struct ReferralView {
+    #[schema(format = Uuid)]
     pub id: String,
     /// The referral's own reference, for talking about it (not the tracking code).
     pub reference: String,
+    #[schema(format = Uuid)]
     pub unit_id: String,
     pub reason: ReferralReason,
     pub kind: Option<RequestKind>,
@@ -138,7 +140,7 @@ pub async fn list_referrals(
         overdue_at: query.overdue.filter(|o| *o).map(|_| now),
         due_from: query.due_from.map(|t| t.naive_utc()),
         due_before: query.due_to.map(|t| t.naive_utc()),
-        before: query.cursor.as_deref().map(cursor::decode).transpose()?,
+        before: cursor::after(query.cursor.as_deref())?,
     };
     let user = staff.user().clone();
     let page = state
@@ -189,6 +191,9 @@ async fn step(
     id: Uuid,
     input: StepInput,
 ) -> Result<HttpResponse, ApiError> {
+    // Authorisation before validation: a role that may not take the step hears 403 before
+    // anything it sent (`If-Match` included) is judged.
+    staff.require(input.step().roles())?;
     let version = if_match(req)?;
     let user = staff.user().clone();
     let id = id.to_string();
@@ -246,7 +251,7 @@ pub async fn answer(
     body: ValidJson<AnswerBody>,
 ) -> Result<HttpResponse, ApiError> {
     // The role is checked before the body is read (the unit by the step itself).
-    staff.require(&[Role::UnitStaff])?;
+    staff.require(Step::Answer.roles())?;
     step(
         &req,
         &state,

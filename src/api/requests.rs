@@ -22,6 +22,7 @@ use crate::db::requests::RequestFilter;
 use crate::domain::Role;
 use crate::domain::contact::ContactChannel;
 use crate::domain::lifecycle::Action;
+use crate::domain::notification::NotificationStatus;
 use crate::domain::referral::{ReferralReason, ReferralStatus, Step};
 
 use super::meetings::MeetingView;
@@ -118,7 +119,7 @@ registration_body! {
 /// A request without the citizen's identity: the list item.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
-    "id": "8b3f6a9e-1f0c-4b8e-9d2a-5c7e1a2b3c4d", "tracking_code": "483920175526", "channel": "phone",
+    "id": "8b3f6a9e-1f0c-4b8e-9d2a-5c7e1a2b3c4d", "tracking_code": "483920175523", "channel": "phone",
     "status": "registered", "resolution": null, "kind": null, "proposed_kind": "complaint",
     "subject": "unit", "subject_unit_id": "0d6f3c52-8d0e-4f4e-9a0b-2b9c1a7d5e10",
     "text": "شکایت از برخورد نامناسب کارکنان واحد پذیرش", "version": 1,
@@ -126,6 +127,7 @@ registration_body! {
     "created_at": "2026-11-29T08:30:00Z", "updated_at": "2026-11-29T08:30:00Z", "closed_at": null
 }))]
 pub struct RequestView {
+    #[schema(format = Uuid)]
     pub id: String,
     pub tracking_code: String,
     pub channel: Channel,
@@ -136,11 +138,13 @@ pub struct RequestView {
     /// As the citizen proposed it.
     pub proposed_kind: Option<RequestKind>,
     pub subject: Option<Subject>,
+    #[schema(format = Uuid)]
     pub subject_unit_id: Option<String>,
     pub text: String,
     /// Bumped by every change; send it back as `If-Match` on lifecycle calls.
     pub version: i32,
     /// The staff member who registered it; null for online submissions.
+    #[schema(format = Uuid)]
     pub registered_by: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -204,6 +208,7 @@ pub struct EventView {
     pub at: DateTime<Utc>,
     pub actor_kind: ActorKind,
     /// The staff member, for staff actions.
+    #[schema(format = Uuid)]
     pub actor_id: Option<String>,
     pub action: String,
     pub from_status: Option<Status>,
@@ -279,10 +284,10 @@ pub struct RequestReferralView {
 /// Where one SMS about a request stands.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct NotificationSummary {
+    #[schema(format = Uuid)]
     pub id: String,
     pub template: String,
-    /// `pending`, `sent`, `delivered`, `undelivered` or `failed`.
-    pub status: String,
+    pub status: NotificationStatus,
     pub created_at: DateTime<Utc>,
 }
 
@@ -414,7 +419,7 @@ pub async fn list_requests(
     staff.require(READERS)?;
     let query = query.into_inner();
     let limit = cursor::limit(query.limit, 25, 100)?;
-    let before = query.cursor.as_deref().map(cursor::decode).transpose()?;
+    let before = cursor::after(query.cursor.as_deref())?;
     if query.q.as_ref().is_some_and(|q| q.chars().count() > 200) {
         return Err(ApiError::new(
             super::error::Kind::BadParameter,

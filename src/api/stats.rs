@@ -59,6 +59,7 @@ pub struct ContactTotals {
 /// One unit's referrals that wait for it now.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct UnitWorkloadView {
+    #[schema(format = Uuid)]
     pub unit_id: String,
     pub unit_name: String,
     /// Unanswered: open, acknowledged or returned.

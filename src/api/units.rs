@@ -24,10 +24,12 @@ use crate::domain::{Role, Unit, UnitKind};
     "created_at": "2026-11-28T08:30:00Z", "updated_at": "2026-11-28T08:30:00Z"
 }))]
 pub struct UnitView {
+    #[schema(format = Uuid)]
     pub id: String,
     pub name: String,
     pub kind: UnitKind,
     /// The unit this one belongs to (e.g. its deputy office), if any.
+    #[schema(format = Uuid)]
     pub parent_id: Option<String>,
     /// Deactivated units keep their history but receive no new referrals or staff.
     pub active: bool,

@@ -25,11 +25,13 @@ use crate::domain::{Role, StaffUser};
     "created_at": "2026-11-28T08:30:00Z", "updated_at": "2026-11-28T08:30:00Z"
 }))]
 pub struct UserView {
+    #[schema(format = Uuid)]
     pub id: String,
     pub username: String,
     pub display_name: String,
     pub role: Role,
     /// The unit of a `unit_staff` account; null for every other role.
+    #[schema(format = Uuid)]
     pub unit_id: Option<String>,
     pub active: bool,
     pub created_at: DateTime<Utc>,

@@ -5,7 +5,8 @@ use chrono::NaiveDateTime;
 
 use crate::db::notifications::{self as repo, NotificationFilter, NotificationRow};
 use crate::db::outbox;
-use crate::db::{self, DbConnection, write_transaction};
+use crate::db::{self, CorruptRow, DbConnection, write_transaction};
+use crate::domain::notification::NotificationStatus;
 
 use super::{AppError, AppResult};
 
@@ -17,7 +18,7 @@ pub struct Notification {
     pub template: String,
     pub recipient: String,
     pub params: serde_json::Value,
-    pub status: String,
+    pub status: NotificationStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub provider_message_id: Option<String>,
@@ -28,7 +29,7 @@ pub struct Notification {
 }
 
 impl Notification {
-    fn from_row(row: NotificationRow, unmasked: bool) -> Self {
+    fn from_row(row: NotificationRow, unmasked: bool) -> Result<Self, CorruptRow> {
         let mut params: serde_json::Value = serde_json::from_str(&row.params).unwrap_or_default();
         // The tracking code is the citizen's key to the public lookup: masked like the number.
         if !unmasked {
@@ -36,7 +37,12 @@ impl Notification {
                 *code = serde_json::Value::String("************".to_owned());
             }
         }
-        Self {
+        Ok(Self {
+            status: super::requests::enum_of(
+                "notifications.status",
+                &row.status,
+                NotificationStatus::parse,
+            )?,
             recipient: if unmasked {
                 row.recipient
             } else {
@@ -46,7 +52,6 @@ impl Notification {
             request_id: row.request_id,
             template: row.template,
             params,
-            status: row.status,
             attempts: row.attempts,
             next_attempt_at: row.next_attempt_at,
             provider_message_id: row.provider_message_id,
@@ -54,7 +59,7 @@ impl Notification {
             created_at: row.created_at,
             sent_at: row.sent_at,
             delivered_at: row.delivered_at,
-        }
+        })
     }
 }
 
@@ -79,14 +84,14 @@ pub fn list(
         notifications: rows
             .into_iter()
             .map(|r| Notification::from_row(r, unmasked))
-            .collect(),
+            .collect::<Result<_, _>>()?,
         next,
     })
 }
 
 pub fn get(conn: &mut DbConnection, id: &str, unmasked: bool) -> AppResult<Notification> {
     let row = repo::find(conn, id)?.ok_or(AppError::NotFound("notification"))?;
-    Ok(Notification::from_row(row, unmasked))
+    Ok(Notification::from_row(row, unmasked)?)
 }
 
 /// Queues a failed or undelivered message again with a fresh attempt budget.
@@ -103,7 +108,7 @@ pub fn retry(conn: &mut DbConnection, id: &str, unmasked: bool) -> AppResult<Not
             ));
         }
         let row = repo::find(conn, id)?.ok_or(AppError::NotFound("notification"))?;
-        Ok(Notification::from_row(row, unmasked))
+        Ok(Notification::from_row(row, unmasked)?)
     })
 }
 

@@ -117,6 +117,17 @@ pub enum StepInput {
     Return(String),
 }
 
+impl StepInput {
+    pub fn step(&self) -> Step {
+        match self {
+            StepInput::Acknowledge => Step::Acknowledge,
+            StepInput::Answer(_) => Step::Answer,
+            StepInput::Accept => Step::Accept,
+            StepInput::Return(_) => Step::Return,
+        }
+    }
+}
+
 pub fn step(
     conn: &mut DbConnection,
     staff: &StaffUser,

@@ -14,6 +14,7 @@ use crate::domain::Role;
 use crate::domain::citizen::{CitizenName, Email, RequestText, search_key};
 use crate::domain::lifecycle::{self, Action, Transition};
 use crate::domain::national_id::NationalId;
+use crate::domain::notification::NotificationStatus;
 use crate::domain::phone::MobileNumber;
 use crate::domain::referral::Step;
 use crate::domain::request::{ActorKind, Channel, RequestKind, Resolution, Status, Subject};
@@ -134,7 +135,7 @@ pub struct RequestDetail {
     pub identity: Identity,
     pub history: Vec<Event>,
     /// The messages sent about it: (id, template, status, created_at).
-    pub notifications: Vec<(String, String, String, NaiveDateTime)>,
+    pub notifications: Vec<(String, String, NotificationStatus, NaiveDateTime)>,
     /// The commands that fit now for the reader's role, as `lifecycle::apply` decides them.
     pub allowed_actions: Vec<Action>,
     /// Its referrals, oldest first, each with its unit's name and the steps the reader may take.
@@ -473,8 +474,11 @@ pub fn detail(conn: &mut DbConnection, id: &str, reader: Role) -> AppResult<Requ
         history: history(conn, id, false)?,
         notifications: outbox::for_request(conn, id)?
             .into_iter()
-            .map(|n| (n.id, n.template, n.status, n.created_at))
-            .collect(),
+            .map(|n| {
+                let status = enum_of("notifications.status", &n.status, NotificationStatus::parse)?;
+                Ok((n.id, n.template, status, n.created_at))
+            })
+            .collect::<AppResult<_>>()?,
         referrals,
     })
 }

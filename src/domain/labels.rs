@@ -74,6 +74,9 @@ mod tests {
         same(ContactOutcome::ALL);
         same(ReferralReason::ALL);
         same(ReferralStatus::ALL);
+        same(crate::domain::referral::Step::ALL);
+        same(crate::domain::lifecycle::Action::ALL);
+        same(crate::domain::notification::NotificationStatus::ALL);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod jalali;
 mod labels;
 pub mod lifecycle;
 pub mod national_id;
+pub mod notification;
 pub mod phone;
 pub mod referral;
 pub mod request;

@@ -54,12 +54,16 @@ impl Step {
         self.as_str()
     }
 
-    /// The unit works the referral; the desk judges the answer.
-    fn allowed(self, role: Role) -> bool {
+    /// Who may take it: the unit works the referral; the desk judges the answer.
+    pub fn roles(self) -> &'static [Role] {
         match self {
-            Step::Acknowledge | Step::Answer => role == Role::UnitStaff,
-            Step::Accept | Step::Return => matches!(role, Role::Reviewer | Role::Admin),
+            Step::Acknowledge | Step::Answer => &[Role::UnitStaff],
+            Step::Accept | Step::Return => &[Role::Reviewer, Role::Admin],
         }
+    }
+
+    fn allowed(self, role: Role) -> bool {
+        self.roles().contains(&role)
     }
 }
 

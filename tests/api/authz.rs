@@ -81,7 +81,7 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ) => CitizenProof,
         (_, p) if p.starts_with("/api/v1/public/") => Public,
         ("get", "/api/v1/stats") => Roles(CALENDAR),
-        ("post", "/api/v1/notifications/reports/{provider}") => CallbackSecret,
+        ("post", "/api/v1/delivery-reports/{provider}") => CallbackSecret,
         (_, p) if p.starts_with("/api/v1/notifications") => Roles(OUTBOX),
         _ => return None,
     })

@@ -402,19 +402,19 @@ with_fake! {
         let id = enqueue(&app, "resolved", "+989121234567", json!({"tracking_code": code()}));
         drain(&dispatcher(&app, &fake, quick())).await;
         let report = json!({"id": id, "status": "delivered"});
-        app.post("/api/v1/notifications/reports/http").json(&report).send().await.assert_problem(401, "unauthenticated");
-        app.post("/api/v1/notifications/reports/http").header("x-callback-secret", "wrong").json(&report).send().await
+        app.post("/api/v1/delivery-reports/http").json(&report).send().await.assert_problem(401, "unauthenticated");
+        app.post("/api/v1/delivery-reports/http").header("x-callback-secret", "wrong").json(&report).send().await
             .assert_problem(401, "unauthenticated");
-        let first = app.post("/api/v1/notifications/reports/http").header("x-callback-secret", SECRET).json(&report).send().await;
+        let first = app.post("/api/v1/delivery-reports/http").header("x-callback-secret", SECRET).json(&report).send().await;
         assert_eq!(first.status.as_u16(), 200, "{}", first.text());
         assert_eq!(first.json()["changed"], 1);
         let delivered = row(&app, &id);
         assert_eq!(delivered.status, "delivered");
-        let again = app.post(&format!("/api/v1/notifications/reports/http?secret={SECRET}")).json(&report).send().await;
+        let again = app.post(&format!("/api/v1/delivery-reports/http?secret={SECRET}")).json(&report).send().await;
         assert_eq!(again.status.as_u16(), 200);
         assert_eq!(again.json()["changed"], 0);
         assert_eq!(row(&app, &id), delivered, "nothing changed");
-        app.post("/api/v1/notifications/reports/kavenegar").header("x-callback-secret", SECRET).json(&report).send().await
+        app.post("/api/v1/delivery-reports/kavenegar").header("x-callback-secret", SECRET).json(&report).send().await
             .assert_problem(404, "not-found");
     }
 }

@@ -101,7 +101,10 @@ async fn every_operation_documents_its_problem_responses() {
                 responses.contains_key("500"),
                 "{method} {path} documents 500"
             );
-            if operation.get("security").is_some() {
+            if operation["security"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty())
+            {
                 assert!(
                     responses.contains_key("401") && responses.contains_key("403"),
                     "{method} {path} documents 401 and 403"
@@ -293,4 +296,182 @@ fn logs_to_a_pipe_have_no_colour_codes() {
         !stdout.contains('\u{1b}'),
         "escape codes in piped logs: {stdout:?}"
     );
+}
+
+/// What a generated client needs of the document, checked on the document itself so that a
+/// new handler cannot quietly break it.
+#[test]
+fn the_document_is_one_a_generated_client_takes_unedited() {
+    let doc = serde_json::to_value(mardom::api::openapi_document()).unwrap();
+    assert!(
+        doc["info"]["title"].as_str().unwrap().is_ascii(),
+        "package names are made from it"
+    );
+    assert!(doc["servers"].as_array().is_some_and(|s| !s.is_empty()));
+    let mut templates: Vec<String> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        templates.push(
+            path.split('/')
+                .map(|s| if s.starts_with('{') { "{}" } else { s })
+                .collect::<Vec<_>>()
+                .join("/"),
+        );
+        for (method, op) in item.as_object().unwrap() {
+            let at = format!("{method} {path}");
+            assert!(
+                op["description"].as_str().is_some_and(|d| !d.is_empty()),
+                "{at} has a description"
+            );
+            assert!(
+                op["security"].is_array(),
+                "{at} says what security it needs (`[]` when public)"
+            );
+            if path.starts_with("/api/v1/public/") || path.starts_with("/health") {
+                assert_eq!(op["security"], serde_json::json!([]), "{at} is public");
+            }
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                if p["in"] == "header" {
+                    assert_eq!(
+                        p["schema"]["type"], "string",
+                        "{at}: header {} is a plain string",
+                        p["name"]
+                    );
+                }
+            }
+            for (status, response) in op["responses"].as_object().unwrap() {
+                let response = match response["$ref"].as_str() {
+                    Some(r) => {
+                        &doc["components"]["responses"]
+                            [r.trim_start_matches("#/components/responses/")]
+                    }
+                    None => response,
+                };
+                assert!(
+                    response["headers"]["X-Request-Id"].is_object(),
+                    "{at} {status} declares X-Request-Id"
+                );
+                if status == "429" || status == "503" {
+                    assert!(
+                        response["headers"]["Retry-After"].is_object(),
+                        "{at} {status} declares Retry-After"
+                    );
+                }
+                if status == "201" {
+                    assert!(
+                        response["headers"]["Location"].is_object(),
+                        "{at} 201 declares Location"
+                    );
+                }
+                let takes_if_match = op["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|p| p["name"] == "If-Match");
+                if status == "200" && takes_if_match {
+                    assert!(
+                        response["headers"]["ETag"].is_object(),
+                        "{at} 200 declares ETag"
+                    );
+                }
+            }
+        }
+    }
+    let mut unique = templates.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        templates.len(),
+        "no two paths are ambiguous: {templates:?}"
+    );
+    // Ids in answers are UUIDs; free-form objects say so; every tracking-code example is valid.
+    let mut examples = Vec::new();
+    collect_examples(&doc, &mut examples);
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        let mut properties = schema["properties"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        for part in schema["allOf"].as_array().into_iter().flatten() {
+            properties.extend(part["properties"].as_object().cloned().unwrap_or_default());
+        }
+        for (field, property) in properties {
+            if (field == "id" || field.ends_with("_id"))
+                && !["national_id", "provider_message_id"].contains(&field.as_str())
+            {
+                assert_eq!(property["format"], "uuid", "{name}.{field}");
+            }
+            if property["type"] == "object" && property["properties"].is_null() {
+                assert!(
+                    !property["additionalProperties"].is_null(),
+                    "{name}.{field} is free-form or a map: {property}"
+                );
+            }
+        }
+    }
+    assert!(!examples.is_empty());
+    for code in examples {
+        mardom::domain::tracking_code::TrackingCode::parse(&code)
+            .unwrap_or_else(|e| panic!("example {code}: {e}"));
+    }
+}
+
+/// Every `tracking_code` example anywhere in the document.
+fn collect_examples(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(code) = map.get("tracking_code").and_then(Value::as_str) {
+                if code.chars().all(|c| c.is_ascii_digit()) && code.len() == 12 {
+                    found.push(code.to_owned());
+                }
+            }
+            if map.get("name").and_then(Value::as_str) == Some("tracking_code") {
+                if let Some(example) = map.get("example").and_then(Value::as_str) {
+                    found.push(example.to_owned());
+                }
+            }
+            map.values().for_each(|v| collect_examples(v, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_examples(v, found)),
+        _ => {}
+    }
+}
+
+on_both_backends! {
+    async fn head_answers_wherever_get_does_and_swagger_ui_has_one_address(app) {
+        for path in ["/health/live", "/health/ready", "/api-docs/openapi.json"] {
+            let get = app.get(path).send().await;
+            let head = app.call(Method::HEAD, path).send().await;
+            assert_eq!(head.status, StatusCode::OK, "HEAD {path}: {}", head.text());
+            assert!(head.body.is_empty(), "HEAD {path} sends no body");
+            assert_eq!(head.header("content-type"), get.header("content-type"), "{path}");
+        }
+        let bare = app.get("/swagger-ui").send().await;
+        assert_eq!(bare.status, StatusCode::PERMANENT_REDIRECT);
+        assert_eq!(bare.header("location").as_deref(), Some("/swagger-ui/"));
+    }
+
+    async fn the_server_enforces_what_the_document_declares(app) {
+        let admin = app.admin_token().await;
+        let reviewer = app.token_for_role(&admin, "reviewer").await;
+        // An empty cursor is schema-valid: the first page.
+        for path in ["/api/v1/requests?cursor=", "/api/v1/referrals?cursor=", "/api/v1/notifications?cursor="] {
+            let reply = app.get(path).bearer(&reviewer).send().await;
+            assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.text());
+        }
+        // `template` is at most 64 characters, as declared.
+        let long = "t".repeat(65);
+        app.get(&format!("/api/v1/notifications?template={long}")).bearer(&reviewer).send().await
+            .assert_problem(400, "bad-parameter");
+        let fits = "t".repeat(64);
+        assert_eq!(app.get(&format!("/api/v1/notifications?template={fits}")).bearer(&reviewer).send().await.status, StatusCode::OK);
+        // Authorisation before validation: a role that may not take a referral step hears 403,
+        // whatever its If-Match.
+        let intake = app.token_for_role(&admin, "intake").await;
+        for step in ["acknowledge", "accept", "answer", "return"] {
+            app.post(&format!("/api/v1/referrals/0b6f2b0c-9d3e-4a47-9a43-4f8e3a1c2d11/{step}"))
+                .bearer(&intake).header("if-match", "not a version").json(&serde_json::json!({}))
+                .send().await.assert_problem(403, "forbidden");
+        }
+    }
 }
