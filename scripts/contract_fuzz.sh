@@ -39,7 +39,7 @@ readonly BASE=http://127.0.0.1:$PORT
 readonly PG_URL=${MARDOM_FUZZ_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}
 readonly ADMIN_PASSWORD=fuzz-admin-password
 readonly DEMO_PASSWORD=mardom-demo-1234
-readonly CHECKS=not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance,ignored_auth
+readonly CHECKS=${MARDOM_FUZZ_CHECKS:-not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance,ignored_auth}
 readonly OUT=$PWD/target/contract-fuzz/$BACKEND
 readonly SUMMARY=$OUT/summary.txt
 

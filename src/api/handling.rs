@@ -122,6 +122,12 @@ pub async fn classify(
 }
 
 /// Refer a feedback request to a unit with an anonymised text (`in_review` → `referred`; SMS).
+///
+/// A request about several units goes to each: refer again while it is `referred`, one call per
+/// unit, each with its own text and due date (the citizen is told of each unit by SMS). A unit
+/// that still has an unfinished referral of the request is refused (409 `already-referred`).
+/// The request closes once every referral is accepted; the answer's `referrals` and
+/// `allowed_actions` show where each stands.
 #[utoipa::path(
     tag = "requests", security(("bearer" = [])), request_body = ReferBody,
     params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
@@ -135,7 +141,7 @@ pub async fn classify(
                 "checked_text": "پیرو درخواست قبلی‌ام با کد رهگیری ۴۵۰۳ ۳۷۵۱ ۹۷۰۷ رسیدگی کنید",
                 "findings": [{"kind": "tracking_code", "start": 34, "end": 48}]}]
         })),
-        (status = 409, description = "Not possible in this status or kind, or a concurrent change", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not possible in this status or kind (`transition-not-allowed`), the unit already has an unfinished referral of it (`already-referred`), or a concurrent change", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )
 )]

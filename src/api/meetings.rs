@@ -221,6 +221,9 @@ pub async fn cancel(
 
 /// Record the meeting's outcome (head): no show, held with no action (SMS), or held with
 /// follow-up referrals to units (→ `follow_up`).
+///
+/// Only once the meeting's start time has passed: earlier it is 409 `meeting-not-started`,
+/// naming the start.
 #[utoipa::path(
     tag = "meetings", security(("bearer" = [])), request_body = OutcomeBody,
     params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
@@ -234,7 +237,7 @@ pub async fn cancel(
                 "checked_text": "پیرو درخواست قبلی‌ام با کد رهگیری ۴۵۰۳ ۳۷۵۱ ۹۷۰۷ رسیدگی کنید",
                 "findings": [{"kind": "tracking_code", "start": 34, "end": 48}]}]
         })),
-        (status = 409, description = "Not possible now", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not possible in this status, or the meeting has not started yet (`meeting-not-started`, naming its start)", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -246,6 +246,8 @@ pub async fn lookup_request(
 ///
 /// The citizen proves the request is theirs with the mobile number it was filed with. Only an
 /// open request can be withdrawn (409 otherwise). Limited per client address (429), like lookups.
+/// Withdrawing settles what hangs on the request: a scheduled meeting is cancelled (its slot
+/// freed) and every referral not yet accepted is withdrawn from its unit.
 #[utoipa::path(
     tag = "public", request_body = Withdrawal,
     params(("tracking_code" = String, Path, description = "The 12-digit tracking code", example = "483920175523")),
