@@ -13,6 +13,8 @@
 //!   sends each one, so a client need not handle "absent" beside "null". Request bodies keep
 //!   their optional fields.
 //! - An object schema without properties is free-form and says so (`additionalProperties`).
+//! - What a parser accepts is declared as a pattern where a pattern can say it: tracking codes
+//!   in a path, mobile numbers in a body, cursors.
 //!
 //! The pass works on the document as JSON (utoipa's types round-trip through serde exactly).
 
@@ -70,8 +72,12 @@ fn apply(doc: &mut Value) {
     {
         for (name, schema) in schemas.iter_mut() {
             free_form_objects(schema);
-            if views.contains(name) && !PARTIAL_VIEWS.contains(&name.as_str()) {
-                require_every_property(schema);
+            if views.contains(name) {
+                if !PARTIAL_VIEWS.contains(&name.as_str()) {
+                    require_every_property(schema);
+                }
+            } else {
+                mobile_patterns(schema);
             }
         }
     }
@@ -92,6 +98,16 @@ fn operation_conventions(path: &str, method: &str, operation: &mut Map<String, V
         .and_then(Value::as_array_mut)
     {
         for parameter in parameters.iter_mut() {
+            let pattern = match (parameter["in"].as_str(), parameter["name"].as_str()) {
+                (Some("path"), Some("tracking_code")) => {
+                    Some(crate::domain::tracking_code::PATTERN)
+                }
+                (Some("query"), Some("cursor")) => Some(super::cursor::PATTERN),
+                _ => None,
+            };
+            if let (Some(pattern), Some(schema)) = (pattern, parameter.get_mut("schema")) {
+                schema["pattern"] = Value::String(pattern.to_owned());
+            }
             if parameter["in"] == "header" {
                 takes_if_match |= parameter["name"] == "If-Match";
                 if let Some(schema) = parameter.get_mut("schema") {
@@ -165,6 +181,17 @@ fn add_header(response: &mut Value, name: &str, description: &str, schema: Value
                 .or_insert_with(|| Value::String(description.to_owned()));
             if let Some(s) = header.get_mut("schema") {
                 not_nullable(s);
+            }
+        }
+    }
+}
+
+/// A mobile number a client sends is described as the parser reads it.
+fn mobile_patterns(schema: &mut Value) {
+    if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        for (name, property) in properties.iter_mut() {
+            if name == "mobile" || name == "citizen_mobile" {
+                property["pattern"] = Value::String(crate::domain::phone::PATTERN.to_owned());
             }
         }
     }

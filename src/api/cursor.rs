@@ -5,6 +5,9 @@ use chrono::{DateTime, NaiveDateTime};
 
 use super::error::{ApiError, Kind};
 
+/// A cursor's shape, for the OpenAPI document (empty: the first page).
+pub const PATTERN: &str = r"^(-?[0-9]{1,18}_[!-~]{1,64})?$";
+
 pub fn encode((at, id): &(NaiveDateTime, String)) -> String {
     format!("{}_{id}", at.and_utc().timestamp_micros())
 }
@@ -16,10 +19,15 @@ pub fn decode(cursor: &str) -> Result<(NaiveDateTime, String), ApiError> {
             "cursor is not one this server gave out; pass the next_cursor of the previous page",
         )
     };
+    // Exactly the shape `PATTERN` declares, no more: what the document calls invalid is refused.
     let (micros, id) = cursor.split_once('_').ok_or_else(bad)?;
+    let digits = micros.strip_prefix('-').unwrap_or(micros);
+    if !(1..=18).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
     let micros: i64 = micros.parse().map_err(|_| bad())?;
     let at = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
-    if id.is_empty() || id.len() > 64 {
+    if !(1..=64).contains(&id.len()) || !id.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(bad());
     }
     Ok((at.naive_utc(), id.to_owned()))
@@ -55,7 +63,16 @@ mod tests {
         assert_eq!(decode(&cursor).unwrap(), (at, "abc-123".to_owned()));
         assert_eq!(after(Some("")).unwrap(), None);
         assert_eq!(after(None).unwrap(), None);
-        for bad in ["", "x_y", "12", "12_", "99999999999999999999_a"] {
+        for bad in [
+            "+12_a",
+            "12_\u{be}",
+            "1234567890123456789_a",
+            "",
+            "x_y",
+            "12",
+            "12_",
+            "99999999999999999999_a",
+        ] {
             assert!(decode(bad).is_err(), "{bad}");
         }
     }

@@ -30,6 +30,18 @@ fn is_separator(c: char) -> bool {
     c.is_whitespace() || matches!(c, '-' | '(' | ')' | '\u{2010}'..='\u{2015}' | '\u{2212}')
 }
 
+/// What `MobileNumber::parse` accepts, as an ECMA-262 pattern for the OpenAPI document: the five
+/// spellings, in any of the three digit scripts, with separators anywhere. (The parser also
+/// drops invisible marks around the number, which the pattern does not describe.)
+pub const PATTERN: &str = concat!(
+    r"^[\s\-()\u2010-\u2015\u2212]*",
+    r"(\+[\s\-()\u2010-\u2015\u2212]*[9۹٩][\s\-()\u2010-\u2015\u2212]*[8۸٨][\s\-()\u2010-\u2015\u2212]*",
+    r"|[0۰٠][\s\-()\u2010-\u2015\u2212]*[0۰٠][\s\-()\u2010-\u2015\u2212]*[9۹٩][\s\-()\u2010-\u2015\u2212]*[8۸٨][\s\-()\u2010-\u2015\u2212]*",
+    r"|[9۹٩][\s\-()\u2010-\u2015\u2212]*[8۸٨][\s\-()\u2010-\u2015\u2212]*",
+    r"|[0۰٠][\s\-()\u2010-\u2015\u2212]*)?",
+    r"[9۹٩]([\s\-()\u2010-\u2015\u2212]*[0-9۰-۹٠-٩]){9}[\s\-()\u2010-\u2015\u2212]*$",
+);
+
 impl MobileNumber {
     /// Reads a mobile number written as `09xxxxxxxxx`, `9xxxxxxxxx`, `+989…`, `00989…` or
     /// `989…`, in ASCII, Persian or Arabic-Indic digits, with spaces, dashes or parentheses

@@ -61,6 +61,11 @@ fn value(ascii: u8) -> u8 {
     ascii - b'0'
 }
 
+/// What `TrackingCode::parse` reads as twelve digits, as an ECMA-262 pattern for the OpenAPI
+/// document: any of the three digit scripts, spaces and dashes anywhere. (The check digit, and
+/// the invisible marks the parser drops, are beyond a pattern.)
+pub const PATTERN: &str = r"^[\s\-\u2010-\u2015]*([0-9۰-۹٠-٩][\s\-\u2010-\u2015]*){12}$";
+
 impl TrackingCode {
     /// A fresh random code. Pass a cryptographically secure generator such as `rand::rng()`.
     ///

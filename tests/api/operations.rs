@@ -409,6 +409,12 @@ fn the_document_is_one_a_generated_client_takes_unedited() {
             }
         }
     }
+    let submission = &doc["components"]["schemas"]["CitizenRequest"]["properties"]["mobile"];
+    assert_eq!(
+        submission["pattern"],
+        mardom::domain::phone::PATTERN,
+        "a mobile number is declared as parsed"
+    );
     assert!(!examples.is_empty());
     for code in examples {
         mardom::domain::tracking_code::TrackingCode::parse(&code)
@@ -458,6 +464,11 @@ on_both_backends! {
         for path in ["/api/v1/requests?cursor=", "/api/v1/referrals?cursor=", "/api/v1/notifications?cursor="] {
             let reply = app.get(path).bearer(&reviewer).send().await;
             assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.text());
+        }
+        // A cursor the declared pattern refuses, the server refuses too.
+        for bad in ["%2B12_a", "12_%C2%BE", "1234567890123456789_a"] {
+            app.get(&format!("/api/v1/requests?cursor={bad}")).bearer(&reviewer).send().await
+                .assert_problem(400, "bad-parameter");
         }
         // `template` is at most 64 characters, as declared.
         let long = "t".repeat(65);
