@@ -140,7 +140,7 @@ for role in "${ROLES[@]}"; do
     echo "$line" | tee -a "$SUMMARY"
     if [[ $rc -ne 0 ]]; then
         FAILED=$((FAILED + 1))
-        sed -n '/FAILURES\|ERRORS/,$p' "$log" | head -150
+        sed -n '/FAILURES\|ERRORS/,$p' "$log" | head -150 || true
     fi
 done
 if ((FAILED > 0)); then
