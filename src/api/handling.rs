@@ -134,13 +134,6 @@ pub async fn classify(
     responses(
         (status = 200, description = "Referred; the referral is in the unit's inbox", body = RequestDetailView),
         (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is not valid; a text for the unit that still identifies the citizen is `identifies_citizen`, with the normalised text checked (`checked_text`) and each identifier found in it (`findings`: kind, and code point offsets, end exclusive)", body = Problem, content_type = "application/problem+json", example = json!({
-            "type": "urn:mardom:problem:validation", "title": "The input is not valid", "status": 422, "detail": "1 field is not valid",
-            "errors": [{"field": "text", "code": "identifies_citizen",
-                "message": "the text still identifies someone: tracking_code; use the proposed anonymised text or remove them",
-                "checked_text": "پیرو درخواست قبلی‌ام با کد رهگیری ۴۵۰۳ ۳۷۵۱ ۹۷۰۷ رسیدگی کنید",
-                "findings": [{"kind": "tracking_code", "start": 34, "end": 48}]}]
-        })),
         (status = 409, description = "Not possible in this status or kind (`transition-not-allowed`), the unit already has an unfinished referral of it (`already-referred`), or a concurrent change", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )

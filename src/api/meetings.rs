@@ -230,13 +230,6 @@ pub async fn cancel(
     responses(
         (status = 200, description = "Recorded", body = super::requests::RequestDetailView),
         (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is not valid; a text for the unit that still identifies the citizen is `identifies_citizen`, with the normalised text checked (`checked_text`) and each identifier found in it (`findings`: kind, and code point offsets, end exclusive)", body = Problem, content_type = "application/problem+json", example = json!({
-            "type": "urn:mardom:problem:validation", "title": "The input is not valid", "status": 422, "detail": "1 field is not valid",
-            "errors": [{"field": "follow_ups[0].text", "code": "identifies_citizen",
-                "message": "the text still identifies someone: tracking_code; use the proposed anonymised text or remove them",
-                "checked_text": "پیرو درخواست قبلی‌ام با کد رهگیری ۴۵۰۳ ۳۷۵۱ ۹۷۰۷ رسیدگی کنید",
-                "findings": [{"kind": "tracking_code", "start": 34, "end": 48}]}]
-        })),
         (status = 409, description = "Not possible in this status, or the meeting has not started yet (`meeting-not-started`, naming its start)", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )
@@ -279,13 +272,6 @@ pub async fn outcome(
     responses(
         (status = 200, description = "Redirected; the request is `referred`", body = super::requests::RequestDetailView),
         (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is not valid; a text for the unit that still identifies the citizen is `identifies_citizen`, with the normalised text checked (`checked_text`) and each identifier found in it (`findings`: kind, and code point offsets, end exclusive)", body = Problem, content_type = "application/problem+json", example = json!({
-            "type": "urn:mardom:problem:validation", "title": "The input is not valid", "status": 422, "detail": "1 field is not valid",
-            "errors": [{"field": "text", "code": "identifies_citizen",
-                "message": "the text still identifies someone: tracking_code; use the proposed anonymised text or remove them",
-                "checked_text": "پیرو درخواست قبلی‌ام با کد رهگیری ۴۵۰۳ ۳۷۵۱ ۹۷۰۷ رسیدگی کنید",
-                "findings": [{"kind": "tracking_code", "start": 34, "end": 48}]}]
-        })),
         (status = 409, description = "Not possible now", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )
@@ -354,19 +340,13 @@ pub async fn calendar(
     staff.require(CALENDAR)?;
     let query = query.into_inner();
     if let Some(request_id) = query.request_id {
-        let (from, to) = (query.from, query.to);
+        let naive = |t: DateTime<FixedOffset>| t.with_timezone(&Utc).naive_utc();
+        let (from, to) = (query.from.map(naive), query.to.map(naive));
         let meetings = state
-            .db(move |conn| meetings::of_request(conn, &request_id.to_string()))
+            .db(move |conn| meetings::of_request(conn, &request_id.to_string(), from, to))
             .await?;
-        let within = |m: &Meeting| {
-            from.is_none_or(|f| utc(m.starts_at) >= f) && to.is_none_or(|t| utc(m.starts_at) < t)
-        };
         return Ok(HttpResponse::Ok().json(MeetingList {
-            items: meetings
-                .into_iter()
-                .filter(within)
-                .map(MeetingView::from)
-                .collect(),
+            items: meetings.into_iter().map(MeetingView::from).collect(),
         }));
     }
     let from = query

@@ -99,6 +99,36 @@ const SHARED: [(&str, Kind, &str); 8] = [
     ),
 ];
 
+/// The operations that send a text to a unit, and so may refuse it for identifying the citizen.
+const TAKE_A_TEXT_FOR_A_UNIT: [&str; 3] = ["refer", "redirect", "outcome"];
+const IDENTIFIES_CITIZEN: &str = "IdentifiesCitizen";
+
+/// The 422 of an operation that sends a text to a unit, described and exemplified once.
+fn identifies_citizen() -> utoipa::openapi::Response {
+    let example = serde_json::json!({
+        "type": Kind::Validation.type_uri(), "title": Kind::Validation.title(), "status": 422,
+        "detail": "1 field is not valid",
+        "errors": [{"field": "text", "code": "identifies_citizen",
+            "message": "the text still identifies someone: tracking_code; use the proposed anonymised text or remove them",
+            "checked_text": "پیرو درخواست قبلی‌ام با کد رهگیری ۴۵۰۳ ۳۷۵۱ ۹۷۰۷ رسیدگی کنید",
+            "findings": [{"kind": "tracking_code", "start": 34, "end": 48}]}]
+    });
+    ResponseBuilder::new()
+        .description(
+            "A field is not valid; a text for the unit that still identifies the citizen is \
+             `identifies_citizen`, with the normalised text checked (`checked_text`) and each \
+             identifier found in it (`findings`: kind, and code point offsets, end exclusive)",
+        )
+        .content(
+            PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .example(Some(example))
+                .build(),
+        )
+        .build()
+}
+
 /// Adds the shared problem responses to the components and refers each operation to those it
 /// can give: body errors where there is a body, 400 where there are parameters, 401/403 where
 /// it is secured, 500 and 503 everywhere.
@@ -120,12 +150,23 @@ pub fn add_problem_responses(doc: &mut Document) {
             .responses
             .insert(name.to_owned(), RefOr::T(response));
     }
+    components.responses.insert(
+        IDENTIFIES_CITIZEN.to_owned(),
+        RefOr::T(identifies_citizen()),
+    );
     for item in doc.paths.paths.values_mut() {
         let path_has_params = item.parameters.as_ref().is_some_and(|p| !p.is_empty());
         for operation in operations_mut(item) {
             let mut shared = Vec::new();
             let has_params =
                 path_has_params || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let takes_unit_text = operation
+                .operation_id
+                .as_deref()
+                .is_some_and(|id| TAKE_A_TEXT_FOR_A_UNIT.contains(&id));
+            if takes_unit_text {
+                shared.push(("422", IDENTIFIES_CITIZEN));
+            }
             if operation.request_body.is_some() {
                 shared.extend([
                     ("400", "BadRequest"),

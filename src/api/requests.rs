@@ -467,7 +467,7 @@ pub async fn get_request(
     let id = id.into_inner().to_string();
     let role = staff.user().role;
     let detail = state
-        .db(move |conn| requests::detail(conn, &id, role))
+        .db(move |conn| requests::read(conn, &id, role))
         .await?;
     Ok(super::handling::answered(detail))
 }

@@ -347,13 +347,12 @@ pub(crate) fn insert_referral(
 ) -> AppResult<String> {
     // A second referral to a unit still working on this request is a double click or a
     // mistake, never more work: one unit, one open referral per request.
-    let busy = referral_repo::for_request(conn, &request.id)?
-        .into_iter()
-        .any(|r| {
-            r.unit_id == unit_id
-                && ReferralStatus::parse(&r.status)
-                    .is_some_and(|s| crate::domain::referral::settle(s).is_some())
-        });
+    let mut busy = false;
+    for referral in referral_repo::for_request(conn, &request.id)? {
+        let status =
+            requests::enum_of("referrals.status", &referral.status, ReferralStatus::parse)?;
+        busy |= referral.unit_id == unit_id && !status.is_finished();
+    }
     if busy {
         return Err(AppError::conflict(
             "already-referred",

@@ -417,9 +417,14 @@ pub fn calendar(
         .collect()
 }
 
-/// Every meeting a request ever had, by start time.
-pub fn of_request(conn: &mut DbConnection, request_id: &str) -> AppResult<Vec<Meeting>> {
-    repo::of_request(conn, request_id)?
+/// Every meeting a request ever had, by start time, starting in [from, to) where given.
+pub fn of_request(
+    conn: &mut DbConnection,
+    request_id: &str,
+    from: Option<NaiveDateTime>,
+    to: Option<NaiveDateTime>,
+) -> AppResult<Vec<Meeting>> {
+    repo::of_request(conn, request_id, from, to)?
         .into_iter()
         .map(|row| Ok(Meeting::try_from(row)?))
         .collect()

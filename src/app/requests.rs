@@ -447,8 +447,14 @@ fn messages(
         .collect()
 }
 
-/// A request with its full history and identity, for staff allowed to see them.
-/// One request as `reader` (a desk role) sees it: everything, with what they may do next.
+/// One request as `reader` (a desk role) reads it, in one snapshot: `allowed_actions` agree
+/// with the referrals and the meeting shown beside them.
+pub fn read(conn: &mut DbConnection, id: &str, reader: Role) -> AppResult<RequestDetail> {
+    diesel::Connection::transaction(conn, |conn| detail(conn, id, reader))
+}
+
+/// One request as `reader` (a desk role) sees it: everything, with what they may do next. Runs
+/// in the caller's transaction.
 pub fn detail(conn: &mut DbConnection, id: &str, reader: Role) -> AppResult<RequestDetail> {
     let row = repo::find(conn, id)?.ok_or(AppError::NotFound("request"))?;
     let request = Request::try_from(row)?;

@@ -11,14 +11,19 @@ use crate::domain::referral::ReferralStatus;
 use crate::domain::request::Status;
 
 use super::AppResult;
-use super::requests::Request;
+use super::requests::{Request, enum_of};
 
 pub fn of(conn: &mut DbConnection, request: &Request) -> AppResult<State> {
     let all_referrals_accepted = match request.status {
         // Only these statuses have a command that waits for the referrals.
-        Status::Referred | Status::FollowUp => referral_repo::for_request(conn, &request.id)?
-            .iter()
-            .all(|r| r.status == ReferralStatus::Accepted.as_str()),
+        Status::Referred | Status::FollowUp => {
+            let mut all = true;
+            for referral in referral_repo::for_request(conn, &request.id)? {
+                let status = enum_of("referrals.status", &referral.status, ReferralStatus::parse)?;
+                all &= status == ReferralStatus::Accepted;
+            }
+            all
+        }
         _ => true,
     };
     let meeting = match request.status {

@@ -48,11 +48,24 @@ pub fn scheduled_for(conn: &mut DbConnection, request_id: &str) -> QueryResult<O
         .optional()
 }
 
-/// Every meeting of a request, by start time.
-pub fn of_request(conn: &mut DbConnection, request_id: &str) -> QueryResult<Vec<MeetingRow>> {
-    meetings::table
-        .filter(meetings::request_id.eq(request_id))
+/// The meetings of a request, by start time, starting in [from, to) where given.
+pub fn of_request(
+    conn: &mut DbConnection,
+    request_id: &str,
+    from: Option<NaiveDateTime>,
+    to: Option<NaiveDateTime>,
+) -> QueryResult<Vec<MeetingRow>> {
+    let mut query = meetings::table
+        .filter(meetings::request_id.eq(request_id.to_owned()))
         .select(MeetingRow::as_select())
+        .into_boxed();
+    if let Some(from) = from {
+        query = query.filter(meetings::starts_at.ge(from));
+    }
+    if let Some(to) = to {
+        query = query.filter(meetings::starts_at.lt(to));
+    }
+    query
         .order((meetings::starts_at.asc(), meetings::id.asc()))
         .load(conn)
 }

@@ -463,6 +463,42 @@ on_both_backends! {
         assert_eq!(last["details"]["referrals_withdrawn"], json!([referral["reference"]]), "{last}");
     }
 
+    async fn a_withdrawal_racing_the_units_answer_never_leaves_a_referral_alive_under_a_closed_request(app) {
+        let desk = desk(&app).await;
+        for round in 0..6 {
+            let mut body = complaint();
+            body["mobile"] = json!(format!("0912345670{round}"));
+            let (id, code) = registered(&app, &body).await;
+            let base = format!("/api/v1/requests/{id}");
+            ok(app.post(&format!("{base}/classify")).bearer(&desk.reviewer).json(&json!({"kind": "complaint"})).send().await).await;
+            let referred = ok(app.post(&format!("{base}/refer")).bearer(&desk.reviewer)
+                .json(&json!({"unit_id": desk.unit, "text": "شکایت از برخورد کارکنان واحد پذیرش"})).send().await).await;
+            let rid = referred["referrals"][0]["id"].as_str().unwrap().to_owned();
+            let withdrawal = app.post(&format!("/api/v1/public/requests/{code}/withdrawal"))
+                .json(&json!({"mobile": body["mobile"]})).send();
+            let answer = app.post(&format!("/api/v1/referrals/{rid}/answer")).bearer(&desk.unit_staff)
+                .json(&json!({"answer": "با کارکنان گفت‌وگو شد و رفتار اصلاح شد"})).send();
+            let (withdrawal, answer) = futures_util::join!(withdrawal, answer);
+            let detail = ok(app.get(&base).bearer(&desk.reviewer).send().await).await;
+            let referral = detail["referrals"][0]["status"].as_str().unwrap().to_owned();
+            match (withdrawal.status.as_u16(), answer.status.as_u16()) {
+                // The answer came first; the withdrawal saw the referral change and wrote nothing.
+                (409, 200) => {
+                    assert_eq!((detail["status"].as_str(), referral.as_str()), (Some("referred"), "answered"), "{detail}");
+                }
+                // The withdrawal came first; the answer found nothing left to work on.
+                (200, 409) => {
+                    assert_eq!((detail["status"].as_str(), referral.as_str()), (Some("closed"), "withdrawn"), "{detail}");
+                }
+                // Serialised one after the other with the answer first, both fit.
+                (200, 200) => {
+                    assert_eq!((detail["status"].as_str(), referral.as_str()), (Some("closed"), "withdrawn"), "{detail}");
+                }
+                other => panic!("{other:?}: {} / {}", withdrawal.text(), answer.text()),
+            }
+        }
+    }
+
     async fn a_meeting_request_is_redirected_to_a_unit(app) {
         let desk = desk(&app).await;
         let (id, code) = meeting_in_review(&app, &desk).await;

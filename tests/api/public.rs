@@ -472,8 +472,18 @@ mod rate_limits {
                 );
             }
         }
+        // Twelve at once, from one fresh address: every one answered, none counted.
+        let (key, body, code) = &firsts[1];
+        let replays = futures_util::future::join_all(
+            (0..12).map(|_| keyed(key, body).sent_from("198.51.100.77:1").send()),
+        )
+        .await;
+        for replay in &replays {
+            assert_eq!(replay.status, StatusCode::CREATED, "{}", replay.text());
+            assert_eq!(&replay.json()["tracking_code"], code);
+        }
         assert_eq!(app.snapshot(), before, "no second request, no second SMS");
-        // Eight replays came from 198.51.100.77 without counting: its allowance of 4 is whole.
+        // Twenty replays came from 198.51.100.77 without counting: its allowance of 4 is whole.
         let reply = keyed("k-6", &fifth)
             .sent_from("198.51.100.77:1")
             .send()
