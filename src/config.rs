@@ -29,6 +29,10 @@ pub struct Settings {
     pub body_limit: usize,
     pub sign_in_max_failures: u32,
     pub sign_in_window: Duration,
+    /// Failed sign-ins from one client address per `sign_in_window`.
+    pub sign_in_max_failures_per_address: u32,
+    /// Password checks run at once (the rest wait their turn).
+    pub sign_in_hash_concurrency: usize,
     pub log_json: bool,
     /// Online submissions per client address per hour.
     pub submissions_per_client_hour: u32,
@@ -127,6 +131,13 @@ impl Settings {
                 .unwrap_or(usize::MAX),
             sign_in_max_failures: limit("MARDOM_SIGNIN_MAX_FAILURES", 5)?,
             sign_in_window: Duration::from_secs(number("MARDOM_SIGNIN_WINDOW_SECONDS", 900)?),
+            sign_in_max_failures_per_address: rate("MARDOM_SIGNIN_MAX_FAILURES_PER_ADDRESS", 20)?,
+            sign_in_hash_concurrency: usize::try_from(number(
+                "MARDOM_SIGNIN_HASH_CONCURRENCY",
+                crate::auth::HashingGate::default_concurrency() as u64,
+            )?)
+            .unwrap_or(1)
+            .max(1),
             log_json: lookup("MARDOM_LOG_FORMAT").is_some_and(|v| v.trim() == "json"),
             submissions_per_client_hour: rate("MARDOM_SUBMISSIONS_PER_CLIENT_HOUR", 20)?,
             lookups_per_client_minute: rate("MARDOM_LOOKUPS_PER_CLIENT_MINUTE", 60)?,

@@ -6,12 +6,13 @@ use std::time::Duration;
 use actix_web::HttpServer;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::api::rate_limit::{PublicLimits, RateLimiter};
 use crate::api::{AppState, HttpSettings, build_app, observe::Metrics};
 use crate::app::bootstrap;
-use crate::auth::{SignInThrottle, TokenIssuer};
+use crate::app::limits::Limits;
+use crate::auth::{HashingGate, TokenIssuer};
 use crate::config::Settings;
 use crate::db::{self, DbPool};
+use crate::domain::limits::{Allowance, Limit};
 use crate::domain::templates::Templates;
 use crate::notify::dispatcher::{Dispatcher, DispatcherSettings};
 
@@ -93,32 +94,64 @@ pub fn app_state(
             TokenIssuer::new(secret.expose_secret().as_bytes(), settings.token_lifetime)
                 .map_err(|e| crate::app::AppError::Internal(e.to_string()))?,
         ),
-        throttle: Arc::new(SignInThrottle::new(
-            settings.sign_in_max_failures,
-            settings.sign_in_window,
-        )),
         metrics: Arc::new(Metrics::new()?),
-        limits: Arc::new(PublicLimits {
-            submissions_per_client: RateLimiter::new(
-                settings.submissions_per_client_hour,
-                Duration::from_secs(3600),
-            ),
-            lookups_per_client: RateLimiter::new(
-                settings.lookups_per_client_minute,
-                Duration::from_secs(60),
-            ),
-            submissions_per_mobile: RateLimiter::new(
-                settings.submissions_per_mobile_day,
-                Duration::from_secs(86_400),
-            ),
-            trust_forwarded_for: settings.trust_forwarded_for,
-        }),
+        limits: Arc::new(limits(settings, secret, !settings.database.is_sqlite())?),
+        trust_forwarded_for: settings.trust_forwarded_for,
+        hashing: Arc::new(HashingGate::new(
+            settings.sign_in_hash_concurrency,
+            Duration::from_secs(10),
+        )),
         referral_due_days: settings.referral_due_days,
         sms: Arc::new(crate::api::state::SmsRuntime {
             gateway: crate::notify::gateway::from_settings(&settings.sms)?,
             callback_secret: settings.sms.callback_secret.clone(),
         }),
     })
+}
+
+/// The abuse limits with their configured allowances, counted in the database when
+/// `in_database` (PostgreSQL: shared by every instance), in memory otherwise (SQLite).
+pub fn limits(
+    settings: &Settings,
+    secret: &SecretString,
+    in_database: bool,
+) -> Result<Limits, StartError> {
+    let hour = Duration::from_secs(3600);
+    let minute = Duration::from_secs(60);
+    let allowances = [
+        (
+            Limit::SubmissionsPerClient,
+            Allowance::new(settings.submissions_per_client_hour, hour),
+        ),
+        (
+            Limit::SubmissionsPerMobile,
+            Allowance::new(settings.submissions_per_mobile_day, 24 * hour),
+        ),
+        (
+            Limit::LookupsPerClient,
+            Allowance::new(settings.lookups_per_client_minute, minute),
+        ),
+        (
+            Limit::ProofsPerMobile,
+            Allowance::new(settings.lookups_per_client_minute, minute),
+        ),
+        (
+            Limit::SignInFailuresPerUsername,
+            Allowance::new(settings.sign_in_max_failures, settings.sign_in_window),
+        ),
+        (
+            Limit::SignInFailuresPerAddress,
+            Allowance::new(
+                settings.sign_in_max_failures_per_address,
+                settings.sign_in_window,
+            ),
+        ),
+    ];
+    Ok(Limits::new(
+        allowances,
+        in_database,
+        secret.expose_secret().as_bytes(),
+    )?)
 }
 
 pub fn http_settings(settings: &Settings) -> HttpSettings {

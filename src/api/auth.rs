@@ -6,12 +6,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use super::client::ClientAddress;
 use super::error::{ApiError, Problem};
 use super::json::ValidJson;
 use super::staff::Staff;
 use super::state::AppState;
 use super::users::UserView;
-use crate::app::sign_in::sign_in;
+use crate::app::AppError;
+use crate::app::sign_in;
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -46,24 +48,42 @@ pub struct TokenResponse {
 
 /// Sign in with a username and password; returns a bearer token.
 ///
-/// Repeated failures for one username are refused for a while with 429 and `Retry-After`.
+/// Failed attempts are limited per username and per client address: past the limit the
+/// attempt is refused with 429 and `Retry-After` before the password is checked. Password
+/// checks are bounded (a few at once); a sign-in that finds them busy for a while gets 503 and
+/// `Retry-After`.
 #[utoipa::path(
     tag = "auth", request_body = TokenRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
         (status = 401, description = "Wrong username or password, or a deactivated account", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts for this username; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts for this username or from this address; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many sign-ins are being checked at this moment; retry after `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/token")]
 pub async fn token(
     state: web::Data<AppState>,
+    client: ClientAddress,
     body: ValidJson<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let TokenRequest { username, password } = body.into_inner()?;
-    let shared = state.clone();
+    let limits = state.limits.clone();
+    let attempt = state
+        .db(move |conn| sign_in::begin(conn, &limits, &username, password, &client.0))
+        .await?;
+    // The hash runs with no connection held, a bounded number at once.
+    let checked = state
+        .hashing
+        .run(move || attempt.verify())
+        .await
+        .map_err(|busy| ApiError::from(AppError::Unavailable(busy.to_string())))?;
+    if !checked.verified() {
+        return Err(AppError::InvalidCredentials.into());
+    }
+    let (limits, tokens) = (state.limits.clone(), state.tokens.clone());
     let signed = state
-        .db(move |conn| sign_in(conn, &shared.throttle, &shared.tokens, &username, &password))
+        .db(move |conn| sign_in::complete(conn, &limits, &tokens, checked))
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

@@ -183,7 +183,8 @@ impl ApiError {
 
     /// 429 with `Retry-After` in whole seconds.
     pub fn too_many_requests(retry_after: std::time::Duration, what: &str) -> Self {
-        let seconds = retry_after.as_secs().max(1);
+        // Rounded up: a client that waits the seconds it is told finds the window open.
+        let seconds = (retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0)).max(1);
         ApiError::new(
             Kind::TooManyRequests,
             format!("{what}; try again in {seconds} seconds"),
@@ -252,8 +253,8 @@ impl From<AppError> for ApiError {
                 Kind::InvalidCredentials,
                 "the username or password is wrong, or the account is deactivated",
             ),
-            AppError::TooManyAttempts { retry_after } => {
-                ApiError::too_many_requests(retry_after, "too many failed attempts")
+            AppError::Limited { limit, retry_after } => {
+                ApiError::too_many_requests(retry_after, limit.refusal())
             }
             AppError::Unavailable(cause) => {
                 tracing::warn!(%cause, "service unavailable");

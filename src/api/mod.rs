@@ -2,6 +2,7 @@
 //! translate DTOs to use-case inputs, call one use case, and translate the result back.
 
 pub mod auth;
+pub mod client;
 pub mod contacts;
 mod contract;
 pub mod cursor;
@@ -17,7 +18,6 @@ pub mod notifications;
 pub mod observe;
 pub mod openapi;
 pub mod public;
-pub mod rate_limit;
 pub mod referrals;
 pub mod requests;
 pub mod staff;

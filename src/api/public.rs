@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use super::client::ClientAddress;
 use super::error::{ApiError, Kind, Problem};
 use super::json::ValidJson;
 use super::requests::CitizenRequest;
@@ -157,6 +158,7 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 #[post("/public/requests")]
 pub async fn submit_request(
     req: HttpRequest,
+    client: ClientAddress,
     state: web::Data<AppState>,
     body: ValidJson<CitizenRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -175,31 +177,22 @@ pub async fn submit_request(
             return created(stored);
         }
     }
-    let limits = &state.limits;
-    limits
-        .submissions_per_client
-        .hit(&limits.client(&req))
-        .map_err(|wait| {
-            ApiError::too_many_requests(wait, "too many submissions from this address")
-        })?;
     let parsed = parsed?;
-    let mobile = parsed.mobile.as_str().to_owned();
-    limits
-        .submissions_per_mobile
-        .check(&mobile)
-        .map_err(|wait| {
-            ApiError::too_many_requests(wait, "too many submissions for this mobile number")
-        })?;
+    let limits = state.limits.clone();
     let submitted = state
         .db(move |conn| {
-            public::submit(conn, &parsed, key.as_deref(), &|registered| {
-                serde_json::to_string(&PublicRequestView::from(registered)).unwrap_or_default()
-            })
+            public::submit(
+                conn,
+                &limits,
+                &client.0,
+                &parsed,
+                key.as_deref(),
+                &|registered| {
+                    serde_json::to_string(&PublicRequestView::from(registered)).unwrap_or_default()
+                },
+            )
         })
         .await?;
-    if !submitted.replayed {
-        limits.submissions_per_mobile.record(&mobile);
-    }
     created(submitted)
 }
 
@@ -232,13 +225,14 @@ fn created(submitted: public::Submitted) -> Result<HttpResponse, ApiError> {
 )]
 #[get("/public/requests/{tracking_code}")]
 pub async fn lookup_request(
-    req: HttpRequest,
+    client: ClientAddress,
     state: web::Data<AppState>,
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    limit_lookups(&req, &state)?;
-    let code = public::parse_code(&code)?;
-    let found = state.db(move |conn| public::lookup(conn, &code)).await?;
+    let limits = state.limits.clone();
+    let found = state
+        .db(move |conn| public::lookup(conn, &limits, &client.0, &code))
+        .await?;
     Ok(HttpResponse::Ok().json(PublicRequestView::from(&found)))
 }
 
@@ -261,43 +255,17 @@ pub async fn lookup_request(
 )]
 #[post("/public/requests/{tracking_code}/withdrawal")]
 pub async fn withdraw_request(
-    req: HttpRequest,
+    client: ClientAddress,
     state: web::Data<AppState>,
     code: web::Path<String>,
     body: ValidJson<Withdrawal>,
 ) -> Result<HttpResponse, ApiError> {
-    limit_lookups(&req, &state)?;
-    let code = public::parse_code(&code)?;
     let mobile = body.into_inner()?.mobile;
-    limit_per_mobile(&state, &mobile)?;
+    let limits = state.limits.clone();
     let withdrawn = state
-        .db(move |conn| public::withdraw(conn, &code, &mobile))
+        .db(move |conn| public::withdraw(conn, &limits, &client.0, &code, &mobile))
         .await?;
     Ok(HttpResponse::Ok().json(PublicRequestView::from(&withdrawn)))
-}
-
-/// Proofs of ownership (withdrawal, rating) are also counted per mobile number, with the same
-/// allowance as lookups per address: guessing codes for one number from many addresses is as
-/// limited as guessing from one.
-fn limit_per_mobile(state: &AppState, mobile: &str) -> Result<(), ApiError> {
-    let Ok(mobile) = crate::domain::phone::MobileNumber::parse(mobile) else {
-        return Ok(()); // refused as invalid by the use case
-    };
-    state
-        .limits
-        .lookups_per_client
-        .hit(&format!("mobile:{}", mobile.as_str()))
-        .map_err(|wait| {
-            ApiError::too_many_requests(wait, "too many attempts for this mobile number")
-        })
-}
-
-fn limit_lookups(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
-    let limits = &state.limits;
-    limits
-        .lookups_per_client
-        .hit(&limits.client(req))
-        .map_err(|wait| ApiError::too_many_requests(wait, "too many lookups from this address"))
 }
 
 /// A rating of how a closed request was handled.
@@ -329,22 +297,20 @@ pub struct RatingBody {
 )]
 #[post("/public/requests/{tracking_code}/rating")]
 pub async fn rate_request(
-    req: HttpRequest,
+    client: ClientAddress,
     state: web::Data<AppState>,
     code: web::Path<String>,
     body: ValidJson<RatingBody>,
 ) -> Result<HttpResponse, ApiError> {
-    limit_lookups(&req, &state)?;
-    let code = public::parse_code(&code)?;
     let body = body.into_inner()?;
-    limit_per_mobile(&state, &body.mobile)?;
     let input = public::RatingInput {
         mobile: body.mobile,
         score: body.score,
         comment: body.comment,
     };
+    let limits = state.limits.clone();
     let rated = state
-        .db(move |conn| public::rate(conn, &code, input))
+        .db(move |conn| public::rate(conn, &limits, &client.0, &code, input))
         .await?;
     Ok(HttpResponse::Ok().json(PublicRequestView::from(&rated)))
 }

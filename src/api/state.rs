@@ -1,22 +1,26 @@
-//! What every handler shares: the pool, the token issuer, the sign-in brake, the metrics and
-//! the public endpoints' rate limits.
+//! What every handler shares: the pool, the token issuer, the abuse limits, the gate that
+//! bounds password hashing, and the metrics.
 
 use std::sync::Arc;
 
 use super::error::ApiError;
 use super::observe::Metrics;
-use super::rate_limit::PublicLimits;
+use crate::app::limits::Limits;
 use crate::app::{AppError, AppResult};
-use crate::auth::{SignInThrottle, TokenIssuer};
+use crate::auth::{HashingGate, TokenIssuer};
 use crate::db::{DbConnection, DbPool};
 
 #[derive(Clone)]
 pub struct AppState {
     pub pool: DbPool,
     pub tokens: Arc<TokenIssuer>,
-    pub throttle: Arc<SignInThrottle>,
     pub metrics: Arc<Metrics>,
-    pub limits: Arc<PublicLimits>,
+    /// Every abuse limit (`app::limits`).
+    pub limits: Arc<Limits>,
+    /// Count public requests against the first `X-Forwarded-For` address (`api::client`).
+    pub trust_forwarded_for: bool,
+    /// Bounds the password checks of sign-in.
+    pub hashing: Arc<HashingGate>,
     /// Days a unit has to answer a referral when the reviewer sets no due date.
     pub referral_due_days: u32,
     /// The SMS provider, for its delivery reports.

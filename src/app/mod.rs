@@ -4,6 +4,7 @@
 pub mod bootstrap;
 pub mod contacts;
 pub mod handling;
+pub mod limits;
 pub mod meetings;
 pub mod notifications;
 pub mod public;
@@ -40,8 +41,12 @@ pub enum AppError {
     PreconditionFailed(String),
     #[error("wrong username or password")]
     InvalidCredentials,
-    #[error("too many attempts")]
-    TooManyAttempts { retry_after: Duration },
+    /// An abuse limit is reached (`app::limits`): retry after the wait.
+    #[error("{}", limit.refusal())]
+    Limited {
+        limit: crate::domain::limits::Limit,
+        retry_after: Duration,
+    },
     /// The database is unreachable or saturated: retry later.
     #[error("service unavailable: {0}")]
     Unavailable(String),

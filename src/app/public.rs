@@ -1,5 +1,7 @@
 //! What a citizen does without an account: submit a request (idempotently), look it up by
-//! tracking code, and withdraw it with the mobile number it was filed with.
+//! tracking code, and withdraw or rate it with the mobile number it was filed with. Each one
+//! counts against its abuse limits (`app::limits`) first, except the replay of a submission,
+//! which is answered before any limit and never counts.
 
 use chrono::Duration;
 use sha2::{Digest, Sha256};
@@ -9,11 +11,13 @@ use crate::db::public_view::{self, PublicView};
 use crate::db::requests as repo;
 use crate::db::{self, DbConnection, write_transaction};
 use crate::domain::lifecycle::{self, Actor, Command};
+use crate::domain::limits::Limit;
 use crate::domain::phone::MobileNumber;
 use crate::domain::request::ActorKind;
 use crate::domain::tracking_code::{TrackingCode, TrackingCodeError};
 use crate::domain::{FieldError, parse_field};
 
+use super::limits::{Limits, Slot};
 use super::requests::{
     self, Event, KeyClaim, ParsedRequest, Registrar, Request, RequestInput, RequestWithHistory,
 };
@@ -35,10 +39,46 @@ pub fn parse_submission(input: &RequestInput) -> AppResult<ParsedRequest> {
     requests::parse(input)
 }
 
-/// Registers an online request. With an idempotency key, the first answer is stored with the
+/// Registers an online request from `client`, counted against the submissions per client
+/// address and per mobile number. With an idempotency key, the first answer is stored with the
 /// request in one transaction and replayed to every retry of the same submission; the same
 /// key with a different submission is refused. `render` makes the response body.
+///
+/// The limits are counted before the write, each in one atomic step, so N concurrent
+/// submissions for one number file exactly the allowance. What turns out not to be a new
+/// request gives its places back: a twin that got the first one's answer gives back both; one
+/// that wrote nothing (refused, failed) gives back the mobile number's, whose allowance is for
+/// SMS actually sent, and keeps the address's, which counts attempts.
 pub fn submit(
+    conn: &mut DbConnection,
+    limits: &Limits,
+    client: &str,
+    input: &ParsedRequest,
+    key: Option<&str>,
+    render: &dyn Fn(&RequestWithHistory) -> String,
+) -> AppResult<Submitted> {
+    let client_slot = limits.hit(conn, Limit::SubmissionsPerClient, client)?;
+    let mobile_slot = limits.hit(conn, Limit::SubmissionsPerMobile, input.mobile.as_str())?;
+    let submitted = submit_counted(conn, input, key, render);
+    match &submitted {
+        Ok(fresh) if !fresh.replayed => {}
+        Ok(_) => give_back(conn, limits, &[client_slot, mobile_slot]),
+        Err(_) => give_back(conn, limits, &[mobile_slot]),
+    }
+    submitted
+}
+
+/// Gives places back after the answer is decided: a failure to do so is logged (the place
+/// stays taken until its window ends), never put in the answer's way.
+fn give_back(conn: &mut DbConnection, limits: &Limits, slots: &[Slot]) {
+    for slot in slots {
+        if let Err(error) = limits.release(conn, slot) {
+            tracing::warn!(%error, "could not give an abuse-limit place back");
+        }
+    }
+}
+
+fn submit_counted(
     conn: &mut DbConnection,
     input: &ParsedRequest,
     key: Option<&str>,
@@ -178,8 +218,16 @@ pub fn parse_code(raw: &str) -> AppResult<TrackingCode> {
     })
 }
 
-/// The request behind a tracking code with its public history.
-pub fn lookup(conn: &mut DbConnection, code: &TrackingCode) -> AppResult<RequestWithHistory> {
+/// The request behind a tracking code (as typed: `raw_code`) with its public history, for
+/// `client`, counted against its lookups (malformed codes too: guessing is what is limited).
+pub fn lookup(
+    conn: &mut DbConnection,
+    limits: &Limits,
+    client: &str,
+    raw_code: &str,
+) -> AppResult<RequestWithHistory> {
+    limits.hit(conn, Limit::LookupsPerClient, client)?;
+    let code = parse_code(raw_code)?;
     let view =
         public_view::by_tracking_code(conn, code.as_str())?.ok_or(AppError::NotFound("request"))?;
     public_record(view)
@@ -206,13 +254,33 @@ fn public_record(view: PublicView) -> AppResult<RequestWithHistory> {
     })
 }
 
+/// Counts a proof of ownership (tracking code + mobile number) against the client's lookups and
+/// the mobile number's proofs, and parses the code.
+fn count_proof(
+    conn: &mut DbConnection,
+    limits: &Limits,
+    client: &str,
+    raw_code: &str,
+    mobile: &str,
+) -> AppResult<TrackingCode> {
+    limits.hit(conn, Limit::LookupsPerClient, client)?;
+    let code = parse_code(raw_code)?;
+    if let Ok(mobile) = MobileNumber::parse(mobile) {
+        limits.hit(conn, Limit::ProofsPerMobile, mobile.as_str())?;
+    }
+    Ok(code)
+}
+
 /// Withdraws a request for the citizen who filed it: the mobile number must be the one the
 /// request was filed with, and the request still open.
 pub fn withdraw(
     conn: &mut DbConnection,
-    code: &TrackingCode,
+    limits: &Limits,
+    client: &str,
+    raw_code: &str,
     mobile: &str,
 ) -> AppResult<RequestWithHistory> {
+    let code = &count_proof(conn, limits, client, raw_code, mobile)?;
     let mobile = parse_field("mobile", MobileNumber::parse(mobile))?;
     write_transaction(conn, |conn| {
         let row = repo::find_by_tracking_code(conn, code.as_str())?
@@ -252,9 +320,12 @@ pub struct RatingInput {
 /// Rates a closed request, once, for the citizen who filed it.
 pub fn rate(
     conn: &mut DbConnection,
-    code: &TrackingCode,
+    limits: &Limits,
+    client: &str,
+    raw_code: &str,
     input: RatingInput,
 ) -> AppResult<RequestWithHistory> {
+    let code = &count_proof(conn, limits, client, raw_code, &input.mobile)?;
     let mut errors = Vec::new();
     let mobile = requests::keep(
         &mut errors,

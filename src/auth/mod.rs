@@ -1,9 +1,10 @@
-//! Staff authentication: password hashing, signed tokens, and the brake on password guessing.
-//! HTTP-free, so the rules can be tested on their own.
+//! Staff authentication: password hashing (and the gate that bounds it) and signed tokens.
+//! HTTP-free, so the rules can be tested on their own. The brake on password guessing is an
+//! abuse limit like the others (`app::limits`).
 
+pub mod hashing;
 pub mod password;
-pub mod throttle;
 pub mod token;
 
-pub use throttle::SignInThrottle;
+pub use hashing::HashingGate;
 pub use token::{Claims, TokenError, TokenIssuer};

@@ -2,6 +2,7 @@
 //! write transaction every use case runs in. Nothing here knows about HTTP.
 
 pub mod contacts;
+pub mod counters;
 pub mod fifo_gate;
 pub mod idempotency;
 pub mod meetings;
@@ -37,21 +38,36 @@ pub enum DbConnection {
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
+/// The PostgreSQL advisory lock that migrating holds ("mardom" in ASCII): one per database.
+const MIGRATION_LOCK: i64 = 0x6d61_7264_6f6d;
+
 /// Applies every pending migration of the connection's backend; returns the versions applied.
-/// On PostgreSQL a migration waits for the locks it needs however long that takes (pooled
-/// connections otherwise give up after `LOCK_WAIT_SECONDS`): a schema change must not fail
-/// because a request was being written.
+///
+/// On PostgreSQL any number of instances and workers may start at once: each takes the
+/// database's migration lock (a session advisory lock) before looking at what is pending, so
+/// one migrates while the others wait, then find nothing left to do and go on to serve. Without
+/// it two of them would create the same tables at the same moment and one would die on
+/// `duplicate key … pg_type` or "relation already exists". A migration also waits for the
+/// row and table locks it needs however long that takes (pooled connections otherwise give up
+/// after `LOCK_WAIT_SECONDS`): a schema change must not fail because a request was being
+/// written. SQLite is one instance by design, and its migrations take the file's write lock.
 pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, MigrationError> {
     let failed = |e: &dyn std::fmt::Display| MigrationError(e.to_string());
     let applied = match conn {
         DbConnection::Postgresql(c) => {
-            c.batch_execute("SET lock_timeout = 0")
-                .map_err(|e| failed(&e))?;
+            c.batch_execute(&format!(
+                "SET lock_timeout = 0; SELECT pg_advisory_lock({MIGRATION_LOCK})"
+            ))
+            .map_err(|e| failed(&e))?;
             let applied = c
                 .run_pending_migrations(POSTGRES_MIGRATIONS)
                 .map(|versions| versions.iter().map(ToString::to_string).collect());
-            c.batch_execute(&format!("SET lock_timeout = '{LOCK_WAIT_SECONDS}s'"))
-                .map_err(|e| failed(&e))?;
+            // Released whatever happened: the connection goes back to the pool (and a failed
+            // start closes it, which releases the lock too).
+            c.batch_execute(&format!(
+                "SELECT pg_advisory_unlock({MIGRATION_LOCK}); SET lock_timeout = '{LOCK_WAIT_SECONDS}s'"
+            ))
+            .map_err(|e| failed(&e))?;
             applied
         }
         DbConnection::Sqlite(c) => c

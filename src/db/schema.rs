@@ -176,6 +176,15 @@ diesel::joinable!(request_identities -> requests (request_id));
 diesel::joinable!(request_events -> requests (request_id));
 diesel::joinable!(notifications -> requests (request_id));
 diesel::joinable!(contacts -> requests (request_id));
+diesel::table! {
+    abuse_counters (scope, key) {
+        scope -> Text,
+        key -> Text,
+        hits -> Integer,
+        window_ends -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     units,
     users,

@@ -8,6 +8,7 @@ pub mod error;
 pub mod jalali;
 mod labels;
 pub mod lifecycle;
+pub mod limits;
 pub mod national_id;
 pub mod notification;
 pub mod phone;

@@ -10,6 +10,7 @@ mod bad_input;
 mod contacts;
 mod delivery;
 mod handling;
+mod limits;
 mod operations;
 mod privacy;
 mod public;

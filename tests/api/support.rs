@@ -24,28 +24,33 @@ pub const BODY_LIMIT: usize = 16 * 1024;
 /// The address requests come from unless a test says otherwise.
 pub const CLIENT_ADDRESS: &str = "203.0.113.7:40000";
 
-/// Runs each test body once per backend, as `<name>::sqlite` and `<name>::postgres`.
+/// Runs each test body once per backend, as `<name>::sqlite` and `<name>::postgres`; after
+/// `with ENV;` the apps get those settings.
 macro_rules! on_both_backends {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {
+    (with $env:expr; $($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block)*) => {
         $(
+            $(#[$meta])*
             mod $name {
                 #[allow(unused_imports)]
                 use super::*;
 
                 #[actix_web::test]
                 async fn sqlite() {
-                    let $app = $crate::support::TestApp::sqlite(&[]).await;
+                    let $app = $crate::support::TestApp::sqlite($env).await;
                     $body
                 }
 
                 #[actix_web::test]
                 #[cfg_attr(not(postgres_tests), ignore = "MARDOM_TEST_POSTGRES_URL was not set when the tests were built")]
                 async fn postgres() {
-                    let $app = $crate::support::TestApp::postgres(&[]).await;
+                    let $app = $crate::support::TestApp::postgres($env).await;
                     $body
                 }
             }
         )*
+    };
+    ($($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block)*) => {
+        $crate::support::on_both_backends!(with &[]; $($(#[$meta])* async fn $name($app) $body)*);
     };
 }
 pub(crate) use on_both_backends;
@@ -55,10 +60,14 @@ type AppService = BoxService<actix_http::Request, ServiceResponse<BoxBody>, acti
 pub struct TestApp {
     service: AppService,
     pub pool: DbPool,
+    /// The database's URL, for a second instance on it.
+    pub url: String,
     _database: TestDatabase,
 }
 
 enum TestDatabase {
+    /// Another instance's: it is dropped with that one.
+    Shared,
     /// Held so that the folder lives as long as the app.
     Sqlite {
         _dir: tempfile::TempDir,
@@ -77,6 +86,29 @@ impl Drop for TestDatabase {
                     diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
                         .execute(&mut conn);
             }
+        }
+    }
+}
+
+/// A new, empty PostgreSQL database (no migrations applied), dropped with this value.
+pub struct EmptyPostgres {
+    pub url: String,
+    _database: TestDatabase,
+}
+
+impl EmptyPostgres {
+    pub fn new() -> Self {
+        let admin_url = std::env::var("MARDOM_TEST_POSTGRES_URL").expect(
+            "MARDOM_TEST_POSTGRES_URL names the PostgreSQL server these tests were built for",
+        );
+        let name = format!("mardom_e_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = PgConnection::establish(&admin_url).expect("connect");
+        diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut conn)
+            .expect("create database");
+        EmptyPostgres {
+            url: database_url(&admin_url, &name),
+            _database: TestDatabase::Postgres { admin_url, name },
         }
     }
 }
@@ -119,6 +151,17 @@ impl TestApp {
         Self::start(&url, TestDatabase::Postgres { admin_url, name }, env).await
     }
 
+    /// The app on a database that something else owns (and drops).
+    pub async fn on_url(url: &str, env: &[(&str, &str)]) -> TestApp {
+        Self::start(url, TestDatabase::Shared, env).await
+    }
+
+    /// Another instance of the app (its own pool, limits in memory, everything a process has)
+    /// on this one's database, as a second replica behind a balancer would be.
+    pub async fn second_instance(&self, env: &[(&str, &str)]) -> TestApp {
+        Self::start(&self.url, TestDatabase::Shared, env).await
+    }
+
     async fn start(url: &str, database: TestDatabase, env: &[(&str, &str)]) -> TestApp {
         let limit = BODY_LIMIT.to_string();
         let mut vars: HashMap<&str, &str> = HashMap::from([
@@ -141,6 +184,7 @@ impl TestApp {
         TestApp {
             service,
             pool,
+            url: url.to_owned(),
             _database: database,
         }
     }
