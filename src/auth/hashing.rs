@@ -1,36 +1,72 @@
-//! Bounds the password hashing: at most `concurrency` argon2 verifications run at once, each on
-//! the blocking pool, and never while a database connection is held (the caller's job: see
-//! `app::sign_in`). A flood of sign-ins then queues here, asynchronously, instead of taking
-//! every core and every pooled connection from the other endpoints.
+//! Bounds the password hashing so that a flood of sign-ins cannot starve the other endpoints.
+//!
+//! Hashes run on `concurrency` dedicated threads (one per core but one, by default) at a lower
+//! scheduling priority than the server's own threads, never while a database connection is
+//! held (the caller's job: see `app::sign_in`). A sign-in waits for its turn asynchronously, for
+//! at most `wait`; on a machine busy hashing, a lookup still gets a core at once. Measured in
+//! RELIABILITY.md (*Sign-in cannot stall the server*).
 
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, oneshot};
+
+type Job = Box<dyn FnOnce() + Send>;
 
 pub struct HashingGate {
     permits: Semaphore,
+    jobs: Mutex<mpsc::Sender<Job>>,
     concurrency: usize,
     /// How long a sign-in may wait for its turn before it is told to retry.
     wait: Duration,
 }
 
-/// No turn came within the wait: the server is busy hashing.
+/// No turn came within the wait, or the hashing threads are gone: the server is busy hashing.
 #[derive(Debug, thiserror::Error)]
 #[error("password checks are queued past {0:?}")]
 pub struct Busy(pub Duration);
 
+/// How much lower than the server's threads the hashing threads run (a `nice` increment).
+const LOWER_PRIORITY_BY: i32 = 10;
+
 impl HashingGate {
     pub fn new(concurrency: usize, wait: Duration) -> Self {
         let concurrency = concurrency.max(1);
+        let (sender, receiver) = mpsc::channel::<Job>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        for n in 0..concurrency {
+            let receiver = receiver.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("mardom-hash-{n}"))
+                .spawn(move || {
+                    lower_own_priority();
+                    loop {
+                        // One waiting thread at a time holds the lock, released before the job.
+                        let job = match receiver.lock() {
+                            Ok(jobs) => jobs.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return, // the gate was dropped
+                        }
+                    }
+                });
+            if let Err(error) = spawned {
+                tracing::error!(%error, "cannot start a password-hashing thread");
+            }
+        }
         Self {
             permits: Semaphore::new(concurrency),
+            jobs: Mutex::new(sender),
             concurrency,
             wait,
         }
     }
 
-    /// One hashing turn per core but one, so that a core is always left to the other endpoints
-    /// (one on a single-core machine).
+    /// One hashing thread per core but one, so that a core is always left to the other
+    /// endpoints (one on a single-core machine).
     pub fn default_concurrency() -> usize {
         std::thread::available_parallelism()
             .map_or(1, |n| n.get().saturating_sub(1))
@@ -41,25 +77,49 @@ impl HashingGate {
         self.concurrency
     }
 
-    /// Runs `work` (a hash or a verification) when a turn is free.
+    /// Runs `work` (a hash or a verification) on a hashing thread when a turn is free.
     pub async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, Busy> {
+        let busy = || Busy(self.wait);
         let _turn = tokio::time::timeout(self.wait, self.permits.acquire())
             .await
-            .map_err(|_| Busy(self.wait))?
-            .map_err(|_| Busy(self.wait))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|_| Busy(self.wait))
+            .map_err(|_| busy())?
+            .map_err(|_| busy())?;
+        let (done, result) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = done.send(work());
+        });
+        self.jobs
+            .lock()
+            .map_err(|_| busy())?
+            .send(job)
+            .map_err(|_| busy())?;
+        result.await.map_err(|_| busy())
+    }
+}
+
+/// Lowers the calling thread's priority: on Linux `setpriority(PRIO_PROCESS, 0, …)` applies to
+/// the calling thread alone. Raising one's own nice value needs no privilege. Elsewhere the
+/// threads keep the normal priority (the bound on their number still holds).
+fn lower_own_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: getpriority/setpriority take plain integers and touch no memory of ours.
+        let lowered = unsafe {
+            let current = libc::getpriority(libc::PRIO_PROCESS, 0);
+            libc::setpriority(libc::PRIO_PROCESS, 0, current + LOWER_PRIORITY_BY)
+        };
+        if lowered != 0 {
+            tracing::warn!("the password-hashing thread keeps the normal priority");
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[tokio::test]
@@ -100,5 +160,18 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert!(gate.run(|| ()).await.is_err());
         assert!(slow.await.is_ok_and(|r| r.is_ok()));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn the_hashing_threads_run_at_a_lower_priority() {
+        let gate = HashingGate::new(1, Duration::from_secs(10));
+        // SAFETY: as in `lower_own_priority`.
+        let ours = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
+        let theirs = gate
+            .run(|| unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) })
+            .await
+            .unwrap_or(ours);
+        assert_eq!(theirs, (ours + LOWER_PRIORITY_BY).min(19));
     }
 }

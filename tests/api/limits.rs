@@ -303,3 +303,48 @@ mod across_two_instances {
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     }
 }
+
+/// What counting in the SQLite file would cost beside counting in memory (a measurement for
+/// RELIABILITY.md, not a test: `cargo test --test api sqlite_counter_cost -- --ignored
+/// --nocapture`). The file variant is the PostgreSQL upsert, run on SQLite in a write
+/// transaction as any write there is.
+#[actix_web::test]
+#[ignore = "a measurement"]
+async fn sqlite_counter_cost() {
+    use mardom::app::limits::Limits;
+    use mardom::domain::limits::{Allowance, Limit};
+    const HITS: u32 = 2000;
+    let app = TestApp::sqlite(&[]).await;
+    let allowance = Allowance::new(u32::MAX - 1, std::time::Duration::from_secs(3600));
+    let limits = Limits::new([(Limit::LookupsPerClient, allowance)], false, b"secret").unwrap();
+    let mut conn = app.pool.get().unwrap();
+    let began = Instant::now();
+    for i in 0..HITS {
+        limits
+            .hit(
+                &mut conn,
+                Limit::LookupsPerClient,
+                &format!("203.0.113.{}", i % 50),
+            )
+            .unwrap();
+    }
+    let memory = began.elapsed() / HITS;
+    let began = Instant::now();
+    for i in 0..HITS {
+        let now = mardom::db::now();
+        mardom::db::write_transaction(&mut conn, |conn| {
+            mardom::db::counters::hit(
+                conn,
+                "lookups_per_client",
+                &format!("203.0.113.{}", i % 50),
+                now,
+                now + chrono::Duration::hours(1),
+                u32::MAX - 1,
+            )
+        })
+        .unwrap()
+        .unwrap();
+    }
+    let file = began.elapsed() / HITS;
+    eprintln!("FIGURES SQLite counter per hit: memory {memory:?}, file {file:?}");
+}

@@ -574,7 +574,12 @@ fn postgres_template(admin_url: &str) -> String {
         // Build under a temporary name and rename when complete, so that a crash never leaves
         // a half-migrated template behind under the real name.
         let building = format!("{name}_building");
-        for stale in database_names(&mut conn, "mardom_tpl_%") {
+        // Templates of other migration sets are dropped, but the two newest are kept: another
+        // checkout testing at this moment (a branch beside main) is copying from its own.
+        for stale in database_names(&mut conn, "mardom_tpl_%")
+            .into_iter()
+            .skip(2)
+        {
             let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{stale}\" WITH (FORCE)"))
                 .execute(&mut conn);
         }
@@ -612,7 +617,8 @@ fn database_names(conn: &mut PgConnection, pattern: &str) -> Vec<String> {
         #[diesel(sql_type = diesel::sql_types::Text)]
         datname: String,
     }
-    diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE $1")
+    // Newest first (object ids grow).
+    diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY oid DESC")
         .bind::<diesel::sql_types::Text, _>(pattern)
         .load::<Name>(conn)
         .expect("list databases")
