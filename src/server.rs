@@ -24,6 +24,8 @@ pub enum StartError {
     Database(#[from] crate::db::pool::StartupDbError),
     #[error(transparent)]
     Migration(#[from] crate::db::MigrationError),
+    #[error("database: {0}")]
+    Query(#[from] diesel::result::Error),
     #[error("cannot get a database connection: {0}")]
     Pool(#[from] crate::db::PoolError),
     #[error("bootstrap failed: {0}")]
@@ -57,12 +59,21 @@ pub fn open_database(settings: &Settings) -> Result<DbPool, StartError> {
 /// the demo units and users.
 pub fn bootstrap(settings: &Settings, pool: &DbPool) -> Result<(), StartError> {
     let mut conn = pool.get()?;
+    // Under the startup lock: instances started together create one first admin, not one each
+    // (the others would die on the username's unique index).
+    db::under_startup_lock(&mut conn, |conn| bootstrap_under_lock(settings, conn))
+}
+
+fn bootstrap_under_lock(
+    settings: &Settings,
+    conn: &mut db::DbConnection,
+) -> Result<(), StartError> {
     let password = settings
         .admin_password
         .as_ref()
         .map(|p| p.expose_secret().to_owned());
     if let Some(generated) =
-        bootstrap::ensure_first_admin(&mut conn, &settings.admin_username, password.as_deref())?
+        bootstrap::ensure_first_admin(conn, &settings.admin_username, password.as_deref())?
     {
         // Printed, not logged: log files are kept and shipped; this is shown once to whoever
         // started the server.
@@ -72,7 +83,7 @@ pub fn bootstrap(settings: &Settings, pool: &DbPool) -> Result<(), StartError> {
         );
     }
     if settings.demo {
-        bootstrap::seed_demo(&mut conn)?;
+        bootstrap::seed_demo(conn)?;
         tracing::info!(
             "demo units and users are present (password: {})",
             bootstrap::DEMO_PASSWORD

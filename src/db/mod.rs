@@ -38,48 +38,64 @@ pub enum DbConnection {
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
-/// The PostgreSQL advisory lock that migrating holds ("mardom" in ASCII): one per database.
-const MIGRATION_LOCK: i64 = 0x6d61_7264_6f6d;
+/// The PostgreSQL advisory lock that starting up holds ("mardom" in ASCII): one per database.
+const STARTUP_LOCK: i64 = 0x6d61_7264_6f6d;
+
+/// Runs `f` holding the database's startup lock on PostgreSQL (a session advisory lock,
+/// waited for as long as it takes), so that instances and workers starting at the same moment
+/// migrate and create the first admin one at a time: the first does the work, the others find
+/// it done. SQLite is one instance by design: `f` runs as it is.
+pub fn under_startup_lock<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    if let DbConnection::Postgresql(c) = conn {
+        c.batch_execute(&format!(
+            "SET lock_timeout = 0; SELECT pg_advisory_lock({STARTUP_LOCK})"
+        ))?;
+    }
+    let done = f(conn);
+    if let DbConnection::Postgresql(c) = conn {
+        // Released whatever happened (a failed start closes the connection, which would too).
+        c.batch_execute(&format!(
+            "SELECT pg_advisory_unlock({STARTUP_LOCK}); SET lock_timeout = '{LOCK_WAIT_SECONDS}s'"
+        ))?;
+    }
+    done
+}
 
 /// Applies every pending migration of the connection's backend; returns the versions applied.
 ///
-/// On PostgreSQL any number of instances and workers may start at once: each takes the
-/// database's migration lock (a session advisory lock) before looking at what is pending, so
-/// one migrates while the others wait, then find nothing left to do and go on to serve. Without
-/// it two of them would create the same tables at the same moment and one would die on
-/// `duplicate key … pg_type` or "relation already exists". A migration also waits for the
-/// row and table locks it needs however long that takes (pooled connections otherwise give up
-/// after `LOCK_WAIT_SECONDS`): a schema change must not fail because a request was being
-/// written. SQLite is one instance by design, and its migrations take the file's write lock.
+/// Under the startup lock (`under_startup_lock`): any number of instances and workers may start
+/// at once on PostgreSQL; one migrates while the others wait, then find nothing left to do.
+/// Without it two of them would create the same tables at the same moment and one would die on
+/// `duplicate key … pg_type` or "relation already exists". The lock is taken with no
+/// `lock_timeout`, so a migration also waits for the row and table locks it needs however long
+/// that takes: a schema change must not fail because a request was being written.
 pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, MigrationError> {
-    let failed = |e: &dyn std::fmt::Display| MigrationError(e.to_string());
-    let applied = match conn {
-        DbConnection::Postgresql(c) => {
-            c.batch_execute(&format!(
-                "SET lock_timeout = 0; SELECT pg_advisory_lock({MIGRATION_LOCK})"
-            ))
-            .map_err(|e| failed(&e))?;
-            let applied = c
-                .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map(|versions| versions.iter().map(ToString::to_string).collect());
-            // Released whatever happened: the connection goes back to the pool (and a failed
-            // start closes it, which releases the lock too).
-            c.batch_execute(&format!(
-                "SELECT pg_advisory_unlock({MIGRATION_LOCK}); SET lock_timeout = '{LOCK_WAIT_SECONDS}s'"
-            ))
-            .map_err(|e| failed(&e))?;
-            applied
-        }
-        DbConnection::Sqlite(c) => c
-            .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map(|versions| versions.iter().map(ToString::to_string).collect()),
-    };
-    applied.map_err(|e| failed(&e))
+    under_startup_lock(conn, |conn| {
+        let applied = match conn {
+            DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        };
+        applied
+            .map(|versions| versions.iter().map(ToString::to_string).collect())
+            .map_err(|e| MigrationError(e.to_string()))
+    })
 }
 
 #[derive(Debug, thiserror::Error)]
 #[error("migration failed: {0}")]
 pub struct MigrationError(String);
+
+impl From<diesel::result::Error> for MigrationError {
+    fn from(error: diesel::result::Error) -> Self {
+        MigrationError(error.to_string())
+    }
+}
 
 /// Runs `f` in a transaction that holds the write lock from its first statement.
 ///

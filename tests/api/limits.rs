@@ -249,8 +249,9 @@ mod across_two_instances {
         assert_eq!(checked, 5);
     }
 
-    /// Four instances started at once on an empty database: one migrates, the others wait for
-    /// it; all serve, and each migration is applied once.
+    /// Four instances started at once on an empty database: one migrates and creates the first
+    /// admin and the demo data, the others wait for it; all serve, and each migration is
+    /// applied once, the admin created once.
     #[actix_web::test]
     async fn four_instances_started_at_once_on_an_empty_database_all_serve() {
         use diesel::prelude::*;
@@ -263,10 +264,15 @@ mod across_two_instances {
                 let settings = mardom::config::Settings::from_lookup(|name| match name {
                     "DATABASE_URL" => Some(url.clone()),
                     "MARDOM_DB_POOL_SIZE" => Some("2".to_owned()),
+                    "MARDOM_ADMIN_PASSWORD" => Some(ADMIN_PASSWORD.to_owned()),
+                    "MARDOM_DEMO" => Some("1".to_owned()),
                     _ => None,
                 })
                 .expect("settings");
-                mardom::server::open_database(&settings).map(|_| ())
+                // What `serve` does before it binds: migrate, then create the first admin
+                // and the demo data.
+                let pool = mardom::server::open_database(&settings)?;
+                mardom::server::bootstrap(&settings, &pool)
             })
         }))
         .await;
@@ -297,6 +303,16 @@ mod across_two_instances {
             .count() as i64;
         assert_eq!(applied.versions, on_disk, "every migration applied");
         assert_eq!(applied.distinct_versions, on_disk, "none twice");
+        #[derive(QueryableByName)]
+        struct Admins {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let admins: Admins =
+            diesel::sql_query("SELECT count(*) AS n FROM users WHERE role = 'admin'")
+                .get_result(&mut conn)
+                .unwrap();
+        assert_eq!(admins.n, 1, "one first admin");
         // And they serve: an app on the migrated database answers.
         let app = TestApp::on_url(&empty.url, &[]).await;
         let reply = app.get("/health/ready").send().await;
