@@ -33,7 +33,6 @@ pub struct Settings {
     pub sign_in_max_failures_per_address: u32,
     /// Password checks run at once (the rest wait their turn).
     pub sign_in_hash_concurrency: usize,
-    pub log_json: bool,
     /// Online submissions per client address per hour.
     pub submissions_per_client_hour: u32,
     /// Public lookups and withdrawals per client address per minute.
@@ -138,7 +137,6 @@ impl Settings {
             )?)
             .unwrap_or(1)
             .max(1),
-            log_json: lookup("MARDOM_LOG_FORMAT").is_some_and(|v| v.trim() == "json"),
             submissions_per_client_hour: rate("MARDOM_SUBMISSIONS_PER_CLIENT_HOUR", 20)?,
             lookups_per_client_minute: rate("MARDOM_LOOKUPS_PER_CLIENT_MINUTE", 60)?,
             submissions_per_mobile_day: rate("MARDOM_SUBMISSIONS_PER_MOBILE_DAY", 5)?,
@@ -202,6 +200,43 @@ fn check_secret_length(secret: SecretString) -> Result<SecretString, ConfigError
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    /// The `MARDOM_*` names a source file reads, outside its tests.
+    fn variables_read(source: &str) -> Vec<String> {
+        let code = source.split("#[cfg(test)]").next().unwrap_or_default();
+        code.split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|literal| {
+                literal.starts_with("MARDOM_")
+                    && literal[7..]
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            })
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn every_variable_the_configuration_reads_is_in_the_readme_table() {
+        let readme = include_str!("../README.md");
+        let table: Vec<&str> = readme.lines().filter(|l| l.starts_with("| `")).collect();
+        let sources = [
+            include_str!("config.rs"),
+            include_str!("notify/gateway.rs"),
+            include_str!("main.rs"),
+        ];
+        let read: Vec<String> = sources.iter().flat_map(|s| variables_read(s)).collect();
+        assert!(read.len() > 20, "the scan found the variables: {read:?}");
+        let missing: Vec<&String> = read
+            .iter()
+            .filter(|name| !table.iter().any(|row| row.contains(&format!("`{name}`"))))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "not in the README's configuration table: {missing:?}"
+        );
+    }
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
         let map: HashMap<String, String> = vars
