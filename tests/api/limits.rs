@@ -8,7 +8,7 @@ use actix_web::http::StatusCode;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
-use crate::support::{ADMIN_PASSWORD, EmptyPostgres, Reply, TestApp, on_both_backends};
+use crate::support::{ADMIN_PASSWORD, Reply, TestApp, on_both_backends};
 
 fn submission(mobile: &str) -> Value {
     json!({
@@ -207,6 +207,7 @@ on_both_backends! {
 #[cfg(postgres_tests)]
 mod across_two_instances {
     use super::*;
+    use crate::support::EmptyPostgres;
 
     #[actix_web::test]
     async fn fifty_submissions_for_one_mobile_file_exactly_the_daily_limit() {
