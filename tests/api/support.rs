@@ -60,7 +60,9 @@ type AppService = BoxService<actix_http::Request, ServiceResponse<BoxBody>, acti
 pub struct TestApp {
     service: AppService,
     pub pool: DbPool,
-    /// The database's URL, for a second instance on it.
+    /// The database's URL, for a second instance on it (PostgreSQL only: SQLite is one
+    /// instance by design).
+    #[cfg_attr(not(postgres_tests), allow(dead_code))]
     pub url: String,
     _database: TestDatabase,
 }
