@@ -69,6 +69,7 @@ pub struct TestApp {
 
 enum TestDatabase {
     /// Another instance's: it is dropped with that one.
+    #[cfg_attr(not(postgres_tests), allow(dead_code))]
     Shared,
     /// Held so that the folder lives as long as the app.
     Sqlite {
