@@ -94,11 +94,13 @@ impl Drop for TestDatabase {
 }
 
 /// A new, empty PostgreSQL database (no migrations applied), dropped with this value.
+#[cfg(postgres_tests)]
 pub struct EmptyPostgres {
     pub url: String,
     _database: TestDatabase,
 }
 
+#[cfg(postgres_tests)]
 impl EmptyPostgres {
     pub fn new() -> Self {
         let admin_url = std::env::var("MARDOM_TEST_POSTGRES_URL").expect(
