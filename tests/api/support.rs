@@ -157,12 +157,14 @@ impl TestApp {
     }
 
     /// The app on a database that something else owns (and drops).
+    #[cfg(postgres_tests)]
     pub async fn on_url(url: &str, env: &[(&str, &str)]) -> TestApp {
         Self::start(url, TestDatabase::Shared, env).await
     }
 
     /// Another instance of the app (its own pool, limits in memory, everything a process has)
     /// on this one's database, as a second replica behind a balancer would be.
+    #[cfg(postgres_tests)]
     pub async fn second_instance(&self, env: &[(&str, &str)]) -> TestApp {
         Self::start(&self.url, TestDatabase::Shared, env).await
     }
