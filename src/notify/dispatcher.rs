@@ -6,6 +6,12 @@
 //! sending, a timeout after the request left, a 5xx that was in fact accepted); and a worker
 //! that lost its lease cannot record over the new owner. Never lost: a crashed worker's
 //! leases expire and the messages are claimed again.
+//!
+//! The per-number cap holds across workers: a message takes a slot of its number's window when
+//! it is claimed, in the claim's transaction, serialised per number (`domain::sms_cap`,
+//! `db::outbox::claim`); however many dispatchers run, at most `per_recipient_cap` messages to
+//! one number are claimed in any `cap_window`, the others held (pending, the reason in
+//! `last_error`) until a slot frees.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +23,7 @@ use super::gateway::{DeliveryStatus, Gateway, OutgoingSms, SendOutcome};
 use crate::db::notifications::NotificationRow;
 use crate::db::outbox::{self, Recorded};
 use crate::db::{self, DbPool};
+use crate::domain::sms_cap::Cap;
 use crate::domain::templates::Templates;
 
 /// How the dispatcher paces itself.
@@ -36,10 +43,12 @@ pub struct DispatcherSettings {
     pub idle: Duration,
     /// Messages `sent` longer ago than this are asked about (status poll).
     pub poll_after: Duration,
-    /// At most this many SMS to one number per hour; more are held (pending, visible with the
-    /// reason in `last_error`) and sent when the hour allows, so a flood of submissions for one
-    /// number cannot run up the bill. 0: no cap.
-    pub per_recipient_hourly: u32,
+    /// At most this many SMS to one number per `cap_window`; more are held (pending, visible
+    /// with the reason in `last_error`) and sent when a slot frees, so a flood of submissions
+    /// for one number cannot run up the bill. 0: no cap.
+    pub per_recipient_cap: u32,
+    /// The window of the per-number cap (an hour; shorter in tests).
+    pub cap_window: Duration,
 }
 
 impl Default for DispatcherSettings {
@@ -52,7 +61,8 @@ impl Default for DispatcherSettings {
             backoff: Duration::from_secs(10),
             idle: Duration::from_secs(1),
             poll_after: Duration::from_secs(300),
-            per_recipient_hourly: 10,
+            per_recipient_cap: 10,
+            cap_window: Duration::from_secs(3600),
         }
     }
 }
@@ -73,7 +83,7 @@ pub struct Pass {
     pub sent: usize,
     pub failed: usize,
     pub retried: usize,
-    /// Held back by the per-number hourly cap.
+    /// Due but held back by the per-number cap (not claimed).
     pub held: usize,
 }
 
@@ -109,7 +119,7 @@ impl Dispatcher {
                 return;
             }
             match self.run_once().await {
-                Ok(pass) if pass.claimed > 0 => continue,
+                Ok(pass) if pass.claimed + pass.held > 0 => continue,
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "dispatcher pass failed; retrying"),
             }
@@ -131,28 +141,25 @@ impl Dispatcher {
     pub async fn run_once(&self) -> Result<Pass, String> {
         let now = db::now();
         let lease_until = now + chrono::Duration::from_std(self.settings.lease).unwrap_or_default();
-        let (worker, limit) = (self.worker.clone(), self.settings.batch);
+        let (worker, limit, cap) = (self.worker.clone(), self.settings.batch, self.cap());
         let claimed = self
-            .blocking(move |conn| outbox::claim(conn, &worker, now, lease_until, limit))
+            .blocking(move |conn| outbox::claim(conn, &worker, now, lease_until, limit, &cap))
             .await?;
         let mut pass = Pass {
-            claimed: claimed.len(),
+            claimed: claimed.rows.len(),
+            held: claimed.held,
             ..Pass::default()
         };
-        let (claimed, held) = self.hold_over_cap(claimed).await?;
-        let mut outcomes: Vec<(String, Recorded)> = futures_util::stream::iter(claimed.iter())
+        let outcomes: Vec<(String, Recorded)> = futures_util::stream::iter(claimed.rows.iter())
             .map(|row| async move { (row.id.clone(), self.attempt(row).await) })
             .buffer_unordered(self.settings.concurrency.max(1))
             .collect()
             .await;
-        pass.held = held.len();
-        outcomes.extend(held);
         for (_, outcome) in &outcomes {
             match outcome {
                 Recorded::Sent { .. } | Recorded::Delivered { .. } => pass.sent += 1,
                 Recorded::Failed { .. } => pass.failed += 1,
                 Recorded::RetryAt { .. } => pass.retried += 1,
-                Recorded::Held { .. } => {}
             }
         }
         let ids = outcomes;
@@ -170,42 +177,12 @@ impl Dispatcher {
         Ok(pass)
     }
 
-    /// Splits a claimed batch into what may go now and what the per-number hourly cap holds.
-    async fn hold_over_cap(
-        &self,
-        claimed: Vec<NotificationRow>,
-    ) -> Result<(Vec<NotificationRow>, Vec<(String, Recorded)>), String> {
-        let cap = i64::from(self.settings.per_recipient_hourly);
-        if cap == 0 || claimed.is_empty() {
-            return Ok((claimed, Vec::new()));
+    fn cap(&self) -> Cap {
+        Cap {
+            per_window: self.settings.per_recipient_cap,
+            window: chrono::Duration::from_std(self.settings.cap_window)
+                .unwrap_or(chrono::Duration::MAX),
         }
-        let mut recipients: Vec<String> = claimed.iter().map(|r| r.recipient.clone()).collect();
-        recipients.sort();
-        recipients.dedup();
-        let now = db::now();
-        let since = now - chrono::Duration::hours(1);
-        let mut sent: std::collections::HashMap<String, i64> = self
-            .blocking(move |conn| outbox::sent_since(conn, &recipients, since))
-            .await?
-            .into_iter()
-            .collect();
-        let mut allowed = Vec::with_capacity(claimed.len());
-        let mut held = Vec::new();
-        for row in claimed {
-            let count = sent.entry(row.recipient.clone()).or_default();
-            if *count < cap {
-                *count += 1;
-                allowed.push(row);
-            } else {
-                let reason = format!(
-                    "held: this number has had {cap} SMS in the last hour; sent when the hour allows"
-                );
-                // Spread the held ones over the coming hour rather than waking them all at once.
-                let at = now + chrono::Duration::minutes(10) + backoff(Duration::from_secs(60), 1);
-                held.push((row.id, Recorded::Held { at, reason }));
-            }
-        }
-        Ok((allowed, held))
     }
 
     /// One message: render, ask first if this is a repeat, send, classify the outcome.
