@@ -1,7 +1,8 @@
 //! The dispatcher's side of `notifications`: claim due messages under a lease (holding back the
-//! ones over their number's SMS cap), and record what became of them. Every write after the
-//! claim is guarded by the claim (`claimed_by` and a live status), so a worker whose lease
-//! expired and was taken over cannot overwrite the outcome the new owner recorded.
+//! ones over their number's SMS cap), renew the lease while the work goes on, give back what was
+//! not started, and record what became of each. Every write after the claim is guarded by the
+//! claim (`claimed_by` and a live status), so a worker whose lease expired and was taken over
+//! cannot overwrite the outcome the new owner recorded, nor renew or release its messages.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -182,6 +183,56 @@ fn lock_key(recipient: &str) -> i32 {
         hash = hash.wrapping_mul(0x0100_0193);
     }
     i32::from_ne_bytes(hash.to_ne_bytes())
+}
+
+/// Extends `worker`'s lease on those of `ids` it still holds to `until`; returns their ids. A
+/// message it recorded, or lost to another worker after its lease ran out, is not among them.
+/// Only the batch's own ids: a message of an earlier batch whose outcome could not be recorded
+/// must be left to run out its lease and be taken over, not be kept forever by a busy worker.
+pub fn renew(
+    conn: &mut DbConnection,
+    worker: &str,
+    ids: &[String],
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::id.eq_any(ids))
+            .filter(notifications::claimed_by.eq(worker))
+            .filter(notifications::status.eq("pending")),
+    )
+    .set((
+        notifications::locked_until.eq(until),
+        notifications::updated_at.eq(now),
+    ))
+    .returning(notifications::id)
+    .get_results(conn)
+}
+
+/// Gives back messages `worker` claimed and did not start (it is stopping, or could not renew
+/// its lease): free for any worker at once, the attempt not counted. Their slot of the cap stays
+/// taken, so the worker that sends them within the window takes no second one. Returns how many
+/// were given back.
+pub fn release(
+    conn: &mut DbConnection,
+    worker: &str,
+    ids: &[String],
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::id.eq_any(ids))
+            .filter(notifications::claimed_by.eq(worker))
+            .filter(notifications::status.eq("pending")),
+    )
+    .set((
+        notifications::claimed_by.eq(None::<String>),
+        notifications::locked_until.eq(None::<NaiveDateTime>),
+        notifications::attempts.eq(notifications::attempts - 1),
+        notifications::updated_at.eq(now),
+    ))
+    .execute(conn)
 }
 
 /// What became of one attempt.
