@@ -1,6 +1,7 @@
 //! SMS delivery against a local fake provider (wiremock speaking the generic `http` gateway's
 //! protocol): rendering, retries after 5xx, a timeout after acceptance, permanent failures,
-//! delivery reports, and two dispatchers sharing one queue.
+//! delivery reports, two dispatchers sharing one queue, the per-number cap across them, leases
+//! renewed under a slow provider, a dispatcher killed or stopped mid-batch.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,10 +22,18 @@ pub const CENTER: &str = "مرکز آموزشی درمانی شهید رجایی
 const SECRET: &str = "callback-secret-for-tests";
 
 fn env(fake: &MockServer) -> Vec<(String, String)> {
+    env_timed(fake, Duration::from_millis(300))
+}
+
+/// The settings with another timeout for one call to the provider.
+fn env_timed(fake: &MockServer, timeout: Duration) -> Vec<(String, String)> {
     vec![
         ("MARDOM_SMS_PROVIDER".into(), "http".into()),
         ("MARDOM_SMS_HTTP_URL".into(), format!("{}/sms", fake.uri())),
-        ("MARDOM_SMS_TIMEOUT_MS".into(), "300".into()),
+        (
+            "MARDOM_SMS_TIMEOUT_MS".into(),
+            timeout.as_millis().to_string(),
+        ),
         ("MARDOM_SMS_CALLBACK_SECRET".into(), SECRET.into()),
         ("MARDOM_CENTER_NAME".into(), CENTER.into()),
     ]
@@ -36,7 +45,17 @@ fn as_refs(env: &[(String, String)]) -> Vec<(&str, &str)> {
 
 /// A dispatcher on the app's database and the fake provider, with no waiting between retries.
 fn dispatcher(app: &TestApp, fake: &MockServer, settings: DispatcherSettings) -> Dispatcher {
-    let vars: HashMap<String, String> = env(fake).into_iter().collect();
+    dispatcher_timed(app, fake, settings, Duration::from_millis(300))
+}
+
+/// A dispatcher whose calls to the provider time out after `timeout`.
+fn dispatcher_timed(
+    app: &TestApp,
+    fake: &MockServer,
+    settings: DispatcherSettings,
+    timeout: Duration,
+) -> Dispatcher {
+    let vars: HashMap<String, String> = env_timed(fake, timeout).into_iter().collect();
     let sms = SmsSettings::from_lookup(|name| vars.get(name).cloned()).expect("sms settings");
     let gateway = from_settings(&sms).expect("gateway");
     Dispatcher::new(
@@ -539,3 +558,5 @@ async fn dispatcher_throughput() {
         json!({"messages": MESSAGES, "seconds": seconds, "rate": MESSAGES as f64 / seconds})
     );
 }
+
+mod workers;
