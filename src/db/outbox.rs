@@ -80,7 +80,7 @@ pub fn claim(
             recipients.sort_unstable();
             recipients.dedup();
             serialise_per_recipient(conn, &recipients)?;
-            sms_charges::since(conn, &recipients, now - cap.window)?
+            sms_charges::since(conn, &recipients, cap.window_start(now))?
         } else {
             Vec::new()
         };

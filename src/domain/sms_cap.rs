@@ -33,10 +33,23 @@ impl Cap {
         self.per_window > 0 && self.window > TimeDelta::zero()
     }
 
+    /// Charges after this occupy a slot at `now` (saturating: a window longer than the calendar
+    /// reaches back to its start instead of overflowing).
+    pub fn window_start(&self, now: NaiveDateTime) -> NaiveDateTime {
+        now.checked_sub_signed(self.window)
+            .unwrap_or(NaiveDateTime::MIN)
+    }
+
     /// Whether a charge at `at` still occupies a slot at `now`. A charge after `now` (another
     /// dispatcher's clock running ahead) counts too: the cap errs towards holding.
     pub fn in_window(&self, at: NaiveDateTime, now: NaiveDateTime) -> bool {
-        at > now - self.window
+        at > self.window_start(now)
+    }
+
+    /// When a slot taken at `at` frees.
+    fn frees(&self, at: NaiveDateTime) -> NaiveDateTime {
+        at.checked_add_signed(self.window)
+            .unwrap_or(NaiveDateTime::MAX)
     }
 
     /// Why a message waits, as the desk reads it in `last_error`.
@@ -120,7 +133,7 @@ pub fn split(
             }
             // With n slots taken (n ≥ limit), the window holds limit − 1 of them once the
             // (n − limit)-th oldest leaves it.
-            let until = times[times.len() - limit] + cap.window;
+            let until = cap.frees(times[times.len() - limit]);
             insert_sorted(times, until);
             Decision::Hold { until }
         })
@@ -251,6 +264,20 @@ mod tests {
         assert_eq!(
             split(&cap(2, 100), at(0), &[fresh("a")], &charges),
             vec![Decision::Hold { until: at(80) }]
+        );
+    }
+
+    #[test]
+    fn a_window_beyond_the_calendar_does_not_overflow() {
+        let endless = Cap {
+            per_window: 1,
+            window: TimeDelta::MAX,
+        };
+        assert_eq!(
+            split(&endless, at(0), &[fresh("a")], &[("a", at(-1))]),
+            vec![Decision::Hold {
+                until: NaiveDateTime::MAX
+            }]
         );
     }
 
