@@ -194,7 +194,9 @@ pub fn dispatcher(settings: &Settings, pool: DbPool) -> Result<Dispatcher, Start
         crate::notify::gateway::from_settings(&settings.sms)?,
         Arc::new(templates(settings)?),
         DispatcherSettings {
-            per_recipient_hourly: settings.sms_per_mobile_hour,
+            per_recipient_cap: settings.sms_per_mobile_hour,
+            // The setting is per hour whatever the default window becomes.
+            cap_window: std::time::Duration::from_secs(3600),
             ..DispatcherSettings::default()
         },
     ))

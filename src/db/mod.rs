@@ -16,6 +16,7 @@ pub mod referrals;
 pub mod registration;
 pub mod requests;
 pub mod schema;
+pub mod sms_charges;
 pub mod stats;
 pub mod units;
 pub mod users;

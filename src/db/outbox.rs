@@ -1,85 +1,247 @@
-//! The dispatcher's side of `notifications`: claim due messages under a lease, and record what
-//! became of them. Every write after the claim is guarded by the claim (`claimed_by` and a
-//! live status), so a worker whose lease expired and was taken over cannot overwrite the
-//! outcome the new owner recorded.
+//! The dispatcher's side of `notifications`: claim due messages under a lease (holding back the
+//! ones over their number's SMS cap), renew the lease while the work goes on, give back what was
+//! not started, and record what became of each. Every write after the claim is guarded by the
+//! claim (`claimed_by` and a live status), so a worker whose lease expired and was taken over
+//! cannot overwrite the outcome the new owner recorded, nor renew or release its messages.
+
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
 
 use super::notifications::NotificationRow;
 use super::schema::notifications;
+use super::sms_charges::{self, Charge};
 use super::{DbConnection, write_transaction};
+use crate::domain::sms_cap::{self, Candidate, Cap, Decision};
 
-#[derive(QueryableByName)]
-struct ClaimedId {
-    #[diesel(sql_type = Text)]
-    id: String,
+/// What a claim took: the messages this worker now holds, and how many due ones the per-number
+/// cap held back.
+#[derive(Debug, Default)]
+pub struct Claimed {
+    pub rows: Vec<NotificationRow>,
+    pub held: usize,
 }
 
+#[derive(QueryableByName)]
+struct Due {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Text)]
+    recipient: String,
+}
+
+/// The advisory lock class of the per-number cap (the second key is the number's hash): other
+/// advisory locks in the database cannot meet it by accident.
+const CAP_LOCK_CLASS: i32 = 0x534d_5343; // "SMSC"
+
 /// Claims up to `limit` pending messages that are due and not leased by a live worker, for
-/// `worker` until `lease_until`; counts the attempt. PostgreSQL skips rows another worker is
-/// claiming at this moment (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a time, so the
-/// same statement under `BEGIN IMMEDIATE` cannot hand one row to two workers.
+/// `worker` until `lease_until`, counting the attempt; due messages over their number's `cap`
+/// are not claimed but held (`next_attempt_at` moved to when a slot frees, the reason in
+/// `last_error`, the attempt not counted). All in one transaction:
+///
+/// - PostgreSQL skips rows another worker is claiming at this moment (`FOR UPDATE SKIP
+///   LOCKED`), then takes a transaction-scoped advisory lock per number of the batch, in key
+///   order (so two claims never wait on each other in a cycle), and only then counts each
+///   number's charges: a concurrent claim for the same number waits and, in READ COMMITTED,
+///   counts the charges the first one committed, so two claims cannot both give the last slot;
+/// - SQLite has one writer at a time: under `BEGIN IMMEDIATE` the whole claim is serialised.
 pub fn claim(
     conn: &mut DbConnection,
     worker: &str,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
     limit: i64,
-) -> QueryResult<Vec<NotificationRow>> {
+    cap: &Cap,
+) -> QueryResult<Claimed> {
     let lock = match conn {
         DbConnection::Postgresql(_) => "FOR UPDATE SKIP LOCKED",
         DbConnection::Sqlite(_) => "",
     };
-    let sql = format!(
-        "UPDATE notifications SET claimed_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
-         WHERE id IN (SELECT id FROM notifications \
-                      WHERE status = 'pending' AND next_attempt_at <= $3 \
-                        AND (locked_until IS NULL OR locked_until < $3) \
-                      ORDER BY next_attempt_at, id LIMIT $4 {lock}) \
-         RETURNING id"
+    let due_sql = format!(
+        "SELECT id, recipient FROM notifications \
+         WHERE status = 'pending' AND next_attempt_at <= $1 \
+           AND (locked_until IS NULL OR locked_until < $1) \
+         ORDER BY next_attempt_at, id LIMIT $2 {lock}"
     );
     write_transaction(conn, |conn| {
-        let ids: Vec<ClaimedId> = diesel::sql_query(sql)
-            .bind::<Text, _>(worker)
-            .bind::<Timestamp, _>(lease_until)
+        let due: Vec<Due> = diesel::sql_query(due_sql)
             .bind::<Timestamp, _>(now)
             .bind::<BigInt, _>(limit)
             .load(conn)?;
-        let ids: Vec<String> = ids.into_iter().map(|c| c.id).collect();
-        notifications::table
-            .filter(notifications::id.eq_any(&ids))
+        if due.is_empty() {
+            return Ok(Claimed::default());
+        }
+        // Only a cap that limits needs the numbers' slots, and the locks that keep them exact;
+        // without one, nothing is charged either.
+        let charges = if cap.is_on() {
+            let mut recipients: Vec<&str> = due.iter().map(|d| d.recipient.as_str()).collect();
+            recipients.sort_unstable();
+            recipients.dedup();
+            serialise_per_recipient(conn, &recipients)?;
+            sms_charges::since(conn, &recipients, cap.window_start(now))?
+        } else {
+            Vec::new()
+        };
+        let own: HashMap<&str, NaiveDateTime> = charges
+            .iter()
+            .map(|c| (c.notification_id.as_str(), c.charged_at))
+            .collect();
+        let slots: Vec<(&str, NaiveDateTime)> = charges
+            .iter()
+            .map(|c| (c.recipient.as_str(), c.charged_at))
+            .collect();
+        let candidates: Vec<Candidate<'_>> = due
+            .iter()
+            .map(|d| Candidate {
+                recipient: &d.recipient,
+                charged_at: own.get(d.id.as_str()).copied(),
+            })
+            .collect();
+        let decisions = sms_cap::split(cap, now, &candidates, &slots);
+        let mut taken = Vec::new();
+        let mut charged = Vec::new();
+        let mut held: BTreeMap<NaiveDateTime, Vec<&str>> = BTreeMap::new();
+        for (d, decision) in due.iter().zip(decisions) {
+            match decision {
+                Decision::Go { charge } => {
+                    taken.push(d.id.as_str());
+                    if charge && cap.is_on() {
+                        charged.push(Charge {
+                            notification_id: d.id.clone(),
+                            recipient: d.recipient.clone(),
+                            charged_at: now,
+                        });
+                    }
+                }
+                Decision::Hold { until } => held.entry(until).or_default().push(d.id.as_str()),
+            }
+        }
+        if !taken.is_empty() {
+            diesel::update(notifications::table.filter(notifications::id.eq_any(&taken)))
+                .set((
+                    notifications::claimed_by.eq(worker),
+                    notifications::locked_until.eq(lease_until),
+                    notifications::attempts.eq(notifications::attempts + 1),
+                    notifications::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        sms_charges::charge(conn, &charged)?;
+        let mut held_count = 0;
+        for (until, ids) in &held {
+            held_count += ids.len();
+            diesel::update(notifications::table.filter(notifications::id.eq_any(ids)))
+                .set((
+                    notifications::next_attempt_at.eq(until),
+                    notifications::last_error.eq(cap.hold_reason(*until)),
+                    notifications::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        let rows = notifications::table
+            .filter(notifications::id.eq_any(&taken))
             .select(NotificationRow::as_select())
             .order((
                 notifications::next_attempt_at.asc(),
                 notifications::id.asc(),
             ))
-            .load(conn)
+            .load(conn)?;
+        Ok(Claimed {
+            rows,
+            held: held_count,
+        })
     })
+}
+
+/// PostgreSQL: takes the cap's transaction-scoped lock for each of `recipients`, in key order.
+/// Sorting by key, not by number, matters: two numbers whose hashes collide share a lock, and
+/// only one global order rules out a deadlock. SQLite needs nothing (one writer at a time).
+fn serialise_per_recipient(conn: &mut DbConnection, recipients: &[&str]) -> QueryResult<()> {
+    if matches!(conn, DbConnection::Sqlite(_)) {
+        return Ok(());
+    }
+    let mut keys: Vec<i32> = recipients.iter().map(|r| lock_key(r)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    for key in keys {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1, $2)")
+            .bind::<Integer, _>(CAP_LOCK_CLASS)
+            .bind::<Integer, _>(key)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A number's lock key: FNV-1a folded to 32 bits, stable across builds and processes (std's
+/// hasher is not), so that every dispatcher locks the same key for the same number.
+fn lock_key(recipient: &str) -> i32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in recipient.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    i32::from_ne_bytes(hash.to_ne_bytes())
+}
+
+/// Extends `worker`'s lease on those of `ids` it still holds to `until`; returns their ids. A
+/// message it recorded, or lost to another worker after its lease ran out, is not among them.
+/// Only the batch's own ids: a message of an earlier batch whose outcome could not be recorded
+/// must be left to run out its lease and be taken over, not be kept forever by a busy worker.
+pub fn renew(
+    conn: &mut DbConnection,
+    worker: &str,
+    ids: &[String],
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::id.eq_any(ids))
+            .filter(notifications::claimed_by.eq(worker))
+            .filter(notifications::status.eq("pending")),
+    )
+    .set((
+        notifications::locked_until.eq(until),
+        notifications::updated_at.eq(now),
+    ))
+    .returning(notifications::id)
+    .get_results(conn)
+}
+
+/// Gives back messages `worker` claimed and did not start (it is stopping, or could not renew
+/// its lease): free for any worker at once, the attempt not counted. Their slot of the cap stays
+/// taken, so the worker that sends them within the window takes no second one. Returns how many
+/// were given back.
+pub fn release(
+    conn: &mut DbConnection,
+    worker: &str,
+    ids: &[String],
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::id.eq_any(ids))
+            .filter(notifications::claimed_by.eq(worker))
+            .filter(notifications::status.eq("pending")),
+    )
+    .set((
+        notifications::claimed_by.eq(None::<String>),
+        notifications::locked_until.eq(None::<NaiveDateTime>),
+        notifications::attempts.eq(notifications::attempts - 1),
+        notifications::updated_at.eq(now),
+    ))
+    .execute(conn)
 }
 
 /// What became of one attempt.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Recorded {
-    /// Not sent: the recipient had their hourly share; tried again `at`, the attempt not counted.
-    Held {
-        at: NaiveDateTime,
-        reason: String,
-    },
-    Sent {
-        provider_id: Option<String>,
-    },
-    Delivered {
-        provider_id: Option<String>,
-    },
-    RetryAt {
-        at: NaiveDateTime,
-        error: String,
-    },
-    Failed {
-        error: String,
-    },
+    Sent { provider_id: Option<String> },
+    Delivered { provider_id: Option<String> },
+    RetryAt { at: NaiveDateTime, error: String },
+    Failed { error: String },
 }
 
 /// Records an attempt's outcome if `worker` still holds the message; false when it lost it.
@@ -117,14 +279,6 @@ pub fn record(
                 notifications::sent_at.eq(now),
                 notifications::delivered_at.eq(now),
                 notifications::last_error.eq(None::<String>),
-            ))
-            .execute(conn)?,
-        Recorded::Held { at, reason } => diesel::update(target)
-            .set((
-                release,
-                notifications::next_attempt_at.eq(at),
-                notifications::attempts.eq(notifications::attempts - 1),
-                notifications::last_error.eq(reason),
             ))
             .execute(conn)?,
         Recorded::RetryAt { at, error } => diesel::update(target)
@@ -212,19 +366,4 @@ pub fn retry(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResu
     ))
     .execute(conn)?;
     Ok(updated == 1)
-}
-
-/// How many messages each of `recipients` was sent since `since` (sent, delivered or not).
-pub fn sent_since(
-    conn: &mut DbConnection,
-    recipients: &[String],
-    since: NaiveDateTime,
-) -> QueryResult<Vec<(String, i64)>> {
-    notifications::table
-        .filter(notifications::recipient.eq_any(recipients))
-        .filter(notifications::status.eq_any(["sent", "delivered", "undelivered"]))
-        .filter(notifications::sent_at.gt(since))
-        .group_by(notifications::recipient)
-        .select((notifications::recipient, diesel::dsl::count_star()))
-        .load(conn)
 }

@@ -170,12 +170,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sms_charges (notification_id) {
+        notification_id -> Text,
+        recipient -> Text,
+        charged_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(referrals -> units (unit_id));
 diesel::joinable!(meetings -> requests (request_id));
 diesel::joinable!(request_identities -> requests (request_id));
 diesel::joinable!(request_events -> requests (request_id));
 diesel::joinable!(notifications -> requests (request_id));
 diesel::joinable!(contacts -> requests (request_id));
+diesel::joinable!(sms_charges -> notifications (notification_id));
+
 diesel::table! {
     abuse_counters (scope, key) {
         scope -> Text,
@@ -197,4 +207,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     referrals,
     meetings,
     ratings,
+    sms_charges,
 );

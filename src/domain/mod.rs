@@ -16,6 +16,7 @@ pub mod referral;
 pub mod request;
 mod robustness;
 pub mod role;
+pub mod sms_cap;
 pub mod templates;
 pub mod text;
 pub mod tracking_code;

@@ -1,22 +1,40 @@
 //! The dispatcher: takes due messages from the outbox under a lease, renders them, sends them
-//! through the configured gateway with a bounded number in flight, and records each outcome.
+//! through the configured gateway with a bounded number in flight, and records each outcome as
+//! it comes.
 //!
-//! Never twice: a claim is exclusive (`db::outbox::claim`); an attempt after the first asks the
-//! provider by our id whether it already has the message before sending again (a crash after
-//! sending, a timeout after the request left, a 5xx that was in fact accepted); and a worker
-//! that lost its lease cannot record over the new owner. Never lost: a crashed worker's
-//! leases expire and the messages are claimed again.
+//! What it promises:
+//!
+//! - **Never twice.** A claim is exclusive (`db::outbox::claim`). The lease is short and renewed
+//!   by a heartbeat while the batch is in flight (`lease`), so however long the provider takes
+//!   (up to `MARDOM_SMS_TIMEOUT_MS`) no other worker takes a message over from a live one; a
+//!   worker that cannot renew stops starting sends. An attempt after the first asks the provider
+//!   by our id whether it already has the message before sending again (a crash after sending, a
+//!   timeout after the request left, a 5xx that was in fact accepted). A worker that lost its
+//!   lease cannot record over the new owner.
+//! - **Never lost, never long late.** A killed worker's messages are free when its lease runs
+//!   out, a few seconds later (`DispatcherSettings::lease`). A worker told to stop finishes the
+//!   sends in flight, records them, and gives the messages it had not started back at once.
+//! - **The per-number cap holds across workers.** A message takes a slot of its number's window
+//!   when it is claimed, in the claim's transaction, serialised per number (see
+//!   `domain::sms_cap` and `db::outbox::claim`): however many dispatchers run, at most
+//!   `per_recipient_cap` messages to one number are claimed in any `cap_window`; the others are
+//!   held (pending, the reason in `last_error`) until a slot frees.
 
+use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use rand::Rng;
 
 use super::gateway::{DeliveryStatus, Gateway, OutgoingSms, SendOutcome};
+use super::lease::Lease;
 use crate::db::notifications::NotificationRow;
 use crate::db::outbox::{self, Recorded};
 use crate::db::{self, DbPool};
+use crate::domain::sms_cap::Cap;
 use crate::domain::templates::Templates;
 
 /// How the dispatcher paces itself.
@@ -26,7 +44,9 @@ pub struct DispatcherSettings {
     pub batch: i64,
     /// Messages in flight at once.
     pub concurrency: usize,
-    /// How long a claim holds before another worker may take the message over.
+    /// How long a claim holds without renewal: how long a killed worker's messages wait before
+    /// another takes them over. Renewed every third of it while the batch is in flight, so it
+    /// need not cover a send, only a few heartbeats of a slow database.
     pub lease: Duration,
     /// Attempts before a message that keeps failing transiently is given up as `failed`.
     pub max_attempts: i32,
@@ -36,10 +56,12 @@ pub struct DispatcherSettings {
     pub idle: Duration,
     /// Messages `sent` longer ago than this are asked about (status poll).
     pub poll_after: Duration,
-    /// At most this many SMS to one number per hour; more are held (pending, visible with the
-    /// reason in `last_error`) and sent when the hour allows, so a flood of submissions for one
-    /// number cannot run up the bill. 0: no cap.
-    pub per_recipient_hourly: u32,
+    /// At most this many SMS to one number per `cap_window`; more are held (pending, visible
+    /// with the reason in `last_error`) and sent when a slot frees, so a flood of submissions
+    /// for one number cannot run up the bill. 0: no cap.
+    pub per_recipient_cap: u32,
+    /// The window of the per-number cap (an hour; shorter in tests).
+    pub cap_window: Duration,
 }
 
 impl Default for DispatcherSettings {
@@ -47,12 +69,16 @@ impl Default for DispatcherSettings {
         Self {
             batch: 50,
             concurrency: 16,
-            lease: Duration::from_secs(120),
+            // Heartbeats every 2.7 s: a renewal that stalls for PostgreSQL's whole lock wait
+            // (5 s) still lands within the lease, and a killed worker's messages are taken over
+            // within 9 s (the lease and one idle second), inside the 10 s promised.
+            lease: Duration::from_secs(8),
             max_attempts: 8,
             backoff: Duration::from_secs(10),
             idle: Duration::from_secs(1),
             poll_after: Duration::from_secs(300),
-            per_recipient_hourly: 10,
+            per_recipient_cap: 10,
+            cap_window: Duration::from_secs(3600),
         }
     }
 }
@@ -73,8 +99,10 @@ pub struct Pass {
     pub sent: usize,
     pub failed: usize,
     pub retried: usize,
-    /// Held back by the per-number hourly cap.
+    /// Due but held back by the per-number cap (not claimed).
     pub held: usize,
+    /// Claimed but not started (stopping, or the lease could not be renewed): given back.
+    pub released: usize,
 }
 
 impl Dispatcher {
@@ -97,24 +125,38 @@ impl Dispatcher {
         &self.worker
     }
 
-    /// Runs until `stop` resolves. A pass under way when it does is finished first — its
-    /// messages sent and recorded — so a shutdown neither cuts a send in half nor leaves
-    /// leases behind for another worker to wait out.
+    /// Runs until `stop` resolves. A pass under way when it does starts no more sends: the
+    /// ones in flight are finished and recorded, and the messages not started are given back
+    /// at once, so a shutdown neither cuts a send in half nor leaves leases for another worker
+    /// to wait out, nor keeps the process up sending a whole batch.
     pub async fn run(&self, stop: impl std::future::Future<Output = ()>) {
         use futures_util::FutureExt;
         tokio::pin!(stop);
-        let mut last_poll = std::time::Instant::now();
+        let stopping = AtomicBool::new(false);
+        let mut last_poll = Instant::now();
         loop {
             if (&mut stop).now_or_never().is_some() {
                 return;
             }
-            match self.run_once().await {
-                Ok(pass) if pass.claimed > 0 => continue,
+            let pass = self.pass(&stopping);
+            tokio::pin!(pass);
+            let result = tokio::select! {
+                result = &mut pass => result,
+                () = &mut stop => {
+                    stopping.store(true, Ordering::SeqCst);
+                    if let Err(error) = pass.await {
+                        tracing::warn!(%error, "dispatcher pass failed while stopping");
+                    }
+                    return;
+                }
+            };
+            match result {
+                Ok(pass) if pass.claimed + pass.held > 0 => continue,
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "dispatcher pass failed; retrying"),
             }
             if last_poll.elapsed() >= Duration::from_secs(30) {
-                last_poll = std::time::Instant::now();
+                last_poll = Instant::now();
                 if let Err(error) = self.poll_statuses().await {
                     tracing::warn!(%error, "delivery status poll failed");
                 }
@@ -129,83 +171,114 @@ impl Dispatcher {
 
     /// Claims one batch and sends it.
     pub async fn run_once(&self) -> Result<Pass, String> {
+        self.pass(&AtomicBool::new(false)).await
+    }
+
+    fn cap(&self) -> Cap {
+        Cap {
+            per_window: self.settings.per_recipient_cap,
+            window: chrono::Duration::from_std(self.settings.cap_window)
+                .unwrap_or(chrono::Duration::MAX),
+        }
+    }
+
+    /// One batch: claim, send with the lease renewed while in flight, give back what was not
+    /// started (`stopping` set, or the lease uncertain).
+    async fn pass(&self, stopping: &AtomicBool) -> Result<Pass, String> {
+        let taken = Instant::now();
         let now = db::now();
         let lease_until = now + chrono::Duration::from_std(self.settings.lease).unwrap_or_default();
-        let (worker, limit) = (self.worker.clone(), self.settings.batch);
+        let (worker, limit, cap) = (self.worker.clone(), self.settings.batch, self.cap());
         let claimed = self
-            .blocking(move |conn| outbox::claim(conn, &worker, now, lease_until, limit))
+            .blocking(move |conn| outbox::claim(conn, &worker, now, lease_until, limit, &cap))
             .await?;
         let mut pass = Pass {
-            claimed: claimed.len(),
+            claimed: claimed.rows.len(),
+            held: claimed.held,
             ..Pass::default()
         };
-        let (claimed, held) = self.hold_over_cap(claimed).await?;
-        let mut outcomes: Vec<(String, Recorded)> = futures_util::stream::iter(claimed.iter())
-            .map(|row| async move { (row.id.clone(), self.attempt(row).await) })
+        if claimed.rows.is_empty() {
+            return Ok(pass);
+        }
+        let ids: Vec<String> = claimed.rows.iter().map(|r| r.id.clone()).collect();
+        let lease = Lease::new(ids.iter().cloned(), taken, self.settings.lease);
+        let unstarted = Mutex::new(Vec::new());
+        let sends = futures_util::stream::iter(claimed.rows.iter())
+            // Decided as each message's turn comes (the stream is pulled only when a send
+            // slot frees), not when the batch was claimed.
+            .filter(|row| {
+                let go =
+                    !stopping.load(Ordering::SeqCst) && lease.may_start(&row.id, Instant::now());
+                if !go {
+                    lock(&unstarted).push(row.id.clone());
+                }
+                std::future::ready(go)
+            })
+            .map(|row| async move {
+                let outcome = self.attempt(row).await;
+                self.record(&row.id, &outcome).await;
+                outcome
+            })
             .buffer_unordered(self.settings.concurrency.max(1))
-            .collect()
-            .await;
-        pass.held = held.len();
-        outcomes.extend(held);
-        for (_, outcome) in &outcomes {
+            .collect::<Vec<Recorded>>();
+        let outcomes = tokio::select! {
+            outcomes = sends => outcomes,
+            never = self.heartbeat(&lease, &ids) => match never {},
+        };
+        for outcome in &outcomes {
             match outcome {
                 Recorded::Sent { .. } | Recorded::Delivered { .. } => pass.sent += 1,
                 Recorded::Failed { .. } => pass.failed += 1,
                 Recorded::RetryAt { .. } => pass.retried += 1,
-                Recorded::Held { .. } => {}
             }
         }
-        let ids = outcomes;
-        let worker = self.worker.clone();
-        self.blocking(move |conn| {
-            let now = db::now();
-            for (id, outcome) in &ids {
-                if !outbox::record(conn, id, &worker, outcome, now)? {
-                    tracing::warn!(notification = %id, "lease lost before recording; the new owner decides");
-                }
-            }
-            Ok(())
-        })
-        .await?;
+        let unstarted = std::mem::take(&mut *lock(&unstarted));
+        if !unstarted.is_empty() {
+            let worker = self.worker.clone();
+            pass.released = self
+                .blocking(move |conn| outbox::release(conn, &worker, &unstarted, db::now()))
+                .await?;
+        }
         Ok(pass)
     }
 
-    /// Splits a claimed batch into what may go now and what the per-number hourly cap holds.
-    async fn hold_over_cap(
-        &self,
-        claimed: Vec<NotificationRow>,
-    ) -> Result<(Vec<NotificationRow>, Vec<(String, Recorded)>), String> {
-        let cap = i64::from(self.settings.per_recipient_hourly);
-        if cap == 0 || claimed.is_empty() {
-            return Ok((claimed, Vec::new()));
-        }
-        let mut recipients: Vec<String> = claimed.iter().map(|r| r.recipient.clone()).collect();
-        recipients.sort();
-        recipients.dedup();
-        let now = db::now();
-        let since = now - chrono::Duration::hours(1);
-        let mut sent: std::collections::HashMap<String, i64> = self
-            .blocking(move |conn| outbox::sent_since(conn, &recipients, since))
-            .await?
-            .into_iter()
-            .collect();
-        let mut allowed = Vec::with_capacity(claimed.len());
-        let mut held = Vec::new();
-        for row in claimed {
-            let count = sent.entry(row.recipient.clone()).or_default();
-            if *count < cap {
-                *count += 1;
-                allowed.push(row);
-            } else {
-                let reason = format!(
-                    "held: this number has had {cap} SMS in the last hour; sent when the hour allows"
-                );
-                // Spread the held ones over the coming hour rather than waking them all at once.
-                let at = now + chrono::Duration::minutes(10) + backoff(Duration::from_secs(60), 1);
-                held.push((row.id, Recorded::Held { at, reason }));
+    /// Renews the batch's lease every third of it, for as long as the batch is in flight (the
+    /// caller drops this when the sends are done). A failed renewal is logged and the lease
+    /// left as it was: sends stop starting before it lapses.
+    async fn heartbeat(&self, lease: &Lease, ids: &[String]) -> Infallible {
+        loop {
+            tokio::time::sleep(lease.heartbeat()).await;
+            let written = Instant::now();
+            let now = db::now();
+            let until = now + chrono::Duration::from_std(self.settings.lease).unwrap_or_default();
+            let (worker, ids) = (self.worker.clone(), ids.to_vec());
+            match self
+                .blocking(move |conn| outbox::renew(conn, &worker, &ids, now, until))
+                .await
+            {
+                Ok(held) => lease.renewed(held, written),
+                Err(error) => {
+                    tracing::warn!(%error, worker = %self.worker, "cannot renew the lease; no new sends from this batch until it is renewed");
+                }
             }
         }
-        Ok((allowed, held))
+    }
+
+    /// Records one outcome if this worker still holds the message.
+    async fn record(&self, id: &str, outcome: &Recorded) {
+        let (owned, outcome, worker) = (id.to_owned(), outcome.clone(), self.worker.clone());
+        let recorded = self
+            .blocking(move |conn| outbox::record(conn, &owned, &worker, &outcome, db::now()))
+            .await;
+        match recorded {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(notification = %id, "lease lost before recording; the new owner decides");
+            }
+            // The message stays leased until the lease runs out; whoever takes it over asks the
+            // provider by our id before sending again.
+            Err(error) => tracing::warn!(notification = %id, %error, "cannot record an outcome"),
+        }
     }
 
     /// One message: render, ask first if this is a repeat, send, classify the outcome.
@@ -325,6 +398,13 @@ impl Dispatcher {
         .await
         .map_err(|e| e.to_string())?
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A list of ids, valid after any panic elsewhere.
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The delay before attempt `attempts + 1`: `base × 2^(attempts-1)`, capped at an hour, with

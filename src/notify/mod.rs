@@ -8,4 +8,5 @@ pub mod dispatcher;
 pub mod gateway;
 pub mod http;
 pub mod kavenegar;
+pub mod lease;
 pub mod log;
