@@ -19,6 +19,7 @@ use crate::app::handling::NewReferral;
 use crate::app::meetings::{self, FollowUp, Meeting, MeetingStatus, Outcome, Slot};
 use crate::domain::Role;
 use crate::domain::jalali::{LocalTime, local_time};
+use crate::domain::lifecycle::Action;
 
 /// When and where the head meets the citizen.
 #[derive(Debug, Deserialize, ToSchema, Validate)]
@@ -153,7 +154,7 @@ pub async fn schedule(
     id: web::Path<Uuid>,
     body: ValidJson<SlotBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &staff)?;
+    let caller = caller(&req, &staff, Action::Schedule)?;
     let slot = body.into_inner()?.slot();
     let id = id.into_inner().to_string();
     Ok(answered(
@@ -182,7 +183,7 @@ pub async fn reschedule(
     id: web::Path<Uuid>,
     body: ValidJson<SlotBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &staff)?;
+    let caller = caller(&req, &staff, Action::Reschedule)?;
     let slot = body.into_inner()?.slot();
     let id = id.into_inner().to_string();
     Ok(answered(
@@ -210,7 +211,7 @@ pub async fn cancel(
     staff: Staff,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &staff)?;
+    let caller = caller(&req, &staff, Action::Cancel)?;
     let id = id.into_inner().to_string();
     Ok(answered(
         state
@@ -242,7 +243,7 @@ pub async fn outcome(
     id: web::Path<Uuid>,
     body: ValidJson<OutcomeBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &staff)?;
+    let caller = caller(&req, &staff, Action::Outcome)?;
     let body = body.into_inner()?;
     let outcome = Outcome {
         held: body.held,
@@ -284,7 +285,7 @@ pub async fn redirect(
     id: web::Path<Uuid>,
     body: ValidJson<ReferBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &staff)?;
+    let caller = caller(&req, &staff, Action::Redirect)?;
     let body = body.into_inner()?;
     let referral = NewReferral {
         unit_id: body.unit_id.to_string(),
@@ -319,7 +320,7 @@ pub async fn decline(
     id: web::Path<Uuid>,
     body: ValidJson<DeclineBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &staff)?;
+    let caller = caller(&req, &staff, Action::Decline)?;
     let reason = body.into_inner()?.reason;
     let id = id.into_inner().to_string();
     Ok(answered(

@@ -11,9 +11,9 @@ use crate::db::{self, CorruptRow, DbConnection, units, write_transaction};
 use crate::domain::citizen::{CitizenName, ContactSummary};
 use crate::domain::contact::{ContactChannel, ContactOutcome, ContactRuleError, check_outcome};
 use crate::domain::phone::MobileNumber;
-use crate::domain::{FieldError, parse_field};
+use crate::domain::{FieldError, keep, parse_field};
 
-use super::requests::{self, Registrar, RequestInput, RequestWithHistory, keep};
+use super::requests::{self, Registrar, RequestInput, RequestWithHistory};
 use super::{AppError, AppResult};
 
 /// A contact as the intake expert or operator logs it.

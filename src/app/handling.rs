@@ -33,47 +33,100 @@ pub(crate) struct Effects {
     pub params: serde_json::Value,
 }
 
-/// Runs one command: the frame every command shares. `effects` does the command's own writes
-/// (after the decision, before the guarded update, inside the transaction).
+impl Effects {
+    /// A command that adds nothing to its event or its messages.
+    pub fn none() -> Self {
+        Self {
+            details: serde_json::json!({}),
+            params: serde_json::json!({}),
+        }
+    }
+}
+
+/// Who gives a command, as the frame needs it: the actor the lifecycle decides for, how the
+/// history records them, and the version they last read (`If-Match`), if they sent one.
+pub(crate) struct Acting {
+    pub actor: Actor,
+    pub recorded_as: (ActorKind, Option<String>),
+    pub if_match: Option<i32>,
+}
+
+impl Acting {
+    pub fn staff(caller: &Caller) -> Self {
+        Self {
+            actor: Actor::Staff(caller.staff.role),
+            recorded_as: (ActorKind::Staff, Some(caller.staff.id.clone())),
+            if_match: caller.if_match,
+        }
+    }
+
+    /// The citizen who filed the request, proven by the caller (tracking code and mobile).
+    pub fn citizen() -> Self {
+        Self {
+            actor: Actor::Citizen,
+            recorded_as: (ActorKind::Citizen, None),
+            if_match: None,
+        }
+    }
+}
+
+/// Runs one staff command on the request `request_id`: the frame of [`decide_and_commit`] in a
+/// write transaction, answered with the request's detail. `effects` does the command's own
+/// writes (after the decision, before the guarded update, inside the transaction).
 pub(crate) fn run(
     conn: &mut DbConnection,
     request_id: &str,
     caller: &Caller,
-    command: impl FnOnce(&mut DbConnection) -> AppResult<Command>,
+    command: Command,
     effects: impl FnOnce(&mut DbConnection, &Request, &Identity, &Transition) -> AppResult<Effects>,
 ) -> AppResult<RequestDetail> {
     write_transaction(conn, |conn| {
         let row = repo::find(conn, request_id)?.ok_or(AppError::NotFound("request"))?;
-        if caller.if_match.is_some_and(|v| v != row.version) {
-            return Err(AppError::PreconditionFailed(format!(
-                "the request is at version {}; read it again and retry",
-                row.version
-            )));
-        }
-        let request = Request::try_from(row.clone())?;
-        let identity = requests::identity(conn, request_id)?;
-        let state = super::state::of(conn, &request)?;
-        let command = command(conn)?;
-        let transition = lifecycle::apply(state, Actor::Staff(caller.staff.role), command)?;
-        let Effects { details, params } = effects(conn, &request, &identity, &transition)?;
-        let actor = (ActorKind::Staff, Some(caller.staff.id.clone()));
-        commit(
-            conn,
-            &row,
-            &identity.mobile,
-            &transition,
-            actor,
-            details,
-            params,
-        )?;
+        decide_and_commit(conn, &row, &Acting::staff(caller), command, effects)?;
         requests::detail(conn, &row.id, caller.staff.role)
     })
+}
+
+/// The frame every command on a request shares, the desk's and the citizen's, inside the
+/// caller's transaction: a stale `If-Match` is 412; the decision is the lifecycle's for the
+/// actor; then the command's own effects, and [`commit`].
+pub(crate) fn decide_and_commit(
+    conn: &mut DbConnection,
+    row: &RequestRow,
+    acting: &Acting,
+    command: Command,
+    effects: impl FnOnce(&mut DbConnection, &Request, &Identity, &Transition) -> AppResult<Effects>,
+) -> AppResult<()> {
+    if acting.if_match.is_some_and(|v| v != row.version) {
+        return Err(stale_version("request", row.version));
+    }
+    let request = Request::try_from(row.clone())?;
+    let identity = requests::identity(conn, &row.id)?;
+    let state = super::state::of(conn, &request)?;
+    let transition = lifecycle::apply(state, acting.actor, command)?;
+    let Effects { details, params } = effects(conn, &request, &identity, &transition)?;
+    commit(
+        conn,
+        row,
+        &identity.mobile,
+        &transition,
+        acting.recorded_as.clone(),
+        details,
+        params,
+    )
+}
+
+/// The 412 of a stale `If-Match`: `what` is at `version` now.
+pub(crate) fn stale_version(what: &str, version: i32) -> AppError {
+    AppError::PreconditionFailed(format!(
+        "the {what} is at version {version}; read it again and retry"
+    ))
 }
 
 /// Writes a decided transition, the same for every command, the desk's and the citizen's: the
 /// status change guarded by the version read, what the change settles, the history event and
 /// the messages. False guard (someone changed the request meanwhile): 409, nothing written.
-pub(crate) fn commit(
+fn commit(
     conn: &mut DbConnection,
     row: &RequestRow,
     mobile: &str,
@@ -92,16 +145,16 @@ pub(crate) fn commit(
         resolution,
         now,
     )? {
-        return Err(concurrent_change());
+        return Err(concurrent_change("request"));
     }
     let settled = settle(conn, &row.id, transition.settle, now)?;
     if let (Some(details), serde_json::Value::Object(settled)) = (details.as_object_mut(), settled)
     {
         details.extend(settled);
     }
-    let seq = repo::next_seq(conn, &row.id)?;
-    requests::record(conn, &row.id, seq, transition, actor, details, now)?;
-    requests::enqueue(conn, row, mobile, transition, params, now)
+    let entry = super::history::Entry::of(transition);
+    super::history::record(conn, &row.id, entry, actor, details, now)?;
+    super::history::enqueue(conn, row, mobile, transition, params, now)
 }
 
 /// Does what a transition settles (`lifecycle::Settlement`); returns what it changed, for the
@@ -136,7 +189,7 @@ fn settle(
                 referral.return_reason.as_deref(),
                 now,
             )? {
-                return Err(concurrent_change());
+                return Err(concurrent_change("request"));
             }
             withdrawn.push(referral.reference);
         }
@@ -147,10 +200,11 @@ fn settle(
     Ok(serde_json::Value::Object(settled))
 }
 
-pub(crate) fn concurrent_change() -> AppError {
+/// The 409 of a guarded update that found `what` changed since it was read.
+pub(crate) fn concurrent_change(what: &str) -> AppError {
     AppError::conflict(
         "concurrent-change",
-        "the request changed meanwhile; read it again and retry",
+        format!("the {what} changed meanwhile; read it again and retry"),
     )
 }
 
@@ -189,7 +243,7 @@ pub fn classify(
         conn,
         request_id,
         caller,
-        |_| Ok(Command::Classify(input.kind)),
+        Command::Classify(input.kind),
         |conn, _, _, _| {
             if let Some(unit) = &input.subject_unit_id {
                 require_active_unit(conn, unit, "subject_unit_id")?;
@@ -256,7 +310,7 @@ pub(crate) fn hand_to_unit(
         conn,
         request_id,
         caller,
-        |_| Ok(command),
+        command,
         |conn, request, identity, _| {
             let unit_name = require_active_unit(conn, &referral.unit_id, "unit_id")?;
             let codes = citizen_tracking_codes(conn, identity)?;
@@ -301,7 +355,7 @@ pub fn thank(
         conn,
         request_id,
         caller,
-        |_| Ok(Command::Thank),
+        Command::Thank,
         |_, request, _, _| {
             Ok(Effects {
                 details: serde_json::json!({}),
@@ -319,18 +373,12 @@ pub fn close(
     summary: &str,
 ) -> AppResult<RequestDetail> {
     let summary = parse_field("summary", RequestText::parse(summary))?;
-    run(
-        conn,
-        request_id,
-        caller,
-        |_| Ok(Command::Close),
-        |_, _, _, _| {
-            Ok(Effects {
-                details: serde_json::json!({"summary": summary.as_str()}),
-                params: serde_json::json!({}),
-            })
-        },
-    )
+    run(conn, request_id, caller, Command::Close, |_, _, _, _| {
+        Ok(Effects {
+            details: serde_json::json!({"summary": summary.as_str()}),
+            ..Effects::none()
+        })
+    })
 }
 
 /// Stores a referral with a fresh reference of its own; returns the reference.

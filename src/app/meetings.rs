@@ -145,7 +145,7 @@ pub fn schedule(
         conn,
         request_id,
         caller,
-        |_| Ok(Command::Schedule),
+        Command::Schedule,
         |conn, request, _, _| {
             require_free(conn, slot.starts_at, end, None)?;
             let now = db::now();
@@ -194,7 +194,7 @@ fn save(conn: &mut DbConnection, row: MeetingRow) -> AppResult<()> {
     )? {
         Ok(())
     } else {
-        Err(handling::concurrent_change())
+        Err(handling::concurrent_change("meeting"))
     }
 }
 
@@ -209,7 +209,7 @@ pub fn reschedule(
         conn,
         request_id,
         caller,
-        |_| Ok(Command::Reschedule),
+        Command::Reschedule,
         |conn, _, _, _| {
             let meeting = current_meeting(conn, request_id)?;
             require_free(conn, slot.starts_at, end, Some(&meeting.id))?;
@@ -243,7 +243,7 @@ pub fn cancel(
         conn,
         request_id,
         caller,
-        |_| Ok(Command::Cancel),
+        Command::Cancel,
         |conn, _, _, _| {
             let meeting = current_meeting(conn, request_id)?;
             let details = serde_json::json!({"meeting": meeting.id});
@@ -308,7 +308,7 @@ pub fn record_outcome(
         conn,
         request_id,
         caller,
-        |_| Ok(Command::RecordOutcome(kind)),
+        Command::RecordOutcome(kind),
         |conn, request, identity, _| {
             let meeting = current_meeting(conn, request_id)?;
             let now = db::now();
@@ -391,18 +391,12 @@ pub fn decline(
     reason: &str,
 ) -> AppResult<RequestDetail> {
     let reason = parse_field("reason", RequestText::parse(reason))?;
-    handling::run(
-        conn,
-        request_id,
-        caller,
-        |_| Ok(Command::Decline),
-        |_, _, _, _| {
-            Ok(Effects {
-                details: serde_json::json!({"reason": reason.as_str()}),
-                params: serde_json::json!({"reason": reason.as_str()}),
-            })
-        },
-    )
+    handling::run(conn, request_id, caller, Command::Decline, |_, _, _, _| {
+        Ok(Effects {
+            details: serde_json::json!({"reason": reason.as_str()}),
+            params: serde_json::json!({"reason": reason.as_str()}),
+        })
+    })
 }
 
 /// The calendar between two instants.

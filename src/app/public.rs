@@ -10,10 +10,9 @@ use crate::db::idempotency::{self as keys, IdempotencyRow};
 use crate::db::public_view::{self, PublicView};
 use crate::db::requests as repo;
 use crate::db::{self, DbConnection, write_transaction};
-use crate::domain::lifecycle::{self, Actor, Command};
+use crate::domain::lifecycle::Command;
 use crate::domain::limits::Limit;
 use crate::domain::phone::MobileNumber;
-use crate::domain::request::ActorKind;
 use crate::domain::tracking_code::{TrackingCode, TrackingCodeError};
 use crate::domain::{FieldError, parse_field};
 
@@ -283,30 +282,34 @@ pub fn withdraw(
     let code = &count_proof(conn, limits, client, raw_code, mobile)?;
     let mobile = parse_field("mobile", MobileNumber::parse(mobile))?;
     write_transaction(conn, |conn| {
-        let row = repo::find_by_tracking_code(conn, code.as_str())?
-            .ok_or(AppError::NotFound("request"))?;
-        let identity = repo::find_identity(conn, &row.id)?
-            .ok_or_else(|| AppError::Internal(format!("request {} has no identity", row.id)))?;
-        if identity.mobile != mobile.as_str() {
-            return Err(AppError::Forbidden(
-                "this is not the mobile number the request was filed with",
-            ));
-        }
-        let request = Request::try_from(row.clone())?;
-        let state = super::state::of(conn, &request)?;
-        let transition = lifecycle::apply(state, Actor::Citizen, Command::Withdraw)?;
-        super::handling::commit(
+        let row = owned_request(conn, code, &mobile)?;
+        super::handling::decide_and_commit(
             conn,
             &row,
-            &identity.mobile,
-            &transition,
-            (ActorKind::Citizen, None),
-            serde_json::json!({}),
-            serde_json::json!({}),
+            &super::handling::Acting::citizen(),
+            Command::Withdraw,
+            |_, _, _, _| Ok(super::handling::Effects::none()),
         )?;
         let row = repo::find(conn, &row.id)?.ok_or(AppError::NotFound("request"))?;
         public_record(public_view::of_request(conn, row)?)
     })
+}
+
+/// The request behind `code` if `mobile` is the number it was filed with (404 without it, 403
+/// with another number): the citizen's proof of ownership, for withdrawal and rating.
+fn owned_request(
+    conn: &mut DbConnection,
+    code: &TrackingCode,
+    mobile: &MobileNumber,
+) -> AppResult<crate::db::requests::RequestRow> {
+    let row =
+        repo::find_by_tracking_code(conn, code.as_str())?.ok_or(AppError::NotFound("request"))?;
+    if requests::identity(conn, &row.id)?.mobile != mobile.as_str() {
+        return Err(AppError::Forbidden(
+            "this is not the mobile number the request was filed with",
+        ));
+    }
+    Ok(row)
 }
 
 /// A citizen's rating of how their request was handled.
@@ -327,7 +330,7 @@ pub fn rate(
 ) -> AppResult<RequestWithHistory> {
     let code = &count_proof(conn, limits, client, raw_code, &input.mobile)?;
     let mut errors = Vec::new();
-    let mobile = requests::keep(
+    let mobile = crate::domain::keep(
         &mut errors,
         parse_field("mobile", MobileNumber::parse(&input.mobile)),
     );
@@ -354,14 +357,7 @@ pub fn rate(
         return Err(AppError::Invalid(errors));
     };
     write_transaction(conn, |conn| {
-        let row = repo::find_by_tracking_code(conn, code.as_str())?
-            .ok_or(AppError::NotFound("request"))?;
-        let identity = requests::identity(conn, &row.id)?;
-        if identity.mobile != mobile.as_str() {
-            return Err(AppError::Forbidden(
-                "this is not the mobile number the request was filed with",
-            ));
-        }
+        let row = owned_request(conn, code, &mobile)?;
         if row.status != crate::domain::request::Status::Closed.as_str() {
             return Err(AppError::conflict(
                 "not-closed",

@@ -8,12 +8,11 @@ use crate::db::referrals::{self as repo, ReferralFilter, UnitReferralRow};
 use crate::db::requests as request_repo;
 use crate::db::{self, CorruptRow, DbConnection, write_transaction};
 use crate::domain::citizen::RequestText;
-use crate::domain::lifecycle::Transition;
 use crate::domain::referral::{self, ReferralReason, ReferralStatus, Step};
 use crate::domain::request::{ActorKind, RequestKind, Status, Subject};
 use crate::domain::{Role, StaffUser, parse_field};
 
-use super::requests::{self, enum_of, optional_enum};
+use super::requests::{enum_of, optional_enum};
 use super::{AppError, AppResult};
 
 /// A referral as a unit sees it: no request id, tracking code, identity or original text.
@@ -150,10 +149,7 @@ pub fn step(
     write_transaction(conn, |conn| {
         let visible = find_visible(conn, staff, id)?;
         if if_match.is_some_and(|v| v != visible.version) {
-            return Err(AppError::PreconditionFailed(format!(
-                "the referral is at version {}; read it again and retry",
-                visible.version
-            )));
+            return Err(super::handling::stale_version("referral", visible.version));
         }
         let current = Referral::try_from(visible)?;
         let next =
@@ -180,37 +176,18 @@ pub fn step(
             return_reason.as_deref(),
             now,
         )? {
-            return Err(AppError::conflict(
-                "concurrent-change",
-                "the referral changed meanwhile; read it again and retry",
-            ));
+            return Err(super::handling::concurrent_change("referral"));
         }
         // The request's history shows the step to the desk (never to the public or the unit).
         let full = repo::find(conn, id)?.ok_or(AppError::NotFound("referral"))?;
         let request =
             request_repo::find(conn, &full.request_id)?.ok_or(AppError::NotFound("request"))?;
         let status = enum_of("requests.status", &request.status, Status::parse)?;
-        let event = Transition {
-            from: Some(status),
-            to: status,
-            resolution: None,
-            action: match step {
-                Step::Acknowledge => "referral_acknowledged",
-                Step::Answer => "referral_answered",
-                Step::Accept => "referral_accepted",
-                Step::Return => "referral_returned",
-            },
-            public: false,
-            notify: Vec::new(),
-            settle: Default::default(),
-        };
-        let seq = request_repo::next_seq(conn, &request.id)?;
         let details = serde_json::json!({"referral": full.reference, "unit_id": full.unit_id, "status": next.as_str()});
-        requests::record(
+        super::history::record(
             conn,
             &request.id,
-            seq,
-            &event,
+            super::history::Entry::beside(status, step.history_action()),
             (ActorKind::Staff, Some(staff.id.clone())),
             details,
             now,

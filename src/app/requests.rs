@@ -12,15 +12,16 @@ use crate::db::requests::{self as repo, EventRow, IdentityRow, RequestFilter, Re
 use crate::db::{self, CorruptRow, DbConnection, units};
 use crate::domain::Role;
 use crate::domain::citizen::{CitizenName, Email, RequestText, search_key};
-use crate::domain::lifecycle::{self, Action, Transition};
+use crate::domain::lifecycle::{self, Action};
 use crate::domain::national_id::NationalId;
 use crate::domain::notification::NotificationStatus;
 use crate::domain::phone::MobileNumber;
 use crate::domain::referral::Step;
 use crate::domain::request::{ActorKind, Channel, RequestKind, Resolution, Status, Subject};
 use crate::domain::tracking_code::TrackingCode;
-use crate::domain::{FieldError, parse_field};
+use crate::domain::{FieldError, keep, parse_field};
 
+use super::history::{Entry, event_row, messages};
 use super::meetings::Meeting;
 use super::referrals::Referral;
 use super::{AppError, AppResult};
@@ -205,11 +206,6 @@ pub fn parse(input: &RequestInput) -> AppResult<ParsedRequest> {
     }
 }
 
-/// The value of a parse, or `None` with its error added to `errors`.
-pub(crate) fn keep<T>(errors: &mut Vec<FieldError>, parsed: Result<T, FieldError>) -> Option<T> {
-    parsed.map_err(|e| errors.push(e)).ok()
-}
-
 fn non_empty(value: &Option<String>) -> Option<&str> {
     value.as_deref().filter(|v| !v.trim().is_empty())
 }
@@ -347,7 +343,14 @@ impl RegistrationRows {
             email: input.email.as_ref().map(|e| e.as_str().to_owned()),
         };
         let details = serde_json::json!({ "channel": registrar.channel().as_str() });
-        let event = event_row(&request.id, 1, &transition, registrar.actor(), details, now);
+        let event = event_row(
+            &request.id,
+            1,
+            Entry::of(&transition),
+            registrar.actor(),
+            details,
+            now,
+        );
         let messages = messages(
             &request,
             input.mobile.as_str(),
@@ -362,89 +365,6 @@ impl RegistrationRows {
             messages,
         }
     }
-}
-
-/// Appends one history event for a transition.
-pub(crate) fn record(
-    conn: &mut DbConnection,
-    request_id: &str,
-    seq: i32,
-    transition: &Transition,
-    actor: (ActorKind, Option<String>),
-    details: serde_json::Value,
-    at: NaiveDateTime,
-) -> AppResult<Event> {
-    let row = event_row(request_id, seq, transition, actor, details, at);
-    repo::insert_event(conn, &row)?;
-    Ok(Event::try_from(row)?)
-}
-
-/// The history event of a transition.
-fn event_row(
-    request_id: &str,
-    seq: i32,
-    transition: &Transition,
-    (actor_kind, actor_id): (ActorKind, Option<String>),
-    details: serde_json::Value,
-    at: NaiveDateTime,
-) -> EventRow {
-    EventRow {
-        id: db::new_id(),
-        request_id: request_id.to_owned(),
-        seq,
-        at,
-        actor_kind: actor_kind.as_str().to_owned(),
-        actor_id,
-        action: transition.action.to_owned(),
-        from_status: transition.from.map(|s| s.as_str().to_owned()),
-        to_status: Some(transition.to.as_str().to_owned()),
-        public: transition.public,
-        details: details.to_string(),
-    }
-}
-
-/// Writes the messages a transition sends, in the caller's transaction.
-pub(crate) fn enqueue(
-    conn: &mut DbConnection,
-    request: &RequestRow,
-    recipient: &str,
-    transition: &Transition,
-    extra: serde_json::Value,
-    at: NaiveDateTime,
-) -> AppResult<()> {
-    for message in messages(request, recipient, transition, extra, at) {
-        outbox::insert(conn, &message)?;
-    }
-    Ok(())
-}
-
-/// The messages a transition sends. Every message carries the tracking code; `extra` adds the
-/// command's own parameters (unit name, meeting time…).
-fn messages(
-    request: &RequestRow,
-    recipient: &str,
-    transition: &Transition,
-    extra: serde_json::Value,
-    at: NaiveDateTime,
-) -> Vec<NotificationRow> {
-    let mut params = serde_json::json!({ "tracking_code": request.tracking_code });
-    if let (Some(params), serde_json::Value::Object(extra)) = (params.as_object_mut(), extra) {
-        params.extend(extra);
-    }
-    let params = params.to_string();
-    transition
-        .notify
-        .iter()
-        .map(|template| {
-            NotificationRow::pending(
-                Some(request.id.clone()),
-                template.as_str(),
-                recipient,
-                params.clone(),
-                at,
-            )
-        })
-        .collect()
 }
 
 /// One request as `reader` (a desk role) reads it, in one snapshot: `allowed_actions` agree

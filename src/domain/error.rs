@@ -66,3 +66,9 @@ pub fn parse_field<T, E: std::fmt::Display + HasCode>(
 pub trait HasCode {
     fn code(&self) -> &'static str;
 }
+
+/// The value of a parse, or `None` with its error added to `errors`: for inputs whose bad
+/// fields are all named at once.
+pub fn keep<T>(errors: &mut Vec<FieldError>, parsed: Result<T, FieldError>) -> Option<T> {
+    parsed.map_err(|e| errors.push(e)).ok()
+}

@@ -168,16 +168,26 @@ impl Command {
         Command::Withdraw,
     ];
 
-    /// The roles that may give this command (the citizen gives only `withdraw`).
+    /// Whether `actor` may give this command at all, whatever the request's state.
     fn allowed(self, actor: Actor) -> bool {
+        self.action().allowed(actor)
+    }
+}
+
+impl Action {
+    /// The roles that may give a command of this name (the citizen gives only `withdraw`). It
+    /// depends on the name alone, so a caller's role can be checked before anything is read
+    /// or validated: a role that may never do this gets 403, never a 404, 412 or 422 that
+    /// tells it about the request or the body.
+    pub fn allowed(self, actor: Actor) -> bool {
         use Role::*;
         match (self, actor) {
-            (Command::Withdraw, Actor::Citizen) => true,
-            (_, Actor::Citizen) | (Command::Withdraw, Actor::Staff(_)) => false,
-            (Command::Reschedule | Command::Cancel, Actor::Staff(role)) => {
+            (Action::Withdraw, Actor::Citizen) => true,
+            (_, Actor::Citizen) | (Action::Withdraw, Actor::Staff(_)) => false,
+            (Action::Reschedule | Action::Cancel, Actor::Staff(role)) => {
                 matches!(role, Reviewer | Head | Admin)
             }
-            (Command::RecordOutcome(_), Actor::Staff(role)) => matches!(role, Head | Admin),
+            (Action::Outcome, Actor::Staff(role)) => matches!(role, Head | Admin),
             (_, Actor::Staff(role)) => matches!(role, Reviewer | Admin),
         }
     }

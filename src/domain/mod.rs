@@ -23,7 +23,7 @@ pub mod tracking_code;
 pub mod unit;
 pub mod user;
 
-pub use error::{FieldError, parse_field};
+pub use error::{FieldError, keep, parse_field};
 pub use role::Role;
 pub use unit::{Unit, UnitKind, UnitName};
 pub use user::{DisplayName, Password, StaffUser, Username};

@@ -65,6 +65,17 @@ impl Step {
     fn allowed(self, role: Role) -> bool {
         self.roles().contains(&role)
     }
+
+    /// How the request's history records the step: a staff-only event beside the request's
+    /// status, which a step never changes.
+    pub fn history_action(self) -> &'static str {
+        match self {
+            Step::Acknowledge => "referral_acknowledged",
+            Step::Answer => "referral_answered",
+            Step::Accept => "referral_accepted",
+            Step::Return => "referral_returned",
+        }
+    }
 }
 
 /// Why a step was refused.

@@ -147,6 +147,20 @@ on_both_backends! {
                         (Rule::Roles(_), Some(_)) => assert_eq!(status, 403, "{method} {path} as {role} (not allowed)"),
                         (Rule::RolesElse404(_), Some(_)) => assert_eq!(status, 404, "{method} {path} as {role} (hidden)"),
                     }
+                    // Authorisation comes first: a role without the right gets the same answer
+                    // for an object that does not exist and a body that is wrong, never a 404,
+                    // 412 or 422 that tells it something.
+                    if let (Rule::Roles(roles), Some(token)) = (rule, token)
+                        && !roles.contains(&role)
+                    {
+                        let unknown = template.replace("{id}", "00000000-0000-4000-8000-000000000000").replace("{tracking_code}", &code).replace("{provider}", "log");
+                        let mut call = app.call(http_method.clone(), &unknown).bearer(token).header("If-Match", "\"999\"");
+                        if http_method == Method::POST || http_method == Method::PATCH {
+                            call = call.json(&json!({"not_a_field": true}));
+                        }
+                        let status = call.send().await.status.as_u16();
+                        assert_eq!(status, 403, "{method} {unknown} as {role} (not allowed), unknown object, bad body");
+                    }
                 }
             }
         }
