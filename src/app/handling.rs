@@ -136,13 +136,12 @@ fn commit(
     params: serde_json::Value,
 ) -> AppResult<()> {
     let now = db::now();
-    let resolution = transition.resolution.map(|r| r.as_str());
     if !repo::change_status(
         conn,
         &row.id,
         row.version,
-        transition.to.as_str(),
-        resolution,
+        transition.to,
+        transition.resolution,
         now,
     )? {
         return Err(concurrent_change("request"));

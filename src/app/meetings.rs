@@ -9,6 +9,8 @@ use crate::db::meetings::{self as repo, MeetingRow};
 use crate::db::{self, CorruptRow, DbConnection};
 use crate::domain::citizen::RequestText;
 use crate::domain::lifecycle::{Command, MeetingOutcome};
+use crate::domain::meeting::MeetingEvent;
+pub use crate::domain::meeting::MeetingStatus;
 use crate::domain::referral::ReferralReason;
 use crate::domain::{FieldError, parse_field};
 
@@ -21,34 +23,6 @@ use super::{AppError, AppResult};
 
 /// The shortest and longest meeting accepted, in minutes.
 pub const DURATION_MINUTES: std::ops::RangeInclusive<i64> = 5..=480;
-
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum MeetingStatus {
-    Scheduled,
-    Held,
-    Cancelled,
-    NoShow,
-}
-
-impl MeetingStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MeetingStatus::Scheduled => "scheduled",
-            MeetingStatus::Held => "held",
-            MeetingStatus::Cancelled => "cancelled",
-            MeetingStatus::NoShow => "no_show",
-        }
-    }
-
-    fn parse(value: &str) -> Option<Self> {
-        [Self::Scheduled, Self::Held, Self::Cancelled, Self::NoShow]
-            .into_iter()
-            .find(|s| s.as_str() == value)
-    }
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Meeting {
@@ -182,6 +156,16 @@ fn current_meeting(conn: &mut DbConnection, request_id: &str) -> AppResult<Meeti
     })
 }
 
+/// The status `event` moves a stored meeting to (the domain's rule); a meeting that is final
+/// already was changed by someone else meanwhile.
+fn moved(row: &MeetingRow, event: MeetingEvent) -> AppResult<MeetingStatus> {
+    let status = MeetingStatus::parse(&row.status)
+        .ok_or_else(|| CorruptRow::new("meetings.status", &row.status))?;
+    status
+        .after(event)
+        .ok_or_else(|| handling::concurrent_change("meeting"))
+}
+
 fn save(conn: &mut DbConnection, row: MeetingRow) -> AppResult<()> {
     let version = row.version;
     if repo::update(
@@ -247,10 +231,11 @@ pub fn cancel(
         |conn, _, _, _| {
             let meeting = current_meeting(conn, request_id)?;
             let details = serde_json::json!({"meeting": meeting.id});
+            let status = moved(&meeting, MeetingEvent::Cancel)?;
             save(
                 conn,
                 MeetingRow {
-                    status: MeetingStatus::Cancelled.as_str().to_owned(),
+                    status: status.as_str().to_owned(),
                     ..meeting
                 },
             )?;
@@ -341,11 +326,14 @@ pub fn record_outcome(
                     now,
                 )?);
             }
-            let status = if outcome.held {
-                MeetingStatus::Held
-            } else {
-                MeetingStatus::NoShow
-            };
+            let status = moved(
+                &meeting,
+                if outcome.held {
+                    MeetingEvent::Held
+                } else {
+                    MeetingEvent::NoShow
+                },
+            )?;
             let details = serde_json::json!({"meeting": meeting.id, "held": outcome.held, "follow_ups": references});
             save(
                 conn,

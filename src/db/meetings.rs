@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::meetings;
+use crate::domain::meeting::MeetingStatus;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = meetings)]
@@ -42,7 +43,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<MeetingRow>
 pub fn scheduled_for(conn: &mut DbConnection, request_id: &str) -> QueryResult<Option<MeetingRow>> {
     meetings::table
         .filter(meetings::request_id.eq(request_id))
-        .filter(meetings::status.eq("scheduled"))
+        .filter(meetings::status.eq(MeetingStatus::Scheduled.as_str()))
         .select(MeetingRow::as_select())
         .first(conn)
         .optional()
@@ -89,10 +90,10 @@ pub fn cancel_scheduled_for(
     diesel::update(
         meetings::table
             .filter(meetings::request_id.eq(request_id))
-            .filter(meetings::status.eq("scheduled")),
+            .filter(meetings::status.eq(MeetingStatus::Scheduled.as_str())),
     )
     .set((
-        meetings::status.eq("cancelled"),
+        meetings::status.eq(MeetingStatus::Cancelled.as_str()),
         meetings::version.eq(meetings::version + 1),
         meetings::updated_at.eq(at),
     ))
@@ -108,7 +109,7 @@ pub fn overlapping(
     except: Option<&str>,
 ) -> QueryResult<Option<MeetingRow>> {
     let mut query = meetings::table
-        .filter(meetings::status.eq("scheduled"))
+        .filter(meetings::status.eq(MeetingStatus::Scheduled.as_str()))
         .filter(meetings::starts_at.lt(end))
         .filter(meetings::ends_at.gt(start))
         .select(MeetingRow::as_select())

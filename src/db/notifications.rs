@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::notifications;
+use crate::domain::notification::NotificationStatus;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = notifications)]
@@ -44,7 +45,7 @@ impl NotificationRow {
             template: template.to_owned(),
             recipient: recipient.to_owned(),
             params,
-            status: "pending".to_owned(),
+            status: NotificationStatus::Pending.as_str().to_owned(),
             attempts: 0,
             next_attempt_at: at,
             locked_until: None,

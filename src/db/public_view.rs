@@ -73,3 +73,19 @@ impl Statement for PostgresLookup {
     ];
     type SqlType = Text;
 }
+
+#[cfg(test)]
+mod status_names {
+    /// The lookup's SQL is a constant, so it spells the meeting status out; hold it to the
+    /// domain's name.
+    #[test]
+    fn the_lookup_names_the_scheduled_status_as_the_domain_does() {
+        use crate::db::prepared::Statement;
+        let sql = <super::PostgresLookup as Statement>::PARTS.concat();
+        let named = format!(
+            "m.status = '{}'",
+            crate::domain::meeting::MeetingStatus::Scheduled.as_str()
+        );
+        assert!(sql.contains(&named), "{sql}");
+    }
+}

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{referrals, units};
+use crate::domain::referral::ReferralStatus;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = referrals)]
@@ -65,8 +66,13 @@ pub struct ReferralFilter {
     pub before: Option<(NaiveDateTime, String)>,
 }
 
-/// The statuses in which a referral is still the unit's to handle.
-pub const UNANSWERED: [&str; 3] = ["open", "acknowledged", "returned"];
+/// The statuses in which a referral is still the unit's to handle (`is_unanswered`, which a
+/// test holds equal).
+pub const UNANSWERED: [&str; 3] = [
+    ReferralStatus::Open.as_str(),
+    ReferralStatus::Acknowledged.as_str(),
+    ReferralStatus::Returned.as_str(),
+];
 
 pub fn insert(conn: &mut DbConnection, row: &ReferralRow) -> QueryResult<()> {
     diesel::insert_into(referrals::table)
@@ -192,4 +198,19 @@ pub fn update_step(
     ))
     .execute(conn)?;
     Ok(updated == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unanswered_is_the_domain_s_set() {
+        let domain: Vec<&str> = ReferralStatus::ALL
+            .iter()
+            .filter(|s| s.is_unanswered())
+            .map(|s| s.as_str())
+            .collect();
+        assert_eq!(domain, UNANSWERED);
+    }
 }

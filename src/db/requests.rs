@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{request_events, request_identities, requests};
+use crate::domain::request::{Resolution, Status};
 
 #[derive(
     Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
@@ -178,19 +179,19 @@ pub fn change_status(
     conn: &mut DbConnection,
     id: &str,
     version: i32,
-    status: &str,
-    resolution: Option<&str>,
+    status: Status,
+    resolution: Option<Resolution>,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let closed_at = (status == "closed").then_some(at);
+    let closed_at = (status == Status::Closed).then_some(at);
     let updated = diesel::update(
         requests::table
             .filter(requests::id.eq(id))
             .filter(requests::version.eq(version)),
     )
     .set((
-        requests::status.eq(status),
-        requests::resolution.eq(resolution),
+        requests::status.eq(status.as_str()),
+        requests::resolution.eq(resolution.map(Resolution::as_str)),
         requests::version.eq(version + 1),
         requests::updated_at.eq(at),
         requests::closed_at.eq(closed_at),

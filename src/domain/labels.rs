@@ -23,7 +23,7 @@ macro_rules! labels {
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
-            pub fn as_str(self) -> &'static str {
+            pub const fn as_str(self) -> &'static str {
                 match self {
                     $($name::$variant => $label,)+
                 }
@@ -77,6 +77,7 @@ mod tests {
         same(crate::domain::referral::Step::ALL);
         same(crate::domain::lifecycle::Action::ALL);
         same(crate::domain::notification::NotificationStatus::ALL);
+        same(crate::domain::meeting::MeetingStatus::ALL);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod jalali;
 mod labels;
 pub mod lifecycle;
 pub mod limits;
+pub mod meeting;
 pub mod national_id;
 pub mod notification;
 pub mod phone;
