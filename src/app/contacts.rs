@@ -7,13 +7,13 @@ use chrono::NaiveDateTime;
 
 use crate::db::contacts::{self as repo, ContactFilter, ContactRow};
 use crate::db::requests as request_repo;
-use crate::db::{self, CorruptRow, DbConnection, units, write_transaction};
+use crate::db::{self, CorruptRow, DbConnection, write_transaction};
 use crate::domain::citizen::{CitizenName, ContactSummary};
 use crate::domain::contact::{ContactChannel, ContactOutcome, ContactRuleError, check_outcome};
 use crate::domain::phone::MobileNumber;
 use crate::domain::{FieldError, keep, parse_field};
 
-use super::requests::{self, Registrar, RequestInput, RequestWithHistory};
+use super::requests::{self, ParsedRequest, Registrar, RequestInput, RequestWithHistory};
 use super::{AppError, AppResult};
 
 /// A contact as the intake expert or operator logs it.
@@ -53,11 +53,53 @@ pub struct LoggedContact {
     pub request: Option<RequestWithHistory>,
 }
 
+/// Logs a contact (and registers its request, when it carries one), all or nothing.
 pub fn log(
     conn: &mut DbConnection,
     staff_id: &str,
     input: ContactInput,
 ) -> AppResult<LoggedContact> {
+    let parsed = parse(&input)?;
+    write_transaction(conn, |conn| {
+        if let Some(unit) = &input.unit_id {
+            super::handling::require_active_unit(conn, unit, "unit_id")?;
+        }
+        if let Some(id) = &input.request_id
+            && request_repo::find(conn, id)?.is_none()
+        {
+            return Err(
+                FieldError::new("request_id", "unknown_request", "no request has this id").into(),
+            );
+        }
+        let request = match &parsed.new_request {
+            Some(new) => {
+                let registrar = Registrar::Staff {
+                    user_id: staff_id.to_owned(),
+                    channel: input.channel.request_channel(),
+                };
+                Some(requests::register_in(conn, new, &registrar)?)
+            }
+            None => None,
+        };
+        let row = parsed.row(staff_id, &input, request.as_ref());
+        repo::insert(conn, &row)?;
+        Ok(LoggedContact {
+            contact: Contact::try_from(row)?,
+            request,
+        })
+    })
+}
+
+/// A contact's input that parsed, every bad field named at once.
+struct ParsedContact {
+    summary: ContactSummary,
+    citizen_name: Option<String>,
+    citizen_mobile: Option<String>,
+    /// The request to register with it.
+    new_request: Option<ParsedRequest>,
+}
+
+fn parse(input: &ContactInput) -> AppResult<ParsedContact> {
     let mut errors = Vec::new();
     let summary = keep(
         &mut errors,
@@ -71,34 +113,9 @@ pub fn log(
         let parsed = parse_field("citizen_mobile", MobileNumber::parse(raw));
         keep(&mut errors, parsed.map(MobileNumber::into_string))
     });
-    if let Err(rule) = check_outcome(input.channel, input.outcome, input.unit_id.is_some()) {
-        let field = match rule {
-            ContactRuleError::TransferNeedsPhone => "outcome",
-            ContactRuleError::TransferNeedsUnit | ContactRuleError::UnitWithoutTransfer => {
-                "unit_id"
-            }
-        };
-        errors.push(FieldError::new(field, "outcome_mismatch", rule.to_string()));
-    }
+    errors.extend(outcome_error(input));
+    errors.extend(link_error(input));
     let registered = input.outcome == ContactOutcome::Registered;
-    match (registered, input.request_id.is_some(), input.request.is_some()) {
-        (true, false, false) => errors.push(FieldError::new(
-            "request",
-            "required",
-            "a registered contact carries the request to register, or the id of one registered earlier",
-        )),
-        (true, true, true) => errors.push(FieldError::new(
-            "request_id",
-            "conflict",
-            "give either request (to register now) or request_id (registered earlier), not both",
-        )),
-        (false, true, _) | (false, _, true) => errors.push(FieldError::new(
-            "outcome",
-            "outcome_mismatch",
-            "only a contact with outcome registered links to a request",
-        )),
-        _ => {}
-    }
     let new_request = match &input.request {
         Some(request) if registered => match requests::parse(request) {
             Ok(parsed) => Some(parsed),
@@ -113,64 +130,83 @@ pub fn log(
         },
         _ => None,
     };
-    let Some(summary) = summary.filter(|_| errors.is_empty()) else {
-        return Err(AppError::Invalid(errors));
+    match summary.filter(|_| errors.is_empty()) {
+        Some(summary) => Ok(ParsedContact {
+            summary,
+            citizen_name,
+            citizen_mobile,
+            new_request,
+        }),
+        None => Err(AppError::Invalid(errors)),
+    }
+}
+
+/// The channel, outcome and unit must agree (`contact::check_outcome`).
+fn outcome_error(input: &ContactInput) -> Option<FieldError> {
+    let rule = check_outcome(input.channel, input.outcome, input.unit_id.is_some()).err()?;
+    let field = match rule {
+        ContactRuleError::TransferNeedsPhone => "outcome",
+        ContactRuleError::TransferNeedsUnit | ContactRuleError::UnitWithoutTransfer => "unit_id",
     };
-    write_transaction(conn, |conn| {
-        if let Some(unit) = &input.unit_id {
-            if !units::find(conn, unit)?.is_some_and(|u| u.active) {
-                return Err(FieldError::new(
-                    "unit_id",
-                    "unknown_unit",
-                    "no active unit has this id",
-                )
-                .into());
-            }
-        }
-        if let Some(id) = &input.request_id {
-            if request_repo::find(conn, id)?.is_none() {
-                return Err(FieldError::new(
-                    "request_id",
-                    "unknown_request",
-                    "no request has this id",
-                )
-                .into());
-            }
-        }
-        let request = match &new_request {
-            Some(parsed) => {
-                let registrar = Registrar::Staff {
-                    user_id: staff_id.to_owned(),
-                    channel: input.channel.request_channel(),
-                };
-                Some(requests::register_in(conn, parsed, &registrar)?)
-            }
-            None => None,
-        };
-        let row = ContactRow {
+    Some(FieldError::new(field, "outcome_mismatch", rule.to_string()))
+}
+
+/// A registered contact links to exactly one request, new or earlier; no other contact does.
+fn link_error(input: &ContactInput) -> Option<FieldError> {
+    let registered = input.outcome == ContactOutcome::Registered;
+    match (
+        registered,
+        input.request_id.is_some(),
+        input.request.is_some(),
+    ) {
+        (true, false, false) => Some(FieldError::new(
+            "request",
+            "required",
+            "a registered contact carries the request to register, or the id of one registered earlier",
+        )),
+        (true, true, true) => Some(FieldError::new(
+            "request_id",
+            "conflict",
+            "give either request (to register now) or request_id (registered earlier), not both",
+        )),
+        (false, true, _) | (false, _, true) => Some(FieldError::new(
+            "outcome",
+            "outcome_mismatch",
+            "only a contact with outcome registered links to a request",
+        )),
+        _ => None,
+    }
+}
+
+impl ParsedContact {
+    /// The stored contact, linked to the request registered with it or named by id.
+    fn row(
+        self,
+        staff_id: &str,
+        input: &ContactInput,
+        registered: Option<&RequestWithHistory>,
+    ) -> ContactRow {
+        let new = self.new_request.as_ref();
+        ContactRow {
             id: db::new_id(),
             channel: input.channel.as_str().to_owned(),
-            summary: summary.as_str().to_owned(),
+            summary: self.summary.as_str().to_owned(),
             // The citizen named in the request is the one who came or called.
-            citizen_name: citizen_name
-                .or_else(|| new_request.as_ref().map(|r| r.name.as_str().to_owned())),
-            citizen_mobile: citizen_mobile
-                .or_else(|| new_request.as_ref().map(|r| r.mobile.as_str().to_owned())),
+            citizen_name: self
+                .citizen_name
+                .or_else(|| new.map(|r| r.name.as_str().to_owned())),
+            citizen_mobile: self
+                .citizen_mobile
+                .or_else(|| new.map(|r| r.mobile.as_str().to_owned())),
             outcome: input.outcome.as_str().to_owned(),
             unit_id: input.unit_id.clone(),
-            request_id: request
-                .as_ref()
+            request_id: registered
                 .map(|r| r.request.id.clone())
                 .or_else(|| input.request_id.clone()),
             staff_id: staff_id.to_owned(),
             created_at: db::now(),
-        };
-        repo::insert(conn, &row)?;
-        Ok(LoggedContact {
-            contact: Contact::try_from(row)?,
-            request,
-        })
-    })
+        }
+    }
 }
 
 fn optional(value: &Option<String>) -> Option<&str> {

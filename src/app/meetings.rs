@@ -269,21 +269,7 @@ pub fn record_outcome(
     outcome: Outcome,
     due_days: u32,
 ) -> AppResult<RequestDetail> {
-    if !outcome.held && !outcome.follow_ups.is_empty() {
-        return Err(FieldError::new(
-            "follow_ups",
-            "not_held",
-            "follow-ups come only from a meeting that was held",
-        )
-        .into());
-    }
-    let mut texts = Vec::new();
-    for (i, follow_up) in outcome.follow_ups.iter().enumerate() {
-        texts.push(parse_field(
-            &format!("follow_ups[{i}].text"),
-            RequestText::parse(&follow_up.text),
-        )?);
-    }
+    let texts = follow_up_texts(&outcome)?;
     let kind = match (outcome.held, outcome.follow_ups.len()) {
         (false, _) => MeetingOutcome::NoShow,
         (true, 0) => MeetingOutcome::HeldNoAction,
@@ -296,44 +282,19 @@ pub fn record_outcome(
         Command::RecordOutcome(kind),
         |conn, request, identity, _| {
             let meeting = current_meeting(conn, request_id)?;
-            let now = db::now();
-            let mut references = Vec::new();
-            let codes = if texts.is_empty() {
-                Vec::new()
-            } else {
-                citizen_tracking_codes(conn, identity)?
+            let follow_ups = FollowUps {
+                request,
+                identity,
+                staff_id: &caller.staff.id,
+                due_days,
             };
-            for (i, (follow_up, text)) in outcome.follow_ups.iter().zip(&texts).enumerate() {
-                require_active_unit(
-                    conn,
-                    &follow_up.unit_id,
-                    &format!("follow_ups[{i}].unit_id"),
-                )?;
-                check_anonymous(
-                    text.as_str(),
-                    identity,
-                    &codes,
-                    &format!("follow_ups[{i}].text"),
-                )?;
-                references.push(insert_referral(
-                    conn,
-                    request,
-                    &caller.staff.id,
-                    &follow_up.unit_id,
-                    ReferralReason::MeetingFollowUp,
-                    text.as_str(),
-                    now + Duration::days(i64::from(due_days)),
-                    now,
-                )?);
-            }
-            let status = moved(
-                &meeting,
-                if outcome.held {
-                    MeetingEvent::Held
-                } else {
-                    MeetingEvent::NoShow
-                },
-            )?;
+            let references = follow_ups.refer(conn, &outcome.follow_ups, &texts)?;
+            let event = if outcome.held {
+                MeetingEvent::Held
+            } else {
+                MeetingEvent::NoShow
+            };
+            let status = moved(&meeting, event)?;
             let details = serde_json::json!({"meeting": meeting.id, "held": outcome.held, "follow_ups": references});
             save(
                 conn,
@@ -346,10 +307,84 @@ pub fn record_outcome(
             )?;
             Ok(Effects {
                 details,
-                params: serde_json::json!({}),
+                ..Effects::none()
             })
         },
     )
+}
+
+/// The follow-ups' texts, parsed (every one named by its place); follow-ups come only from a
+/// meeting that was held.
+fn follow_up_texts(outcome: &Outcome) -> AppResult<Vec<RequestText>> {
+    if !outcome.held && !outcome.follow_ups.is_empty() {
+        return Err(FieldError::new(
+            "follow_ups",
+            "not_held",
+            "follow-ups come only from a meeting that was held",
+        )
+        .into());
+    }
+    outcome
+        .follow_ups
+        .iter()
+        .enumerate()
+        .map(|(i, follow_up)| {
+            Ok(parse_field(
+                &format!("follow_ups[{i}].text"),
+                RequestText::parse(&follow_up.text),
+            )?)
+        })
+        .collect()
+}
+
+/// What the follow-up referrals of a meeting are made from.
+struct FollowUps<'a> {
+    request: &'a super::requests::Request,
+    identity: &'a super::requests::Identity,
+    staff_id: &'a str,
+    due_days: u32,
+}
+
+impl FollowUps<'_> {
+    /// One referral per follow-up, each to an active unit with a text that does not identify
+    /// the citizen; returns their references.
+    fn refer(
+        &self,
+        conn: &mut DbConnection,
+        follow_ups: &[FollowUp],
+        texts: &[RequestText],
+    ) -> AppResult<Vec<String>> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let codes = citizen_tracking_codes(conn, self.identity)?;
+        let now = db::now();
+        let mut references = Vec::new();
+        for (i, (follow_up, text)) in follow_ups.iter().zip(texts).enumerate() {
+            require_active_unit(
+                conn,
+                &follow_up.unit_id,
+                &format!("follow_ups[{i}].unit_id"),
+            )?;
+            check_anonymous(
+                text.as_str(),
+                self.identity,
+                &codes,
+                &format!("follow_ups[{i}].text"),
+            )?;
+            references.push(insert_referral(
+                conn,
+                self.request,
+                self.staff_id,
+                &follow_up.unit_id,
+                ReferralReason::MeetingFollowUp,
+                text.as_str(),
+                now + Duration::days(i64::from(self.due_days)),
+                now,
+            )?);
+        }
+        Ok(references)
+    }
 }
 
 /// Hands a meeting request to a unit instead of a meeting (`redirect`).

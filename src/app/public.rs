@@ -320,6 +320,40 @@ pub struct RatingInput {
     pub comment: Option<String>,
 }
 
+impl RatingInput {
+    /// The mobile number and the comment (normalised, empty is none), every bad field named.
+    fn parsed(&self) -> AppResult<(MobileNumber, Option<String>)> {
+        let mut errors = Vec::new();
+        let mobile = crate::domain::keep(
+            &mut errors,
+            parse_field("mobile", MobileNumber::parse(&self.mobile)),
+        );
+        if !(1..=5).contains(&self.score) {
+            errors.push(FieldError::new(
+                "score",
+                "range",
+                "a rating is a whole number from 1 to 5",
+            ));
+        }
+        let comment = self
+            .comment
+            .as_deref()
+            .map(crate::domain::text::normalise_text)
+            .filter(|c| !c.is_empty());
+        if comment.as_ref().is_some_and(|c| c.chars().count() > 1000) {
+            errors.push(FieldError::new(
+                "comment",
+                "length",
+                "a comment has at most 1000 characters",
+            ));
+        }
+        match mobile.filter(|_| errors.is_empty()) {
+            Some(mobile) => Ok((mobile, comment)),
+            None => Err(AppError::Invalid(errors)),
+        }
+    }
+}
+
 /// Rates a closed request, once, for the citizen who filed it.
 pub fn rate(
     conn: &mut DbConnection,
@@ -329,33 +363,7 @@ pub fn rate(
     input: RatingInput,
 ) -> AppResult<RequestWithHistory> {
     let code = &count_proof(conn, limits, client, raw_code, &input.mobile)?;
-    let mut errors = Vec::new();
-    let mobile = crate::domain::keep(
-        &mut errors,
-        parse_field("mobile", MobileNumber::parse(&input.mobile)),
-    );
-    if !(1..=5).contains(&input.score) {
-        errors.push(FieldError::new(
-            "score",
-            "range",
-            "a rating is a whole number from 1 to 5",
-        ));
-    }
-    let comment = input
-        .comment
-        .as_deref()
-        .map(crate::domain::text::normalise_text)
-        .filter(|c| !c.is_empty());
-    if comment.as_ref().is_some_and(|c| c.chars().count() > 1000) {
-        errors.push(FieldError::new(
-            "comment",
-            "length",
-            "a comment has at most 1000 characters",
-        ));
-    }
-    let Some(mobile) = mobile.filter(|_| errors.is_empty()) else {
-        return Err(AppError::Invalid(errors));
-    };
+    let (mobile, comment) = input.parsed()?;
     write_transaction(conn, |conn| {
         let row = owned_request(conn, code, &mobile)?;
         if row.status != crate::domain::request::Status::Closed.as_str() {

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDateTime;
 
-use crate::db::referrals::{self as repo, ReferralFilter, UnitReferralRow};
+use crate::db::referrals::{self as repo, ReferralFilter, ReferralRow, UnitReferralRow};
 use crate::db::requests as request_repo;
 use crate::db::{self, CorruptRow, DbConnection, write_transaction};
 use crate::domain::citizen::RequestText;
@@ -134,33 +134,14 @@ pub fn step(
     if_match: Option<i32>,
     input: StepInput,
 ) -> AppResult<Referral> {
-    let (step, text) = match &input {
-        StepInput::Acknowledge => (Step::Acknowledge, None),
-        StepInput::Answer(text) => (
-            Step::Answer,
-            Some(parse_field("answer", RequestText::parse(text))?),
-        ),
-        StepInput::Accept => (Step::Accept, None),
-        StepInput::Return(reason) => (
-            Step::Return,
-            Some(parse_field("reason", RequestText::parse(reason))?),
-        ),
-    };
+    let (step, text) = input.parsed()?;
     write_transaction(conn, |conn| {
         let visible = find_visible(conn, staff, id)?;
         if if_match.is_some_and(|v| v != visible.version) {
             return Err(super::handling::stale_version("referral", visible.version));
         }
         let current = Referral::try_from(visible)?;
-        let next =
-            referral::apply(current.status, staff.role, step).map_err(|refused| match refused {
-                referral::StepRefusal::Forbidden(_) => {
-                    AppError::Forbidden("your role may not do this to a referral")
-                }
-                other @ referral::StepRefusal::NotNow { .. } => {
-                    AppError::conflict("transition-not-allowed", other.to_string())
-                }
-            })?;
+        let next = referral::apply(current.status, staff.role, step).map_err(refusal)?;
         let (answer, return_reason) = match (step, &text) {
             (Step::Answer, Some(t)) => (Some(t.as_str().to_owned()), None),
             (Step::Return, Some(t)) => (current.answer.clone(), Some(t.as_str().to_owned())),
@@ -178,22 +159,58 @@ pub fn step(
         )? {
             return Err(super::handling::concurrent_change("referral"));
         }
-        // The request's history shows the step to the desk (never to the public or the unit).
         let full = repo::find(conn, id)?.ok_or(AppError::NotFound("referral"))?;
-        let request =
-            request_repo::find(conn, &full.request_id)?.ok_or(AppError::NotFound("request"))?;
-        let status = enum_of("requests.status", &request.status, Status::parse)?;
-        let details = serde_json::json!({"referral": full.reference, "unit_id": full.unit_id, "status": next.as_str()});
-        super::history::record(
-            conn,
-            &request.id,
-            super::history::Entry::beside(status, step.history_action()),
-            (ActorKind::Staff, Some(staff.id.clone())),
-            details,
-            now,
-        )?;
+        record_step(conn, &full, step, next, staff, now)?;
         Ok(Referral::try_from(UnitReferralRow::from(full))?)
     })
+}
+
+impl StepInput {
+    /// The step and its text (the answer, or the reason for returning), parsed.
+    fn parsed(&self) -> AppResult<(Step, Option<RequestText>)> {
+        let text = |field: &str, raw: &str| parse_field(field, RequestText::parse(raw));
+        Ok(match self {
+            StepInput::Answer(answer) => (Step::Answer, Some(text("answer", answer)?)),
+            StepInput::Return(reason) => (Step::Return, Some(text("reason", reason)?)),
+            StepInput::Acknowledge | StepInput::Accept => (self.step(), None),
+        })
+    }
+}
+
+/// A step the referral lifecycle refused, as an answer.
+fn refusal(refused: referral::StepRefusal) -> AppError {
+    match refused {
+        referral::StepRefusal::Forbidden(_) => {
+            AppError::Forbidden("your role may not do this to a referral")
+        }
+        other @ referral::StepRefusal::NotNow { .. } => {
+            AppError::conflict("transition-not-allowed", other.to_string())
+        }
+    }
+}
+
+/// The request's history shows the step to the desk (never to the public or the unit).
+fn record_step(
+    conn: &mut DbConnection,
+    referral: &ReferralRow,
+    step: Step,
+    next: ReferralStatus,
+    staff: &StaffUser,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let request =
+        request_repo::find(conn, &referral.request_id)?.ok_or(AppError::NotFound("request"))?;
+    let status = enum_of("requests.status", &request.status, Status::parse)?;
+    let details = serde_json::json!({"referral": referral.reference, "unit_id": referral.unit_id, "status": next.as_str()});
+    super::history::record(
+        conn,
+        &request.id,
+        super::history::Entry::beside(status, step.history_action()),
+        (ActorKind::Staff, Some(staff.id.clone())),
+        details,
+        now,
+    )?;
+    Ok(())
 }
 
 /// Referrals of one request, for the desk.
