@@ -14,6 +14,7 @@ use super::notifications::NotificationRow;
 use super::schema::notifications;
 use super::sms_charges::{self, Charge};
 use super::{DbConnection, write_transaction};
+use crate::domain::notification::NotificationStatus;
 use crate::domain::sms_cap::{self, Candidate, Cap, Decision};
 
 /// What a claim took: the messages this worker now holds, and how many due ones the per-number
@@ -55,71 +56,14 @@ pub fn claim(
     limit: i64,
     cap: &Cap,
 ) -> QueryResult<Claimed> {
-    let lock = match conn {
-        DbConnection::Postgresql(_) => "FOR UPDATE SKIP LOCKED",
-        DbConnection::Sqlite(_) => "",
-    };
-    let due_sql = format!(
-        "SELECT id, recipient FROM notifications \
-         WHERE status = 'pending' AND next_attempt_at <= $1 \
-           AND (locked_until IS NULL OR locked_until < $1) \
-         ORDER BY next_attempt_at, id LIMIT $2 {lock}"
-    );
     write_transaction(conn, |conn| {
-        let due: Vec<Due> = diesel::sql_query(due_sql)
-            .bind::<Timestamp, _>(now)
-            .bind::<BigInt, _>(limit)
-            .load(conn)?;
+        let due = due(conn, now, limit)?;
         if due.is_empty() {
             return Ok(Claimed::default());
         }
-        // Only a cap that limits needs the numbers' slots, and the locks that keep them exact;
-        // without one, nothing is charged either.
-        let charges = if cap.is_on() {
-            let mut recipients: Vec<&str> = due.iter().map(|d| d.recipient.as_str()).collect();
-            recipients.sort_unstable();
-            recipients.dedup();
-            serialise_per_recipient(conn, &recipients)?;
-            sms_charges::since(conn, &recipients, cap.window_start(now))?
-        } else {
-            Vec::new()
-        };
-        let own: HashMap<&str, NaiveDateTime> = charges
-            .iter()
-            .map(|c| (c.notification_id.as_str(), c.charged_at))
-            .collect();
-        let slots: Vec<(&str, NaiveDateTime)> = charges
-            .iter()
-            .map(|c| (c.recipient.as_str(), c.charged_at))
-            .collect();
-        let candidates: Vec<Candidate<'_>> = due
-            .iter()
-            .map(|d| Candidate {
-                recipient: &d.recipient,
-                charged_at: own.get(d.id.as_str()).copied(),
-            })
-            .collect();
-        let decisions = sms_cap::split(cap, now, &candidates, &slots);
-        let mut taken = Vec::new();
-        let mut charged = Vec::new();
-        let mut held: BTreeMap<NaiveDateTime, Vec<&str>> = BTreeMap::new();
-        for (d, decision) in due.iter().zip(decisions) {
-            match decision {
-                Decision::Go { charge } => {
-                    taken.push(d.id.as_str());
-                    if charge && cap.is_on() {
-                        charged.push(Charge {
-                            notification_id: d.id.clone(),
-                            recipient: d.recipient.clone(),
-                            charged_at: now,
-                        });
-                    }
-                }
-                Decision::Hold { until } => held.entry(until).or_default().push(d.id.as_str()),
-            }
-        }
-        if !taken.is_empty() {
-            diesel::update(notifications::table.filter(notifications::id.eq_any(&taken)))
+        let split = split_by_cap(conn, cap, now, &due)?;
+        if !split.taken.is_empty() {
+            diesel::update(notifications::table.filter(notifications::id.eq_any(&split.taken)))
                 .set((
                     notifications::claimed_by.eq(worker),
                     notifications::locked_until.eq(lease_until),
@@ -128,10 +72,10 @@ pub fn claim(
                 ))
                 .execute(conn)?;
         }
-        sms_charges::charge(conn, &charged)?;
-        let mut held_count = 0;
-        for (until, ids) in &held {
-            held_count += ids.len();
+        sms_charges::charge(conn, &split.charged)?;
+        let mut held = 0;
+        for (until, ids) in &split.held {
+            held += ids.len();
             diesel::update(notifications::table.filter(notifications::id.eq_any(ids)))
                 .set((
                     notifications::next_attempt_at.eq(until),
@@ -141,18 +85,101 @@ pub fn claim(
                 .execute(conn)?;
         }
         let rows = notifications::table
-            .filter(notifications::id.eq_any(&taken))
+            .filter(notifications::id.eq_any(&split.taken))
             .select(NotificationRow::as_select())
             .order((
                 notifications::next_attempt_at.asc(),
                 notifications::id.asc(),
             ))
             .load(conn)?;
-        Ok(Claimed {
-            rows,
-            held: held_count,
-        })
+        Ok(Claimed { rows, held })
     })
+}
+
+/// Up to `limit` pending messages due at `now` and not leased by a live worker, oldest first;
+/// on PostgreSQL skipping (and locking) rows another claim holds.
+fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<Due>> {
+    let lock = match conn {
+        DbConnection::Postgresql(_) => "FOR UPDATE SKIP LOCKED",
+        DbConnection::Sqlite(_) => "",
+    };
+    let pending = NotificationStatus::Pending.as_str();
+    diesel::sql_query(format!(
+        "SELECT id, recipient FROM notifications \
+         WHERE status = '{pending}' AND next_attempt_at <= $1 \
+           AND (locked_until IS NULL OR locked_until < $1) \
+         ORDER BY next_attempt_at, id LIMIT $2 {lock}"
+    ))
+    .bind::<Timestamp, _>(now)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+}
+
+/// What the cap makes of a claim's due messages.
+#[derive(Default)]
+struct Split {
+    /// Claimed for sending now.
+    taken: Vec<String>,
+    /// The slots they take (a retry within its window keeps the one it has).
+    charged: Vec<Charge>,
+    /// Held until a slot frees, by that time.
+    held: BTreeMap<NaiveDateTime, Vec<String>>,
+}
+
+/// Decides which due messages go and which the cap holds (`domain::sms_cap::split`), with each
+/// number's charges counted under its lock.
+fn split_by_cap(
+    conn: &mut DbConnection,
+    cap: &Cap,
+    now: NaiveDateTime,
+    due: &[Due],
+) -> QueryResult<Split> {
+    // Only a cap that limits needs the numbers' slots, and the locks that keep them exact;
+    // without one, nothing is charged either.
+    let charges = if cap.is_on() {
+        let mut recipients: Vec<&str> = due.iter().map(|d| d.recipient.as_str()).collect();
+        recipients.sort_unstable();
+        recipients.dedup();
+        serialise_per_recipient(conn, &recipients)?;
+        sms_charges::since(conn, &recipients, cap.window_start(now))?
+    } else {
+        Vec::new()
+    };
+    let own: HashMap<&str, NaiveDateTime> = charges
+        .iter()
+        .map(|c| (c.notification_id.as_str(), c.charged_at))
+        .collect();
+    let slots: Vec<(&str, NaiveDateTime)> = charges
+        .iter()
+        .map(|c| (c.recipient.as_str(), c.charged_at))
+        .collect();
+    let candidates: Vec<Candidate<'_>> = due
+        .iter()
+        .map(|d| Candidate {
+            recipient: &d.recipient,
+            charged_at: own.get(d.id.as_str()).copied(),
+        })
+        .collect();
+    let mut split = Split::default();
+    for (d, decision) in due
+        .iter()
+        .zip(sms_cap::split(cap, now, &candidates, &slots))
+    {
+        match decision {
+            Decision::Go { charge } => {
+                split.taken.push(d.id.clone());
+                if charge && cap.is_on() {
+                    split.charged.push(Charge {
+                        notification_id: d.id.clone(),
+                        recipient: d.recipient.clone(),
+                        charged_at: now,
+                    });
+                }
+            }
+            Decision::Hold { until } => split.held.entry(until).or_default().push(d.id.clone()),
+        }
+    }
+    Ok(split)
 }
 
 /// PostgreSQL: takes the cap's transaction-scoped lock for each of `recipients`, in key order.
@@ -200,7 +227,7 @@ pub fn renew(
         notifications::table
             .filter(notifications::id.eq_any(ids))
             .filter(notifications::claimed_by.eq(worker))
-            .filter(notifications::status.eq("pending")),
+            .filter(notifications::status.eq(NotificationStatus::Pending.as_str())),
     )
     .set((
         notifications::locked_until.eq(until),
@@ -224,7 +251,7 @@ pub fn release(
         notifications::table
             .filter(notifications::id.eq_any(ids))
             .filter(notifications::claimed_by.eq(worker))
-            .filter(notifications::status.eq("pending")),
+            .filter(notifications::status.eq(NotificationStatus::Pending.as_str())),
     )
     .set((
         notifications::claimed_by.eq(None::<String>),
@@ -255,7 +282,7 @@ pub fn record(
     let target = notifications::table
         .filter(notifications::id.eq(id))
         .filter(notifications::claimed_by.eq(worker))
-        .filter(notifications::status.eq("pending"));
+        .filter(notifications::status.eq(NotificationStatus::Pending.as_str()));
     let release = (
         notifications::locked_until.eq(None::<NaiveDateTime>),
         notifications::claimed_by.eq(None::<String>),
@@ -265,7 +292,7 @@ pub fn record(
         Recorded::Sent { provider_id } => diesel::update(target)
             .set((
                 release,
-                notifications::status.eq("sent"),
+                notifications::status.eq(NotificationStatus::Sent.as_str()),
                 notifications::provider_message_id.eq(provider_id),
                 notifications::sent_at.eq(now),
                 notifications::last_error.eq(None::<String>),
@@ -274,7 +301,7 @@ pub fn record(
         Recorded::Delivered { provider_id } => diesel::update(target)
             .set((
                 release,
-                notifications::status.eq("delivered"),
+                notifications::status.eq(NotificationStatus::Delivered.as_str()),
                 notifications::provider_message_id.eq(provider_id),
                 notifications::sent_at.eq(now),
                 notifications::delivered_at.eq(now),
@@ -291,7 +318,7 @@ pub fn record(
         Recorded::Failed { error } => diesel::update(target)
             .set((
                 release,
-                notifications::status.eq("failed"),
+                notifications::status.eq(NotificationStatus::Failed.as_str()),
                 notifications::last_error.eq(error),
             ))
             .execute(conn)?,
@@ -306,7 +333,7 @@ pub fn awaiting_report(
     limit: i64,
 ) -> QueryResult<Vec<NotificationRow>> {
     notifications::table
-        .filter(notifications::status.eq("sent"))
+        .filter(notifications::status.eq(NotificationStatus::Sent.as_str()))
         .filter(notifications::sent_at.lt(sent_before))
         .select(NotificationRow::as_select())
         .order((notifications::sent_at.asc(), notifications::id.asc()))
@@ -323,11 +350,14 @@ pub fn settle(
     error: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let delivered_at = (status == "delivered").then_some(now);
+    let delivered_at = (status == NotificationStatus::Delivered.as_str()).then_some(now);
     let updated = diesel::update(
         notifications::table
             .filter(notifications::id.eq(id))
-            .filter(notifications::status.eq_any(["sent", "pending"])),
+            .filter(notifications::status.eq_any([
+                NotificationStatus::Sent.as_str(),
+                NotificationStatus::Pending.as_str(),
+            ])),
     )
     .set((
         notifications::status.eq(status),
@@ -356,10 +386,13 @@ pub fn retry(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResu
     let updated = diesel::update(
         notifications::table
             .filter(notifications::id.eq(id))
-            .filter(notifications::status.eq_any(["failed", "undelivered"])),
+            .filter(notifications::status.eq_any([
+                NotificationStatus::Failed.as_str(),
+                NotificationStatus::Undelivered.as_str(),
+            ])),
     )
     .set((
-        notifications::status.eq("pending"),
+        notifications::status.eq(NotificationStatus::Pending.as_str()),
         notifications::attempts.eq(0),
         notifications::next_attempt_at.eq(now),
         notifications::updated_at.eq(now),
