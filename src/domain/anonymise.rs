@@ -531,97 +531,124 @@ fn widen(text: &str, groups: &[Group]) -> (usize, usize) {
 /// another with at most three non-letters between each two — also with the slashes, commas or
 /// wide gaps that end a number for `numbers`, and inside a longer number.
 fn own_numbers(text: &str, who: &CitizenIdentity, own_codes: &OwnCodes) -> Vec<Finding> {
-    // Each digit of the text, with its byte range and whether it is loosely linked to the next.
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let mut digits: Vec<(u8, usize, usize)> = Vec::new();
-    let mut linked: Vec<bool> = Vec::new();
-    let mut between = 0;
-    let mut broken = false;
-    for &(at, c) in &chars {
-        if let Some(d) = digit_value(c) {
-            if !digits.is_empty() {
-                linked.push(!broken && between <= 3);
-            }
-            digits.push((b'0' + d, at, at + c.len_utf8()));
-            between = 0;
-            broken = false;
-        } else if !is_invisible(c) {
-            between += 1;
-            broken |= c.is_alphabetic() || c == '\n';
-        }
-    }
-    let ascii: Vec<u8> = digits.iter().map(|&(d, _, _)| d).collect();
-    let linked_over = |from: usize, to: usize| linked[from..to].iter().all(|&l| l);
-    // Where `needle` occurs among the digits, each digit linked to the next: first and last index.
-    let occurrences = |needle: &[u8]| -> Vec<(usize, usize)> {
-        if needle.is_empty() || needle.len() > ascii.len() {
-            return Vec::new();
-        }
-        (0..=ascii.len() - needle.len())
-            .filter(|&i| {
-                ascii[i..i + needle.len()] == *needle && linked_over(i, i + needle.len() - 1)
-            })
-            .map(|i| (i, i + needle.len() - 1))
-            .collect()
-    };
-    let span = |first: usize, last: usize| (digits[first].1, digits[last].2);
-    let mut found = Vec::new();
-
-    let length = tracking_code::LENGTH;
-    if ascii.len() >= length {
-        for first in 0..=ascii.len() - length {
-            let last = first + length - 1;
-            if linked_over(first, last) && own_codes.matches(&ascii[first..=last]) {
-                let (start, end) = span(first, last);
-                found.push(Finding {
-                    kind: IdentifierKind::TrackingCode,
-                    start,
-                    end,
-                });
-            }
-        }
-    }
-
+    let digits = Digits::of(text);
+    let mut found = digits.own_tracking_codes(own_codes);
     if let Some(id) = who.national_id {
         let id = super::text::ascii_digits(id);
-        for (first, last) in occurrences(id.as_bytes()) {
-            let (start, end) = span(first, last);
-            found.push(Finding {
-                kind: IdentifierKind::NationalId,
-                start,
-                end,
-            });
-        }
+        found.extend(
+            digits
+                .occurrences(id.as_bytes())
+                .map(|(first, last)| digits.finding(IdentifierKind::NationalId, first, last)),
+        );
     }
     if let Ok(mobile) = MobileNumber::parse(who.mobile) {
-        // The ten digits after `+98`, with whichever prefix was written before them.
-        let national = &mobile.as_str().as_bytes()[3..];
-        for (mut first, last) in occurrences(national) {
-            let preceded_by = |first: usize, prefix: &[u8]| {
-                first >= prefix.len()
-                    && ascii[first - prefix.len()..first] == *prefix
-                    && linked_over(first - prefix.len(), first)
-            };
-            if preceded_by(first, b"98") {
-                first -= 2;
-                if preceded_by(first, b"00") {
-                    first -= 2;
-                }
-            } else if preceded_by(first, b"0") {
-                first -= 1;
-            }
-            let (mut start, end) = span(first, last);
-            if text[..start].ends_with('+') {
-                start -= 1;
-            }
-            found.push(Finding {
-                kind: IdentifierKind::Mobile,
-                start,
-                end,
-            });
-        }
+        found.extend(digits.mobiles(text, &mobile));
     }
     found
+}
+
+/// The digits of a text, in any script, with where each stands and whether it is loosely linked
+/// to the next (at most three non-letters between, no letter or line break).
+struct Digits {
+    /// Each digit as ASCII, with its byte range in the text.
+    at: Vec<(u8, usize, usize)>,
+    ascii: Vec<u8>,
+    /// `linked[i]`: digit `i` is linked to digit `i + 1`.
+    linked: Vec<bool>,
+}
+
+impl Digits {
+    fn of(text: &str) -> Self {
+        let mut at: Vec<(u8, usize, usize)> = Vec::new();
+        let mut linked = Vec::new();
+        let (mut between, mut broken) = (0, false);
+        for (i, c) in text.char_indices() {
+            if let Some(d) = digit_value(c) {
+                if !at.is_empty() {
+                    linked.push(!broken && between <= 3);
+                }
+                at.push((b'0' + d, i, i + c.len_utf8()));
+                (between, broken) = (0, false);
+            } else if !is_invisible(c) {
+                between += 1;
+                broken |= c.is_alphabetic() || c == '\n';
+            }
+        }
+        let ascii = at.iter().map(|&(d, _, _)| d).collect();
+        Self { at, ascii, linked }
+    }
+
+    fn linked_over(&self, from: usize, to: usize) -> bool {
+        self.linked[from..to].iter().all(|&l| l)
+    }
+
+    /// Where `needle` occurs among the digits, each digit linked to the next: first and last
+    /// index.
+    fn occurrences<'a>(&'a self, needle: &'a [u8]) -> impl Iterator<Item = (usize, usize)> + 'a {
+        let fits = !needle.is_empty() && needle.len() <= self.ascii.len();
+        let starts = if fits {
+            self.ascii.len() - needle.len() + 1
+        } else {
+            0
+        };
+        (0..starts)
+            .filter(move |&i| {
+                self.ascii[i..i + needle.len()] == *needle
+                    && self.linked_over(i, i + needle.len() - 1)
+            })
+            .map(move |i| (i, i + needle.len() - 1))
+    }
+
+    fn finding(&self, kind: IdentifierKind, first: usize, last: usize) -> Finding {
+        Finding {
+            kind,
+            start: self.at[first].1,
+            end: self.at[last].2,
+        }
+    }
+
+    /// Every run of linked digits that is one of the citizen's tracking codes.
+    fn own_tracking_codes(&self, own_codes: &OwnCodes) -> Vec<Finding> {
+        let length = tracking_code::LENGTH;
+        if self.ascii.len() < length {
+            return Vec::new();
+        }
+        (0..=self.ascii.len() - length)
+            .map(|first| (first, first + length - 1))
+            .filter(|&(first, last)| {
+                self.linked_over(first, last) && own_codes.matches(&self.ascii[first..=last])
+            })
+            .map(|(first, last)| self.finding(IdentifierKind::TrackingCode, first, last))
+            .collect()
+    }
+
+    /// The citizen's mobile: its ten digits after `+98`, with whichever prefix was written
+    /// before them (`0`, `98`, `0098`, `+98`).
+    fn mobiles(&self, text: &str, mobile: &MobileNumber) -> Vec<Finding> {
+        let national = &mobile.as_str().as_bytes()[3..];
+        let preceded_by = |first: usize, prefix: &[u8]| {
+            first >= prefix.len()
+                && self.ascii[first - prefix.len()..first] == *prefix
+                && self.linked_over(first - prefix.len(), first)
+        };
+        self.occurrences(national)
+            .map(|(mut first, last)| {
+                if preceded_by(first, b"98") {
+                    first -= 2;
+                    if preceded_by(first, b"00") {
+                        first -= 2;
+                    }
+                } else if preceded_by(first, b"0") {
+                    first -= 1;
+                }
+                let mut found = self.finding(IdentifierKind::Mobile, first, last);
+                if text[..found.start].ends_with('+') {
+                    found.start -= 1;
+                }
+                found
+            })
+            .collect()
+    }
 }
 
 /// Whether a byte may be part of the local part of an email address.
