@@ -91,12 +91,10 @@ pub(crate) fn answered(detail: RequestDetail) -> HttpResponse {
 /// Classify a request (`registered` → `in_review`; reclassify while `in_review`).
 #[utoipa::path(
     tag = "requests", security(("bearer" = [])), request_body = ClassifyBody,
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
+    params(("id" = Uuid, Path, description = "The request's id")),
     responses(
         (status = 200, description = "Classified; `ETag` is the new version", body = RequestDetailView),
-        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not possible in this status (`transition-not-allowed`, naming what is) or a concurrent change", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/requests/{id}/classify")]
@@ -130,12 +128,10 @@ pub async fn classify(
 /// `allowed_actions` show where each stands.
 #[utoipa::path(
     tag = "requests", security(("bearer" = [])), request_body = ReferBody,
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
+    params(("id" = Uuid, Path, description = "The request's id")),
     responses(
         (status = 200, description = "Referred; the referral is in the unit's inbox", body = RequestDetailView),
-        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not possible in this status or kind (`transition-not-allowed`), the unit already has an unfinished referral of it (`already-referred`), or a concurrent change", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/requests/{id}/refer")]
@@ -164,12 +160,10 @@ pub async fn refer(
 /// Thank the citizen and close a feedback request that needs no action (SMS).
 #[utoipa::path(
     tag = "requests", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
+    params(("id" = Uuid, Path, description = "The request's id")),
     responses(
         (status = 200, description = "Closed with resolution `thanked`", body = RequestDetailView),
-        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not possible in this status or kind, or a concurrent change", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/requests/{id}/thank")]
@@ -190,12 +184,10 @@ pub async fn thank(
 /// Close a referred or followed-up request as resolved, once every referral is accepted (SMS).
 #[utoipa::path(
     tag = "requests", security(("bearer" = [])), request_body = CloseBody,
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
+    params(("id" = Uuid, Path, description = "The request's id")),
     responses(
         (status = 200, description = "Closed with resolution `resolved`", body = RequestDetailView),
-        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not possible in this status, a referral is not accepted yet (`referrals-open`), or a concurrent change", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/requests/{id}/close")]

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod client;
+mod commands;
 pub mod contacts;
 mod contract;
 pub mod cursor;
@@ -119,6 +120,7 @@ fn routes() -> (
                 .service(notifications::delivery_report),
         )
         .split_for_parts();
+    utoipa::Modify::modify(&commands::Commands, &mut doc);
     openapi::add_problem_responses(&mut doc);
     (app, contract::finish(doc))
 }
