@@ -35,6 +35,8 @@ pub struct ClassifyBody {
     pub subject_unit_id: Option<Uuid>,
 }
 
+// The body of `refer` and of `redirect` (`api::meetings`), which hand a request to a unit alike
+// (a plain comment: the `///` below is the schema's description in the document).
 /// A referral: the unit, the anonymised text (see `GET …/anonymised-text`) and the due date.
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -53,6 +55,16 @@ pub struct ReferBody {
     pub text: String,
     /// When the unit should answer by; 7 days from now when absent (configurable).
     pub due_at: Option<DateTime<Utc>>,
+}
+
+impl From<ReferBody> for NewReferral {
+    fn from(body: ReferBody) -> Self {
+        Self {
+            unit_id: body.unit_id.to_string(),
+            text: body.text,
+            due_at: body.due_at.map(|t| t.naive_utc()),
+        }
+    }
 }
 
 /// How a request was resolved, for the record.
@@ -143,12 +155,7 @@ pub async fn refer(
     body: ValidJson<ReferBody>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &staff)?;
-    let body = body.into_inner()?;
-    let referral = NewReferral {
-        unit_id: body.unit_id.to_string(),
-        text: body.text,
-        due_at: body.due_at.map(|t| t.naive_utc()),
-    };
+    let referral = NewReferral::from(body.into_inner()?);
     let id = id.into_inner().to_string();
     let due_days = state.referral_due_days;
     let detail = state

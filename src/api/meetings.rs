@@ -273,12 +273,7 @@ pub async fn redirect(
     body: ValidJson<ReferBody>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &staff)?;
-    let body = body.into_inner()?;
-    let referral = NewReferral {
-        unit_id: body.unit_id.to_string(),
-        text: body.text,
-        due_at: body.due_at.map(|t| t.naive_utc()),
-    };
+    let referral = NewReferral::from(body.into_inner()?);
     let id = id.into_inner().to_string();
     let due_days = state.referral_due_days;
     Ok(answered(
