@@ -3,6 +3,7 @@
 
 pub mod bootstrap;
 pub mod contacts;
+pub mod delivery_reports;
 pub mod handling;
 pub mod limits;
 pub mod meetings;
