@@ -26,6 +26,8 @@ pub struct Settings {
     pub demo: bool,
     pub cors_origins: Vec<String>,
     pub pool_size: u32,
+    /// How long a PostgreSQL statement waits for a lock another transaction holds.
+    pub db_lock_wait: Duration,
     pub body_limit: usize,
     pub sign_in_max_failures: u32,
     pub sign_in_window: Duration,
@@ -126,6 +128,14 @@ impl Settings {
                 })
                 .unwrap_or_default(),
             pool_size,
+            db_lock_wait: Duration::from_millis(
+                number(
+                    "MARDOM_DB_LOCK_WAIT_MS",
+                    u64::try_from(crate::db::DEFAULT_LOCK_WAIT.as_millis()).unwrap_or(5000),
+                )?
+                // 0 would be PostgreSQL's "wait for ever".
+                .max(1),
+            ),
             body_limit: usize::try_from(number("MARDOM_BODY_LIMIT_BYTES", 64 * 1024)?)
                 .unwrap_or(usize::MAX),
             sign_in_max_failures: limit("MARDOM_SIGNIN_MAX_FAILURES", 5)?,
@@ -295,6 +305,20 @@ mod tests {
         };
         assert_eq!(first.expose_secret(), second.expose_secret());
         assert!(first.expose_secret().len() >= MIN_SECRET_LEN);
+    }
+
+    #[test]
+    fn the_lock_wait_is_five_seconds_unless_set_and_never_zero() {
+        let wait = |vars: &[(&str, &str)]| settings(vars).map(|s| s.db_lock_wait).ok();
+        assert_eq!(wait(&[]), Some(Duration::from_secs(5)));
+        assert_eq!(
+            wait(&[("MARDOM_DB_LOCK_WAIT_MS", "250")]),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(
+            wait(&[("MARDOM_DB_LOCK_WAIT_MS", "0")]),
+            Some(Duration::from_millis(1))
+        );
     }
 
     #[test]

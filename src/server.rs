@@ -47,7 +47,11 @@ pub enum StartError {
 
 /// Opens the pool and applies pending migrations.
 pub fn open_database(settings: &Settings) -> Result<DbPool, StartError> {
-    let pool = db::connect_pool(&settings.database, settings.pool_size)?;
+    let pool = db::connect_pool(
+        &settings.database,
+        settings.pool_size,
+        settings.db_lock_wait,
+    )?;
     let applied = db::run_migrations(&mut *pool.get()?)?;
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "applied database migrations");

@@ -23,12 +23,6 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value, json};
 use utoipa::openapi::OpenApi;
 
-/// Reads that answer a versioned resource with its `ETag` although they take no `If-Match`.
-const VERSIONED_READS: [(&str, &str); 2] = [
-    ("get", "/api/v1/requests/{id}"),
-    ("get", "/api/v1/referrals/{id}"),
-];
-
 /// Answers that leave out what does not apply, as RFC 9457 lets a problem do: their optional
 /// members stay optional.
 const PARTIAL_VIEWS: [&str; 2] = ["Problem", "FieldError"];
@@ -119,7 +113,8 @@ fn operation_conventions(path: &str, method: &str, operation: &mut Map<String, V
             }
         }
     }
-    let etag = takes_if_match || VERSIONED_READS.contains(&(method, path));
+    // The reads of versioned resources answer with the `ETag` although they take no `If-Match`.
+    let etag = takes_if_match || (method == "get" && super::commands::is_versioned_read(path));
     if let Some(responses) = operation
         .get_mut("responses")
         .and_then(Value::as_object_mut)

@@ -33,6 +33,8 @@ pub struct ClassifyBody {
     pub subject_unit_id: Option<Uuid>,
 }
 
+// The body of `refer` and of `redirect` (`api::meetings`), which hand a request to a unit alike
+// (a plain comment: the `///` below is the schema's description in the document).
 /// A referral: the unit, the anonymised text (see `GET …/anonymised-text`) and the due date.
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -51,6 +53,16 @@ pub struct ReferBody {
     pub text: String,
     /// When the unit should answer by; 7 days from now when absent (configurable).
     pub due_at: Option<DateTime<Utc>>,
+}
+
+impl From<ReferBody> for NewReferral {
+    fn from(body: ReferBody) -> Self {
+        Self {
+            unit_id: body.unit_id.to_string(),
+            text: body.text,
+            due_at: body.due_at.map(|t| t.naive_utc()),
+        }
+    }
 }
 
 /// How a request was resolved, for the record.
@@ -94,12 +106,10 @@ pub(crate) fn answered(detail: RequestDetail) -> HttpResponse {
 /// Classify a request (`registered` → `in_review`; reclassify while `in_review`).
 #[utoipa::path(
     tag = "requests", security(("bearer" = [])), request_body = ClassifyBody,
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
+    params(("id" = Uuid, Path, description = "The request's id")),
     responses(
         (status = 200, description = "Classified; `ETag` is the new version", body = RequestDetailView),
-        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not possible in this status (`transition-not-allowed`, naming what is) or a concurrent change", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/requests/{id}/classify")]
@@ -133,12 +143,10 @@ pub async fn classify(
 /// `allowed_actions` show where each stands.
 #[utoipa::path(
     tag = "requests", security(("bearer" = [])), request_body = ReferBody,
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
+    params(("id" = Uuid, Path, description = "The request's id")),
     responses(
         (status = 200, description = "Referred; the referral is in the unit's inbox", body = RequestDetailView),
-        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not possible in this status or kind (`transition-not-allowed`), the unit already has an unfinished referral of it (`already-referred`), or a concurrent change", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/requests/{id}/refer")]
@@ -150,12 +158,7 @@ pub async fn refer(
     body: ValidJson<ReferBody>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &staff, Action::Refer)?;
-    let body = body.into_inner()?;
-    let referral = NewReferral {
-        unit_id: body.unit_id.to_string(),
-        text: body.text,
-        due_at: body.due_at.map(|t| t.naive_utc()),
-    };
+    let referral = NewReferral::from(body.into_inner()?);
     let id = id.into_inner().to_string();
     let due_days = state.referral_due_days;
     let detail = state
@@ -167,12 +170,10 @@ pub async fn refer(
 /// Thank the citizen and close a feedback request that needs no action (SMS).
 #[utoipa::path(
     tag = "requests", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
+    params(("id" = Uuid, Path, description = "The request's id")),
     responses(
         (status = 200, description = "Closed with resolution `thanked`", body = RequestDetailView),
-        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not possible in this status or kind, or a concurrent change", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/requests/{id}/thank")]
@@ -193,12 +194,10 @@ pub async fn thank(
 /// Close a referred or followed-up request as resolved, once every referral is accepted (SMS).
 #[utoipa::path(
     tag = "requests", security(("bearer" = [])), request_body = CloseBody,
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
+    params(("id" = Uuid, Path, description = "The request's id")),
     responses(
         (status = 200, description = "Closed with resolution `resolved`", body = RequestDetailView),
-        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not possible in this status, a referral is not accepted yet (`referrals-open`), or a concurrent change", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/requests/{id}/close")]

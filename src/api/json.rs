@@ -2,25 +2,35 @@
 //! type error (with `serde_path_to_error`), refuses unknown fields by the DTO's
 //! `deny_unknown_fields`, runs the DTO's `validator` rules, and answers every failure as a problem:
 //! 415 for another media type, 413 over the size limit, 400 for broken JSON, 422 for a
-//! well-formed body with wrong content.
+//! well-formed body with wrong content. The bytes are read by `body::RawBody`.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::web::{Bytes, BytesMut};
+use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpRequest};
-use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
+use super::body::{RawBody, SizeLimit};
 use super::error::{ApiError, Kind};
 use crate::domain::FieldError;
 
 /// The largest body accepted, in bytes; set once in `app_data`, 64 KiB when absent.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);
+
+impl SizeLimit for BodyLimit {
+    fn bytes(req: &HttpRequest) -> usize {
+        req.app_data::<BodyLimit>().map_or(64 * 1024, |l| l.0)
+    }
+    fn too_large(limit: usize) -> String {
+        format!("the body is larger than {limit} bytes")
+    }
+    const NAME: &'static str = "the body";
+}
 
 /// A JSON body that parsed and passed its `validator` rules — or why it did not. The error is
 /// handed over only when the handler asks for the body, after its authorisation check, so a
@@ -39,45 +49,26 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req.app_data::<BodyLimit>().map_or(64 * 1024, |l| l.0);
-        let checked = check_headers(req, limit);
-        let payload = payload.take();
-        Box::pin(async move { Ok(ValidJson(read(checked, payload, limit).await)) })
+        let media_type = check_media_type(req);
+        // Takes the payload now; it is read only if the media type passed.
+        let body = RawBody::<BodyLimit>::from_request(req, payload);
+        Box::pin(async move {
+            let parsed = async {
+                media_type?;
+                let body = body.await?;
+                let value: T = parse(&body)?;
+                value
+                    .validate()
+                    .map_err(|errors| ApiError::validation(field_errors(&errors)))?;
+                Ok::<T, ApiError>(value)
+            };
+            Ok(ValidJson(parsed.await))
+        })
     }
 }
 
-/// Reads, parses and validates the body once its headers passed (`checked`).
-async fn read<T: DeserializeOwned + Validate>(
-    checked: Result<(), ApiError>,
-    mut payload: Payload,
-    limit: usize,
-) -> Result<T, ApiError> {
-    {
-        {
-            checked?;
-            let mut body = BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    ApiError::new(
-                        Kind::MalformedJson,
-                        format!("the body could not be read: {e}"),
-                    )
-                })?;
-                if body.len() + chunk.len() > limit {
-                    return Err(too_large(limit));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            let value: T = parse(&body.freeze())?;
-            value
-                .validate()
-                .map_err(|errors| ApiError::validation(field_errors(&errors)))?;
-            Ok(value)
-        }
-    }
-}
-
-fn check_headers(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
+/// 415 unless the body is declared as JSON (`application/json` or `application/…+json`).
+fn check_media_type(req: &HttpRequest) -> Result<(), ApiError> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -104,22 +95,7 @@ fn check_headers(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
             ),
         ));
     }
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    match declared {
-        Some(length) if length > limit => Err(too_large(limit)),
-        _ => Ok(()),
-    }
-}
-
-fn too_large(limit: usize) -> ApiError {
-    ApiError::new(
-        Kind::PayloadTooLarge,
-        format!("the body is larger than {limit} bytes"),
-    )
+    Ok(())
 }
 
 /// Parses in two steps so that the answer says the right thing: first the syntax (400 for

@@ -138,12 +138,10 @@ const CALENDAR: &[Role] = &[Role::Reviewer, Role::Head, Role::Admin];
 /// the Solar Hijri date and Tehran time). Overlapping another scheduled meeting is 409.
 #[utoipa::path(
     tag = "meetings", security(("bearer" = [])), request_body = SlotBody,
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
+    params(("id" = Uuid, Path, description = "The request's id")),
     responses(
         (status = 200, description = "Scheduled", body = super::requests::RequestDetailView),
-        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not possible now, or overlaps another meeting (`meeting-overlap`, naming it)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/requests/{id}/schedule")]
@@ -167,12 +165,10 @@ pub async fn schedule(
 /// Move a scheduled meeting (reviewer, head; SMS).
 #[utoipa::path(
     tag = "meetings", security(("bearer" = [])), request_body = SlotBody,
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
+    params(("id" = Uuid, Path, description = "The request's id")),
     responses(
         (status = 200, description = "Rescheduled", body = super::requests::RequestDetailView),
-        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not possible now, or overlaps another meeting", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/requests/{id}/reschedule")]
@@ -196,12 +192,9 @@ pub async fn reschedule(
 /// Cancel a scheduled meeting; the request goes back to review (reviewer, head; SMS).
 #[utoipa::path(
     tag = "meetings", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
+    params(("id" = Uuid, Path, description = "The request's id")),
     responses(
         (status = 200, description = "Cancelled; the request is `in_review`", body = super::requests::RequestDetailView),
-        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not possible now", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/requests/{id}/cancel")]
@@ -227,12 +220,10 @@ pub async fn cancel(
 /// naming the start.
 #[utoipa::path(
     tag = "meetings", security(("bearer" = [])), request_body = OutcomeBody,
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
+    params(("id" = Uuid, Path, description = "The request's id")),
     responses(
         (status = 200, description = "Recorded", body = super::requests::RequestDetailView),
-        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not possible in this status, or the meeting has not started yet (`meeting-not-started`, naming its start)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/requests/{id}/outcome")]
@@ -269,12 +260,9 @@ pub async fn outcome(
 /// Hand a meeting request to a unit instead of a meeting (reviewer; SMS).
 #[utoipa::path(
     tag = "meetings", security(("bearer" = [])), request_body = ReferBody,
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
+    params(("id" = Uuid, Path, description = "The request's id")),
     responses(
         (status = 200, description = "Redirected; the request is `referred`", body = super::requests::RequestDetailView),
-        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not possible now", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/requests/{id}/redirect")]
@@ -286,12 +274,7 @@ pub async fn redirect(
     body: ValidJson<ReferBody>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &staff, Action::Redirect)?;
-    let body = body.into_inner()?;
-    let referral = NewReferral {
-        unit_id: body.unit_id.to_string(),
-        text: body.text,
-        due_at: body.due_at.map(|t| t.naive_utc()),
-    };
+    let referral = NewReferral::from(body.into_inner()?);
     let id = id.into_inner().to_string();
     let due_days = state.referral_due_days;
     Ok(answered(
@@ -304,12 +287,9 @@ pub async fn redirect(
 /// Decline a meeting request with a reason (reviewer; SMS).
 #[utoipa::path(
     tag = "meetings", security(("bearer" = [])), request_body = DeclineBody,
-    params(("id" = Uuid, Path, description = "The request's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
+    params(("id" = Uuid, Path, description = "The request's id")),
     responses(
         (status = 200, description = "Declined; the request is closed", body = super::requests::RequestDetailView),
-        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not possible now", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/requests/{id}/decline")]

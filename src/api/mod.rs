@@ -2,10 +2,13 @@
 //! translate DTOs to use-case inputs, call one use case, and translate the result back.
 
 pub mod auth;
+mod body;
 pub mod client;
+mod commands;
 pub mod contacts;
 mod contract;
 pub mod cursor;
+pub mod delivery_reports;
 mod error;
 pub mod fallback;
 pub mod handling;
@@ -116,9 +119,10 @@ fn routes() -> (
                 .service(notifications::list_notifications)
                 .service(notifications::get_notification)
                 .service(notifications::retry_notification)
-                .service(notifications::delivery_report),
+                .service(delivery_reports::delivery_report),
         )
         .split_for_parts();
+    utoipa::Modify::modify(&commands::Commands, &mut doc);
     openapi::add_problem_responses(&mut doc);
     (app, contract::finish(doc))
 }

@@ -1,8 +1,8 @@
 //! `notifications`: the SMS outbox for the desk (reviewer, admin) — list, read, retry a failed
-//! one — and the providers' delivery-report callback. Recipients and tracking codes are masked
-//! for every role but admin.
+//! one. Recipients and tracking codes are masked for every role but admin. (The providers'
+//! delivery-report callback is `delivery_reports`.)
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -13,11 +13,10 @@ use super::error::{ApiError, Kind, Problem};
 use super::staff::Staff;
 use super::state::AppState;
 use super::views::utc;
-use crate::app::notifications::{self, Notification, Report};
+use crate::app::notifications::{self, Notification};
 use crate::db::notifications::NotificationFilter;
 use crate::domain::Role;
 use crate::domain::notification::NotificationStatus;
-use crate::notify::gateway::DeliveryStatus;
 
 const READERS: &[Role] = &[Role::Reviewer, Role::Admin];
 
@@ -189,112 +188,4 @@ pub async fn retry_notification(
         .db(move |conn| notifications::retry(conn, &id, unmasked))
         .await?;
     Ok(HttpResponse::Ok().json(NotificationView::from(notification)))
-}
-
-/// How many reports changed something.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReportsApplied {
-    pub received: usize,
-    pub changed: usize,
-}
-
-/// Delivery reports from the SMS provider (called by the provider, not by people).
-///
-/// Authenticated by the configured callback secret, in `X-Callback-Secret` or the `secret`
-/// query parameter. Idempotent: a repeated report answers 200 and changes nothing.
-#[utoipa::path(
-    tag = "notifications",
-    params(
-        ("provider" = String, Path, description = "The configured provider's name, e.g. `kavenegar`"),
-        ("X-Callback-Secret" = Option<String>, Header, description = "The configured callback secret (`MARDOM_SMS_CALLBACK_SECRET`); or send it as `secret`"),
-        ("secret" = Option<String>, Query, description = "The configured callback secret, for providers that cannot set a header"),
-    ),
-    request_body(
-        description = "The provider's report, as it sends it: a JSON object or array of objects, or a form. \
-Kavenegar posts a form with `messageid` and `status`; the `http` gateway posts JSON `{\"id\": …, \"status\": …, \"error\": …}` \
-(`id` is our notification id). At most 256 KiB.",
-        content(
-            (Object = "application/json"),
-            (Object = "application/x-www-form-urlencoded"),
-        )
-    ),
-    responses(
-        (status = 200, description = "Applied", body = ReportsApplied),
-        (status = 400, description = "The report could not be read", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Wrong or missing callback secret", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Not the configured provider", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/delivery-reports/{provider}")]
-pub async fn delivery_report(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    provider: web::Path<String>,
-    mut payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    // Read by hand: a provider's report is form or JSON as the provider pleases.
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = futures_util::StreamExt::next(&mut payload).await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::new(
-                Kind::MalformedJson,
-                format!("the report could not be read: {e}"),
-            )
-        })?;
-        if body.len() + chunk.len() > 256 * 1024 {
-            return Err(ApiError::new(
-                Kind::PayloadTooLarge,
-                "a delivery report is at most 256 KiB",
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    let sms = &state.sms;
-    if provider.as_str() != sms.gateway.name() {
-        return Err(ApiError::not_found("provider"));
-    }
-    let query = req.query_string();
-    let offered = req
-        .headers()
-        .get("x-callback-secret")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| {
-            web::Query::<std::collections::HashMap<String, String>>::from_query(query)
-                .ok()
-                .and_then(|q| q.get("secret").cloned())
-        });
-    if !sms.callback_secret_matches(offered.as_deref()) {
-        return Err(ApiError::unauthenticated(
-            "wrong or missing callback secret",
-        ));
-    }
-    let parsed = sms.gateway.parse_report(query, &body).map_err(|e| {
-        ApiError::new(
-            Kind::MalformedJson,
-            format!("the report could not be read: {e}"),
-        )
-    })?;
-    let reports: Vec<Report> = parsed
-        .into_iter()
-        .filter_map(|r| {
-            let (status, error) = match r.status {
-                DeliveryStatus::Delivered => ("delivered", None),
-                DeliveryStatus::Undelivered(e) => ("undelivered", Some(e)),
-                DeliveryStatus::Failed(e) => ("failed", Some(e)),
-                DeliveryStatus::Queued | DeliveryStatus::NotFound => return None,
-            };
-            Some(Report {
-                notification_id: r.notification_id,
-                provider_id: r.provider_id,
-                status,
-                error,
-            })
-        })
-        .collect();
-    let received = reports.len();
-    let changed = state
-        .db(move |conn| notifications::apply_reports(conn, &reports))
-        .await?;
-    Ok(HttpResponse::Ok().json(ReportsApplied { received, changed }))
 }

@@ -206,12 +206,9 @@ async fn step(
 /// Acknowledge receipt (the unit's staff).
 #[utoipa::path(
     tag = "referrals", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The referral's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
+    params(("id" = Uuid, Path, description = "The referral's id")),
     responses(
         (status = 200, description = "Acknowledged", body = ReferralView),
-        (status = 404, description = "No such referral, or another unit's", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not possible in this status", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/referrals/{id}/acknowledge")]
@@ -234,12 +231,9 @@ pub async fn acknowledge(
 /// Answer (the unit's staff).
 #[utoipa::path(
     tag = "referrals", security(("bearer" = [])), request_body = AnswerBody,
-    params(("id" = Uuid, Path, description = "The referral's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
+    params(("id" = Uuid, Path, description = "The referral's id")),
     responses(
         (status = 200, description = "Answered", body = ReferralView),
-        (status = 404, description = "No such referral, or another unit's", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not possible in this status", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/referrals/{id}/answer")]
@@ -265,12 +259,10 @@ pub async fn answer(
 /// Accept the unit's answer (reviewer, admin).
 #[utoipa::path(
     tag = "referrals", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The referral's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
+    params(("id" = Uuid, Path, description = "The referral's id")),
     responses(
         (status = 200, description = "Accepted", body = ReferralView),
         (status = 404, description = "No such referral", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not possible in this status", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/referrals/{id}/accept")]
@@ -286,12 +278,10 @@ pub async fn accept(
 /// Return the answer to the unit for more work (reviewer, admin).
 #[utoipa::path(
     tag = "referrals", security(("bearer" = [])), request_body = ReturnBody,
-    params(("id" = Uuid, Path, description = "The referral's id"), ("If-Match" = Option<String>, Header, description = "The ETag last read, e.g. `\"3\"`", pattern = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#)),
+    params(("id" = Uuid, Path, description = "The referral's id")),
     responses(
         (status = 200, description = "Returned to the unit", body = ReferralView),
         (status = 404, description = "No such referral", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not possible in this status", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names an older version", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/referrals/{id}/return")]

@@ -8,6 +8,10 @@ use actix_web::http::header;
 
 use super::error::{ApiError, Kind};
 
+/// What `if_match` reads, as the document declares it: `"3"`, `W/"3"` or `3`, spaces around
+/// allowed, up to nine digits (any `i32` a version reaches).
+pub const IF_MATCH_PATTERN: &str = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#;
+
 /// The version named by `If-Match`, if any.
 pub fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
     let Some(value) = req.headers().get(header::IF_MATCH) else {

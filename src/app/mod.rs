@@ -3,6 +3,7 @@
 
 pub mod bootstrap;
 pub mod contacts;
+pub mod delivery_reports;
 pub mod handling;
 pub mod history;
 pub mod limits;

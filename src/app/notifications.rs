@@ -1,5 +1,5 @@
-//! The outbox as the desk sees it: list and read notifications, retry a failed one, and apply
-//! delivery reports from providers (idempotently: a repeated report changes nothing).
+//! The outbox as the desk sees it: list and read notifications, and retry a failed one
+//! (providers' delivery reports are applied in `delivery_reports`).
 
 use chrono::NaiveDateTime;
 
@@ -109,36 +109,5 @@ pub fn retry(conn: &mut DbConnection, id: &str, unmasked: bool) -> AppResult<Not
         }
         let row = repo::find(conn, id)?.ok_or(AppError::NotFound("notification"))?;
         Ok(Notification::from_row(row, unmasked)?)
-    })
-}
-
-/// One provider's report about one message, by our id or the provider's.
-#[derive(Debug, Clone)]
-pub struct Report {
-    pub notification_id: Option<String>,
-    pub provider_id: Option<String>,
-    /// `delivered`, `undelivered` or `failed`; anything else is not final and is ignored.
-    pub status: &'static str,
-    pub error: Option<String>,
-}
-
-/// Applies reports; returns how many changed a notification. Unknown ids and repeated reports
-/// change nothing (a provider retrying its callback gets 2xx all the same).
-pub fn apply_reports(conn: &mut DbConnection, reports: &[Report]) -> AppResult<usize> {
-    write_transaction(conn, |conn| {
-        let mut changed = 0;
-        for report in reports {
-            let id = match (&report.notification_id, &report.provider_id) {
-                (Some(id), _) => Some(id.clone()),
-                (None, Some(provider_id)) => outbox::by_provider_id(conn, provider_id)?,
-                (None, None) => None,
-            };
-            if let Some(id) = id {
-                if outbox::settle(conn, &id, report.status, report.error.as_deref(), db::now())? {
-                    changed += 1;
-                }
-            }
-        }
-        Ok(changed)
     })
 }

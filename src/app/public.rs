@@ -145,8 +145,9 @@ enum Keyed {
 }
 
 /// Registers the request and stores its answer under the key, all or nothing. A twin submitted
-/// at the same moment waits on the first one's claim (up to `LOCK_WAIT_SECONDS`) until it
-/// commits, then finds the key taken and writes nothing, so one key never makes two requests.
+/// at the same moment waits on the first one's claim (up to the lock wait,
+/// `MARDOM_DB_LOCK_WAIT_MS`) until it commits, then finds the key taken and writes nothing, so
+/// one key never makes two requests.
 fn register_with_key(
     conn: &mut DbConnection,
     input: &ParsedRequest,

@@ -12,13 +12,8 @@
 //! oldest cost more than the lookups they were waiting for.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
-
-/// The SQLite writers of this process: one at a time. One gate per process, not per database
-/// file: a served process opens one database; the tests, which open many at once, only see
-/// their writes taken in turn.
-pub static SQLITE_WRITERS: LazyLock<Arc<FifoGate>> = LazyLock::new(|| FifoGate::new(1));
 
 pub struct FifoGate {
     state: Mutex<GateState>,
@@ -103,6 +98,17 @@ impl FifoGate {
     /// while holding the mutex cannot have left it half-changed: poisoning is ignored.
     fn lock(&self) -> MutexGuard<'_, GateState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// For the connection manager's `Debug`, which r2d2 requires: how many are inside and waiting.
+impl std::fmt::Debug for FifoGate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.lock();
+        f.debug_struct("FifoGate")
+            .field("free", &state.free)
+            .field("waiting", &state.waiting.len())
+            .finish()
     }
 }
 

@@ -17,6 +17,7 @@ pub mod registration;
 pub mod requests;
 pub mod schema;
 pub mod sms_charges;
+pub mod sqlite_writers;
 pub mod stats;
 pub mod units;
 pub mod users;
@@ -54,15 +55,19 @@ where
     E: From<diesel::result::Error>,
 {
     if let DbConnection::Postgresql(c) = conn {
+        // The session's lock wait is kept aside in a variable of our own and given back after,
+        // so that the pool's setting (`MARDOM_DB_LOCK_WAIT_MS`) need not be known here.
         c.batch_execute(&format!(
-            "SET lock_timeout = 0; SELECT pg_advisory_lock({STARTUP_LOCK})"
+            "SELECT set_config('mardom.lock_wait', current_setting('lock_timeout'), false); \
+             SET lock_timeout = 0; SELECT pg_advisory_lock({STARTUP_LOCK})"
         ))?;
     }
     let done = f(conn);
     if let DbConnection::Postgresql(c) = conn {
         // Released whatever happened (a failed start closes the connection, which would too).
         c.batch_execute(&format!(
-            "SELECT pg_advisory_unlock({STARTUP_LOCK}); SET lock_timeout = '{LOCK_WAIT_SECONDS}s'"
+            "SELECT pg_advisory_unlock({STARTUP_LOCK}); \
+             SELECT set_config('lock_timeout', current_setting('mardom.lock_wait'), false)"
         ))?;
     }
     done
@@ -103,10 +108,10 @@ impl From<diesel::result::Error> for MigrationError {
 /// On SQLite a plain (deferred) transaction that reads before it writes fails at once with
 /// SQLITE_BUSY when another writer got in between, whatever the busy timeout; `BEGIN IMMEDIATE`
 /// takes the write lock up front, so writers queue instead of failing; they queue first in
-/// this process's `fifo_gate::SQLITE_WRITERS`, in arrival order, and meet SQLite's busy
-/// timeout only when another process writes.
+/// their pool's line (`sqlite_writers`), in arrival order, and meet SQLite's busy timeout only
+/// when another process writes.
 /// On PostgreSQL this is an ordinary transaction (guarded updates do the rest) whose statements
-/// wait at most `LOCK_WAIT_SECONDS` for a row lock (a session setting, see `pool`).
+/// wait at most the pool's lock wait for a row lock (a session setting, see `pool`).
 pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -114,16 +119,19 @@ where
 {
     let _turn = match conn {
         DbConnection::Sqlite(c) => {
-            let turn = fifo_gate::SQLITE_WRITERS
-                .enter(pool::SQLITE_BUSY_TIMEOUT)
-                .map_err(|no_turn| {
+            // A connection that no pool opened has no line: it meets other writers in
+            // SQLite's busy handler only.
+            let turn = match sqlite_writers::of(c) {
+                Some(line) => Some(line.enter(pool::SQLITE_BUSY_TIMEOUT).map_err(|no_turn| {
                     diesel::result::Error::DatabaseError(
                         diesel::result::DatabaseErrorKind::Unknown,
                         Box::new(format!("database is locked: {no_turn}")),
                     )
-                })?;
+                })?),
+                None => None,
+            };
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
-            Some(turn)
+            turn
         }
         DbConnection::Postgresql(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?;
@@ -167,9 +175,10 @@ pub fn is_lock_timeout(error: &diesel::result::Error) -> bool {
     }
 }
 
-/// How long a PostgreSQL write waits for a row lock another transaction holds (SQLite's
-/// writers wait for the busy timeout of `pool`).
-pub const LOCK_WAIT_SECONDS: u32 = 5;
+/// How long a PostgreSQL write waits for a row lock another transaction holds unless
+/// `MARDOM_DB_LOCK_WAIT_MS` says otherwise (SQLite's writers wait for the busy timeout of
+/// `pool`).
+pub const DEFAULT_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// True when a Diesel error is a foreign-key violation (on either backend).
 pub fn is_foreign_key_violation(error: &diesel::result::Error) -> bool {

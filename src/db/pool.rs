@@ -11,6 +11,7 @@ use diesel::{Connection, RunQueryDsl};
 
 use super::DbConnection;
 use super::fifo_gate::{FifoGate, NoTurn, Pass};
+use super::sqlite_writers;
 
 /// The connection pool, behind a gate with one place per connection that admits callers in
 /// arrival order (`fifo_gate`): r2d2 alone hands a returned connection to whichever thread asks
@@ -123,17 +124,18 @@ fn sqlite_pragmas() -> String {
     )
 }
 
-/// How long a SQLite writer waits for its turn (in this process's queue, then for another
-/// process's write lock) before the write answers 503.
+/// How long a SQLite writer waits for its turn (in its pool's line, then for another process's
+/// write lock) before the write answers 503.
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// PostgreSQL settings for every new connection.
 ///
-/// `lock_timeout`: a statement waits at most `LOCK_WAIT_SECONDS` for a lock another transaction
-/// holds; a write that waits longer answers 503 (`AppError::Unavailable`), or 409 for a
-/// submission whose idempotency key a twin still holds, rather than queueing forever. Set for
-/// the session, not per transaction, so that a write that is one statement needs no
-/// transaction around it (see `db::registration`).
+/// `lock_timeout`: a statement waits at most `lock_wait` (`MARDOM_DB_LOCK_WAIT_MS`, 5 s by
+/// default) for a lock another transaction holds; a write that waits longer answers 503
+/// (`AppError::Unavailable`), or 409 for a submission whose idempotency key a twin still holds,
+/// rather than queueing forever. Set for the session, not per transaction, so that a write that
+/// is one statement needs no transaction around it (see `db::registration`). In milliseconds,
+/// at least 1: PostgreSQL reads 0 as "wait for ever".
 ///
 /// `random_page_cost`, unless the database's administrator set one: the default of 4 models
 /// spinning disks. It makes a random heap read look so dear that PostgreSQL reads a filtered
@@ -141,23 +143,32 @@ pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// skipping every newer request of another status, instead of through the status index: 91 ms
 /// instead of 0.9 ms at a million requests, where the newest rows are all newly registered.
 /// 1.1 is the usual value for SSD storage.
-fn postgres_session() -> String {
+fn postgres_session(lock_wait: Duration) -> String {
     format!(
-        "SET lock_timeout = '{}s'; \
+        "SET lock_timeout = '{}ms'; \
          SELECT set_config('random_page_cost', '1.1', false) \
          FROM pg_settings WHERE name = 'random_page_cost' AND source = 'default'",
-        super::LOCK_WAIT_SECONDS
+        lock_wait.as_millis().max(1)
     )
 }
 
+/// Opens the connections of one pool. Clones share the pool's line of SQLite writers.
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     backend: Backend,
+    /// How long a PostgreSQL statement waits for a lock (`postgres_session`).
+    lock_wait: Duration,
+    /// This pool's SQLite writers, one at a time (`sqlite_writers`); unused on PostgreSQL.
+    sqlite_writers: Arc<FifoGate>,
 }
 
 impl ConnectionManager {
-    pub fn new(backend: Backend) -> Self {
-        Self { backend }
+    pub fn new(backend: Backend, lock_wait: Duration) -> Self {
+        Self {
+            backend,
+            lock_wait,
+            sqlite_writers: FifoGate::new(1),
+        }
     }
 }
 
@@ -170,8 +181,11 @@ impl r2d2::ManageConnection for ConnectionManager {
             Backend::Postgres(url) => {
                 let mut conn = diesel::PgConnection::establish(url)
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
-                diesel::connection::SimpleConnection::batch_execute(&mut conn, &postgres_session())
-                    .map_err(diesel::r2d2::Error::QueryError)?;
+                diesel::connection::SimpleConnection::batch_execute(
+                    &mut conn,
+                    &postgres_session(self.lock_wait),
+                )
+                .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(DbConnection::Postgresql(conn))
             }
             Backend::Sqlite(path) => {
@@ -180,6 +194,7 @@ impl r2d2::ManageConnection for ConnectionManager {
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
                 diesel::connection::SimpleConnection::batch_execute(&mut conn, &sqlite_pragmas())
                     .map_err(diesel::r2d2::Error::QueryError)?;
+                sqlite_writers::attach(&mut conn, self.sqlite_writers.clone());
                 Ok(DbConnection::Sqlite(conn))
             }
         }
@@ -198,7 +213,12 @@ impl r2d2::ManageConnection for ConnectionManager {
 /// service's account when needed (SQLite gives the `-wal` and `-shm` files the database
 /// file's permissions), and
 /// checks that one connection can be made (so a bad URL fails at start, with the driver's words).
-pub fn connect_pool(backend: &Backend, size: u32) -> Result<DbPool, StartupDbError> {
+/// On PostgreSQL a statement waits at most `lock_wait` for a lock (`postgres_session`).
+pub fn connect_pool(
+    backend: &Backend,
+    size: u32,
+    lock_wait: Duration,
+) -> Result<DbPool, StartupDbError> {
     if let Backend::Sqlite(path) = backend {
         if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             crate::private_files::create_private_dir(folder)
@@ -209,7 +229,7 @@ pub fn connect_pool(backend: &Backend, size: u32) -> Result<DbPool, StartupDbErr
                 .map_err(|e| StartupDbError::Folder(path.clone(), e))?;
         }
     }
-    let manager = ConnectionManager::new(backend.clone());
+    let manager = ConnectionManager::new(backend.clone(), lock_wait);
     // Fail fast with the real cause instead of r2d2's generic timeout.
     let mut probe = r2d2::ManageConnection::connect(&manager).map_err(StartupDbError::Connect)?;
     diesel::sql_query("SELECT 1")

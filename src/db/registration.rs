@@ -38,8 +38,8 @@ pub enum Written {
     CodeTaken,
     /// Another submission claimed the key: nothing was written.
     KeyTaken,
-    /// Another submission still writing holds the key, past `LOCK_WAIT_SECONDS`: nothing was
-    /// written.
+    /// Another submission still writing holds the key, past the lock wait
+    /// (`MARDOM_DB_LOCK_WAIT_MS`): nothing was written.
     KeyBusy,
 }
 

@@ -4,6 +4,7 @@
 pub mod anonymise;
 pub mod citizen;
 pub mod contact;
+pub mod delivery;
 pub mod error;
 pub mod jalali;
 mod labels;

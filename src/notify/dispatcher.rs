@@ -367,16 +367,13 @@ impl Dispatcher {
                 .gateway
                 .status(&row.id, row.provider_message_id.as_deref())
                 .await;
-            let (status, error) = match status {
-                Ok(DeliveryStatus::Delivered) => ("delivered", None),
-                Ok(DeliveryStatus::Undelivered(e)) => ("undelivered", Some(e)),
-                Ok(DeliveryStatus::Failed(e)) => ("failed", Some(e)),
-                Ok(DeliveryStatus::Queued | DeliveryStatus::NotFound) | Err(_) => continue,
+            let Some((status, error)) = status.ok().and_then(DeliveryStatus::settles) else {
+                continue;
             };
             let id = row.id.clone();
             if self
                 .blocking(move |conn| {
-                    outbox::settle(conn, &id, status, error.as_deref(), db::now())
+                    outbox::settle(conn, &id, status.as_str(), error.as_deref(), db::now())
                 })
                 .await?
             {

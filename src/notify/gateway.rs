@@ -1,5 +1,6 @@
 //! The seam between the dispatcher and SMS providers. It owns the `Gateway` trait and the words
-//! providers answer in (`SendOutcome`, `DeliveryStatus`, `DeliveryReport`), the SMS settings read
+//! providers answer a send in (`SendOutcome`; what they say of a message afterwards,
+//! `DeliveryStatus` and `DeliveryReport`, is the domain's and re-exported), the SMS settings read
 //! from the environment, the choice of provider (`from_settings`), and the HTTP plumbing every
 //! provider over `reqwest` shares: one client configuration and one reading of transport errors.
 //!
@@ -17,6 +18,8 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use super::{http, kavenegar, log};
+
+pub use crate::domain::delivery::{DeliveryReport, DeliveryStatus};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -45,30 +48,6 @@ pub enum SendOutcome {
     /// The request left but no answer came back (a timeout after sending, a connection dropped
     /// mid-answer): the provider may or may not have it.
     Unknown(String),
-}
-
-/// What a provider knows of a message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeliveryStatus {
-    /// Accepted, not final yet.
-    Queued,
-    Delivered,
-    /// Sent to the operator but not delivered to the phone (switched off, out of coverage).
-    Undelivered(String),
-    /// The provider gave up on it (rejected, cancelled, filtered).
-    Failed(String),
-    /// The provider never got it: safe to send.
-    NotFound,
-}
-
-/// A delivery report pushed by a provider to our callback.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeliveryReport {
-    /// Our notification id, when the provider echoes it back.
-    pub notification_id: Option<String>,
-    /// The provider's id for the message, as returned by `SendOutcome::Accepted`.
-    pub provider_id: Option<String>,
-    pub status: DeliveryStatus,
 }
 
 pub trait Gateway: Send + Sync {

@@ -438,6 +438,28 @@ with_fake! {
         app.post("/api/v1/delivery-reports/kavenegar").header("x-callback-secret", SECRET).json(&report).send().await
             .assert_problem(404, "not-found");
     }
+
+    async fn a_delivery_report_is_read_within_256_kib_and_only_final_words_count(app, fake) {
+        accepting(&fake).await;
+        let id = enqueue(&app, "resolved", "+989121234567", json!({"tracking_code": code()}));
+        drain(&dispatcher(&app, &fake, quick())).await;
+        let reports = "/api/v1/delivery-reports/http";
+        let huge = format!("[{}]", vec![json!({"id": id, "status": "queued"}).to_string(); 6000].join(","));
+        assert!(huge.len() > 256 * 1024);
+        app.post(reports).header("x-callback-secret", SECRET).body("application/json", huge).send().await
+            .assert_problem(413, "payload-too-large");
+        app.post(reports).header("x-callback-secret", SECRET).body("application/json", "{").send().await
+            .assert_problem(400, "malformed-json");
+        let queued = app.post(reports).header("x-callback-secret", SECRET).json(&json!({"id": id, "status": "queued"})).send().await;
+        assert_eq!(queued.status.as_u16(), 200, "{}", queued.text());
+        assert_eq!(queued.json(), json!({"received": 0, "changed": 0}), "not final: not received");
+        let failed = app.post(reports).header("x-callback-secret", SECRET)
+            .json(&json!([{"id": id, "status": "undelivered", "error": "handset off"}, {"id": "unknown", "status": "delivered"}])).send().await;
+        assert_eq!(failed.json(), json!({"received": 2, "changed": 1}));
+        let settled = row(&app, &id);
+        assert_eq!(settled.status, "undelivered");
+        assert!(settled.last_error.unwrap().contains("handset off"));
+    }
 }
 
 /// Two dispatchers on one PostgreSQL database share 2,000 messages: each is sent exactly once.

@@ -486,3 +486,27 @@ on_both_backends! {
         }
     }
 }
+
+/// `MARDOM_DB_LOCK_WAIT_MS` is every pooled session's lock wait, the one that ran the
+/// migrations and the first admin under the startup lock (which waits without limit) too.
+#[actix_web::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "MARDOM_TEST_POSTGRES_URL was not set when the tests were built"
+)]
+async fn the_lock_wait_setting_is_every_sessions_after_startup() {
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        lock_timeout: String,
+    }
+    let app = TestApp::postgres(&[("MARDOM_DB_LOCK_WAIT_MS", "1234")]).await;
+    // Every connection at once, so that the one startup used is among them.
+    let mut connections: Vec<_> = (0..4).map(|_| app.pool.get().unwrap()).collect();
+    for conn in &mut connections {
+        let setting: Setting =
+            diesel::RunQueryDsl::get_result(diesel::sql_query("SHOW lock_timeout"), &mut **conn)
+                .unwrap();
+        assert_eq!(setting.lock_timeout, "1234ms");
+    }
+}

@@ -279,6 +279,7 @@ on_both_backends! {
 
 /// A twin of a submission that is still being written waits for it; past the wait, 409. Only on
 /// PostgreSQL, where the wait is per key (SQLite has one writer; it waits for its busy timeout).
+/// The lock wait is made short so that the test need not wait the default 5 s.
 #[actix_web::test]
 #[cfg_attr(
     not(postgres_tests),
@@ -286,7 +287,8 @@ on_both_backends! {
 )]
 async fn a_key_held_by_an_unfinished_submission_is_409_after_the_wait() {
     use diesel::RunQueryDsl;
-    let app = TestApp::postgres(&[]).await;
+    const LOCK_WAIT_MS: u64 = 300;
+    let app = TestApp::postgres(&[("MARDOM_DB_LOCK_WAIT_MS", &LOCK_WAIT_MS.to_string())]).await;
     let mut holder = app.pool.get().unwrap();
     diesel::sql_query("BEGIN").execute(&mut *holder).unwrap();
     diesel::sql_query(
@@ -304,7 +306,7 @@ async fn a_key_held_by_an_unfinished_submission_is_409_after_the_wait() {
         .await;
     reply.assert_problem(409, "idempotency-key-in-use");
     assert!(
-        started.elapsed() >= std::time::Duration::from_secs(4),
+        started.elapsed() >= std::time::Duration::from_millis(LOCK_WAIT_MS),
         "it waited first"
     );
     diesel::sql_query("ROLLBACK").execute(&mut *holder).unwrap();
