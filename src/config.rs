@@ -82,84 +82,64 @@ impl Settings {
 
     /// Reads settings through `lookup`, so that tests can supply their own environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let number = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
-            match lookup(name) {
-                None => Ok(default),
-                Some(raw) => raw.trim().parse().map_err(|_| ConfigError::Invalid {
-                    name,
-                    reason: format!("expected a whole number, got {raw:?}"),
-                }),
-            }
-        };
-        let flag = |name: &str| {
-            lookup(name).is_some_and(|v| matches!(v.trim(), "1" | "true" | "yes" | "on"))
-        };
-        let limit = |name: &'static str, default: u64| -> Result<u32, ConfigError> {
-            Ok(u32::try_from(number(name, default)?).unwrap_or(u32::MAX))
-        };
-        // A public rate limit may be switched off (benchmarks, or a proxy that limits instead).
-        let rate = |name: &'static str, default: u64| -> Result<u32, ConfigError> {
-            match lookup(name) {
-                Some(raw) if raw.trim() == "off" => Ok(u32::MAX),
-                _ => limit(name, default),
-            }
-        };
-        let pool_size = u32::try_from(number("MARDOM_DB_POOL_SIZE", 10)?)
-            .unwrap_or(u32::MAX)
-            .max(1);
+        let vars = Vars { lookup };
         Ok(Self {
             database: Backend::from_url(
-                &lookup("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+                &vars
+                    .text("DATABASE_URL")
+                    .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             ),
-            bind: lookup("MARDOM_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned()),
-            jwt_secret: lookup("MARDOM_JWT_SECRET").map(SecretString::from),
+            bind: vars
+                .text("MARDOM_BIND")
+                .unwrap_or_else(|| DEFAULT_BIND.to_owned()),
+            jwt_secret: vars.text("MARDOM_JWT_SECRET").map(SecretString::from),
             token_lifetime: Duration::from_secs(
-                60 * number("MARDOM_TOKEN_TTL_MINUTES", 480)?.max(1),
+                60 * vars.number("MARDOM_TOKEN_TTL_MINUTES", 480)?.max(1),
             ),
-            admin_username: lookup("MARDOM_ADMIN_USERNAME").unwrap_or_else(|| "admin".to_owned()),
-            admin_password: lookup("MARDOM_ADMIN_PASSWORD").map(SecretString::from),
-            demo: flag("MARDOM_DEMO"),
-            cors_origins: lookup("MARDOM_CORS_ORIGINS")
-                .map(|v| {
-                    v.split(',')
-                        .map(|o| o.trim().to_owned())
-                        .filter(|o| !o.is_empty())
-                        .collect()
-                })
-                .unwrap_or_default(),
-            pool_size,
+            admin_username: vars
+                .text("MARDOM_ADMIN_USERNAME")
+                .unwrap_or_else(|| "admin".to_owned()),
+            admin_password: vars.text("MARDOM_ADMIN_PASSWORD").map(SecretString::from),
+            demo: vars.flag("MARDOM_DEMO"),
+            cors_origins: vars.list("MARDOM_CORS_ORIGINS"),
+            pool_size: u32::try_from(vars.number("MARDOM_DB_POOL_SIZE", 10)?)
+                .unwrap_or(u32::MAX)
+                .max(1),
             db_lock_wait: Duration::from_millis(
-                number(
+                vars.number(
                     "MARDOM_DB_LOCK_WAIT_MS",
                     u64::try_from(crate::db::DEFAULT_LOCK_WAIT.as_millis()).unwrap_or(5000),
                 )?
                 // 0 would be PostgreSQL's "wait for ever".
                 .max(1),
             ),
-            body_limit: usize::try_from(number("MARDOM_BODY_LIMIT_BYTES", 64 * 1024)?)
+            body_limit: usize::try_from(vars.number("MARDOM_BODY_LIMIT_BYTES", 64 * 1024)?)
                 .unwrap_or(usize::MAX),
-            sign_in_max_failures: limit("MARDOM_SIGNIN_MAX_FAILURES", 5)?,
-            sign_in_window: Duration::from_secs(number("MARDOM_SIGNIN_WINDOW_SECONDS", 900)?),
-            sign_in_max_failures_per_address: rate("MARDOM_SIGNIN_MAX_FAILURES_PER_ADDRESS", 20)?,
-            sign_in_hash_concurrency: usize::try_from(number(
+            sign_in_max_failures: vars.limit("MARDOM_SIGNIN_MAX_FAILURES", 5)?,
+            sign_in_window: Duration::from_secs(vars.number("MARDOM_SIGNIN_WINDOW_SECONDS", 900)?),
+            sign_in_max_failures_per_address: vars
+                .rate("MARDOM_SIGNIN_MAX_FAILURES_PER_ADDRESS", 20)?,
+            sign_in_hash_concurrency: usize::try_from(vars.number(
                 "MARDOM_SIGNIN_HASH_CONCURRENCY",
                 crate::auth::HashingGate::default_concurrency() as u64,
             )?)
             .unwrap_or(1)
             .max(1),
-            submissions_per_client_hour: rate("MARDOM_SUBMISSIONS_PER_CLIENT_HOUR", 20)?,
-            lookups_per_client_minute: rate("MARDOM_LOOKUPS_PER_CLIENT_MINUTE", 60)?,
-            submissions_per_mobile_day: rate("MARDOM_SUBMISSIONS_PER_MOBILE_DAY", 5)?,
-            trust_forwarded_for: flag("MARDOM_TRUST_FORWARDED_FOR"),
-            referral_due_days: limit("MARDOM_REFERRAL_DUE_DAYS", 7)?.max(1),
-            sms: crate::notify::gateway::SmsSettings::from_lookup(&lookup)?,
-            center_name: lookup("MARDOM_CENTER_NAME")
+            submissions_per_client_hour: vars.rate("MARDOM_SUBMISSIONS_PER_CLIENT_HOUR", 20)?,
+            lookups_per_client_minute: vars.rate("MARDOM_LOOKUPS_PER_CLIENT_MINUTE", 60)?,
+            submissions_per_mobile_day: vars.rate("MARDOM_SUBMISSIONS_PER_MOBILE_DAY", 5)?,
+            trust_forwarded_for: vars.flag("MARDOM_TRUST_FORWARDED_FOR"),
+            referral_due_days: vars.limit("MARDOM_REFERRAL_DUE_DAYS", 7)?.max(1),
+            sms: crate::notify::gateway::SmsSettings::from_lookup(&vars.lookup)?,
+            center_name: vars
+                .text("MARDOM_CENTER_NAME")
                 .map(|n| n.trim().to_owned())
                 .filter(|n| !n.is_empty())
                 .unwrap_or_else(|| "ارتباطات مردمی".to_owned()),
-            sms_templates_file: lookup("MARDOM_SMS_TEMPLATES_FILE"),
-            sms_per_mobile_hour: limit("MARDOM_SMS_PER_MOBILE_HOUR", 10)?,
-            dispatcher_in_serve: !lookup("MARDOM_DISPATCHER")
+            sms_templates_file: vars.text("MARDOM_SMS_TEMPLATES_FILE"),
+            sms_per_mobile_hour: vars.limit("MARDOM_SMS_PER_MOBILE_HOUR", 10)?,
+            dispatcher_in_serve: !vars
+                .text("MARDOM_DISPATCHER")
                 .is_some_and(|v| matches!(v.trim(), "off" | "0" | "false" | "no")),
         })
     }
@@ -193,6 +173,56 @@ impl Settings {
             }
             Err(e) => Err(io_error(e)),
         }
+    }
+}
+
+/// The variables, read by kind.
+struct Vars<L: Fn(&str) -> Option<String>> {
+    lookup: L,
+}
+
+impl<L: Fn(&str) -> Option<String>> Vars<L> {
+    fn text(&self, name: &str) -> Option<String> {
+        (self.lookup)(name)
+    }
+
+    fn number(&self, name: &'static str, default: u64) -> Result<u64, ConfigError> {
+        match self.text(name) {
+            None => Ok(default),
+            Some(raw) => raw.trim().parse().map_err(|_| ConfigError::Invalid {
+                name,
+                reason: format!("expected a whole number, got {raw:?}"),
+            }),
+        }
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        self.text(name)
+            .is_some_and(|v| matches!(v.trim(), "1" | "true" | "yes" | "on"))
+    }
+
+    fn limit(&self, name: &'static str, default: u64) -> Result<u32, ConfigError> {
+        Ok(u32::try_from(self.number(name, default)?).unwrap_or(u32::MAX))
+    }
+
+    /// A limit that may be switched off (benchmarks, or a proxy that limits instead).
+    fn rate(&self, name: &'static str, default: u64) -> Result<u32, ConfigError> {
+        match self.text(name) {
+            Some(raw) if raw.trim() == "off" => Ok(u32::MAX),
+            _ => self.limit(name, default),
+        }
+    }
+
+    /// A comma-separated list, blanks dropped.
+    fn list(&self, name: &str) -> Vec<String> {
+        self.text(name)
+            .map(|v| {
+                v.split(',')
+                    .map(|o| o.trim().to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 
