@@ -4,6 +4,7 @@
 pub mod bootstrap;
 pub mod contacts;
 pub mod handling;
+pub mod health;
 pub mod limits;
 pub mod meetings;
 pub mod notifications;
