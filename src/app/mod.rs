@@ -8,6 +8,7 @@ pub mod health;
 pub mod limits;
 pub mod meetings;
 pub mod notifications;
+pub mod page;
 pub mod public;
 pub mod referrals;
 pub mod requests;
