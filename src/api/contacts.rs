@@ -13,13 +13,13 @@ use validator::Validate;
 use super::cursor;
 use super::error::ApiError;
 use super::json::ValidJson;
+use super::list_query::{ListQuery, PageParams};
 use super::requests::{CitizenRequest, READERS, REGISTRARS, RequestDetailView};
 use super::staff::Staff;
 use super::state::AppState;
 use super::views::utc;
-use crate::app::contacts::{self, Contact, ContactInput};
+use crate::app::contacts::{self, Contact, ContactFilter, ContactInput};
 use crate::app::requests as request_cases;
-use crate::db::contacts::ContactFilter;
 use crate::domain::contact::{ContactChannel, ContactOutcome};
 
 /// One walk-in or call.
@@ -132,10 +132,6 @@ pub struct ContactQuery {
     pub from: Option<DateTime<Utc>>,
     /// Logged before this time (RFC 3339).
     pub to: Option<DateTime<Utc>>,
-    pub cursor: Option<String>,
-    /// Page size, 1 to 100; 25 when absent.
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<i64>,
 }
 
 /// Log a walk-in or a call (intake, operator).
@@ -187,37 +183,35 @@ pub async fn log_contact(
 }
 
 /// List contacts with counts (intake, operator, reviewer, head, admin).
-#[utoipa::path(tag = "contacts", security(("bearer" = [])), params(ContactQuery), responses((status = 200, description = "One page of contacts and the counts of all that match", body = ContactList)))]
+#[utoipa::path(tag = "contacts", security(("bearer" = [])), params(ContactQuery, PageParams), responses((status = 200, description = "One page of contacts and the counts of all that match", body = ContactList)))]
 #[get("/contacts")]
 pub async fn list_contacts(
     state: web::Data<AppState>,
     staff: Staff,
-    query: web::Query<ContactQuery>,
+    query: ListQuery<ContactQuery>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(READERS)?;
-    let query = query.into_inner();
-    let limit = cursor::limit(query.limit, 25, 100)?;
-    let before = cursor::after(query.cursor.as_deref())?;
+    let (query, page) = query.into_parts()?;
     let filter = ContactFilter {
-        channel: query.channel.map(|c| c.as_str().to_owned()),
-        outcome: query.outcome.map(|o| o.as_str().to_owned()),
+        channel: query.channel,
+        outcome: query.outcome,
         staff_id: query.staff_id.map(|id| id.to_string()),
         created_from: query.from.map(|t| t.naive_utc()),
         created_before: query.to.map(|t| t.naive_utc()),
     };
-    let page = state
-        .db(move |conn| contacts::list(conn, &filter, before, limit))
+    let (page, counts) = state
+        .db(move |conn| contacts::list(conn, filter, &page))
         .await?;
     let owned = |counts: BTreeMap<&'static str, i64>| {
         counts.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
     };
     Ok(HttpResponse::Ok().json(ContactList {
-        items: page.contacts.into_iter().map(ContactView::from).collect(),
+        items: page.items.into_iter().map(ContactView::from).collect(),
         next_cursor: page.next.as_ref().map(cursor::encode),
         counts: ContactCounts {
-            total: page.total,
-            by_outcome: owned(page.by_outcome),
-            by_channel: owned(page.by_channel),
+            total: counts.total,
+            by_outcome: owned(counts.by_outcome),
+            by_channel: owned(counts.by_channel),
         },
     }))
 }

@@ -96,10 +96,8 @@ fn operation_conventions(path: &str, method: &str, operation: &mut Map<String, V
                 (Some("path"), Some("tracking_code")) => {
                     Some(crate::domain::tracking_code::PATTERN)
                 }
-                // The keyset cursor of every list but users' (paged by username).
-                (Some("query"), Some("cursor")) if path != "/api/v1/users" => {
-                    Some(super::cursor::PATTERN)
-                }
+                // The keyset cursor of every list.
+                (Some("query"), Some("cursor")) => Some(super::cursor::PATTERN),
                 _ => None,
             };
             if let (Some(pattern), Some(schema)) = (pattern, parameter.get_mut("schema")) {

@@ -1,18 +1,20 @@
-//! Keyset cursors for lists in newest-first order: the (time, id) of the last item of a page,
-//! written as `<microseconds since 1970>_<id>`. Opaque to clients: they pass back what they got.
+//! Keyset cursors for lists in newest-first order: the page key (`app::page::Key`, the time and
+//! id of the last item of a page) written as `<microseconds since 1970>_<id>`. Opaque to clients:
+//! they pass back what they got. The wire form is the API's; the app only sees keys.
 
-use chrono::{DateTime, NaiveDateTime};
+use chrono::DateTime;
 
 use super::error::{ApiError, Kind};
+use crate::app::page::Key;
 
 /// A cursor's shape, for the OpenAPI document (empty: the first page).
 pub const PATTERN: &str = r"^(-?[0-9]{1,18}_[!-~]{1,64})?$";
 
-pub fn encode((at, id): &(NaiveDateTime, String)) -> String {
+pub fn encode((at, id): &Key) -> String {
     format!("{}_{id}", at.and_utc().timestamp_micros())
 }
 
-pub fn decode(cursor: &str) -> Result<(NaiveDateTime, String), ApiError> {
+pub fn decode(cursor: &str) -> Result<Key, ApiError> {
     let bad = || {
         ApiError::new(
             Kind::BadParameter,
@@ -35,21 +37,8 @@ pub fn decode(cursor: &str) -> Result<(NaiveDateTime, String), ApiError> {
 
 /// The cursor of a list query: absent or empty means the first page (an empty `cursor=` is what
 /// a form or a generated client sends for "none").
-pub fn after(cursor: Option<&str>) -> Result<Option<(NaiveDateTime, String)>, ApiError> {
+pub fn after(cursor: Option<&str>) -> Result<Option<Key>, ApiError> {
     cursor.filter(|c| !c.is_empty()).map(decode).transpose()
-}
-
-/// A page size from the query: `default` when absent, refused outside 1..=`max`.
-pub fn limit(requested: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
-    let limit = requested.unwrap_or(default);
-    if (1..=max).contains(&limit) {
-        Ok(limit)
-    } else {
-        Err(ApiError::new(
-            Kind::BadParameter,
-            format!("limit must be between 1 and {max}"),
-        ))
-    }
 }
 
 #[cfg(test)]
@@ -58,7 +47,10 @@ mod tests {
 
     #[test]
     fn a_cursor_reads_back_as_written() {
-        let at = crate::db::now();
+        // Microseconds, as stored: what a cursor carries.
+        let at = DateTime::from_timestamp_micros(1_764_405_000_123_456)
+            .unwrap()
+            .naive_utc();
         let cursor = encode(&(at, "abc-123".to_owned()));
         assert_eq!(decode(&cursor).unwrap(), (at, "abc-123".to_owned()));
         assert_eq!(after(Some("")).unwrap(), None);

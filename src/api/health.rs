@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::error::ApiError;
 use super::state::AppState;
-use crate::db;
+use crate::app::health;
 
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({"status": "ok"}))]
@@ -29,8 +29,6 @@ pub async fn live() -> HttpResponse {
 )]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state
-        .db(|conn| db::ping(conn).map_err(|e| crate::app::AppError::Unavailable(e.to_string())))
-        .await?;
+    state.db(health::ready).await?;
     Ok(HttpResponse::Ok().json(Health { status: "ok" }))
 }

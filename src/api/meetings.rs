@@ -16,7 +16,7 @@ use super::staff::Staff;
 use super::state::AppState;
 use super::views::utc;
 use crate::app::handling::NewReferral;
-use crate::app::meetings::{self, FollowUp, Meeting, MeetingStatus, Outcome, Slot};
+use crate::app::meetings::{self, CalendarWindow, FollowUp, Meeting, MeetingStatus, Outcome, Slot};
 use crate::domain::Role;
 use crate::domain::jalali::{LocalTime, local_time};
 use crate::domain::lifecycle::Action;
@@ -320,8 +320,8 @@ pub async fn calendar(
 ) -> Result<HttpResponse, ApiError> {
     staff.require(CALENDAR)?;
     let query = query.into_inner();
+    let naive = |t: DateTime<FixedOffset>| t.with_timezone(&Utc).naive_utc();
     if let Some(request_id) = query.request_id {
-        let naive = |t: DateTime<FixedOffset>| t.with_timezone(&Utc).naive_utc();
         let (from, to) = (query.from.map(naive), query.to.map(naive));
         let meetings = state
             .db(move |conn| meetings::of_request(conn, &request_id.to_string(), from, to))
@@ -330,21 +330,14 @@ pub async fn calendar(
             items: meetings.into_iter().map(MeetingView::from).collect(),
         }));
     }
-    let from = query
-        .from
-        .map_or_else(crate::db::now, |t| t.with_timezone(&Utc).naive_utc());
-    let to = query.to.map_or_else(
-        || from + chrono::Duration::days(7),
-        |t| t.with_timezone(&Utc).naive_utc(),
-    );
-    if to <= from || to - from > chrono::Duration::days(92) {
+    let Some(window) = CalendarWindow::asked(query.from.map(naive), query.to.map(naive)) else {
         return Err(ApiError::new(
             Kind::BadParameter,
             "to must be after from, at most 92 days later",
         ));
-    }
+    };
     let meetings = state
-        .db(move |conn| meetings::calendar(conn, from, to))
+        .db(move |conn| meetings::calendar(conn, window))
         .await?;
     Ok(HttpResponse::Ok().json(MeetingList {
         items: meetings.into_iter().map(MeetingView::from).collect(),

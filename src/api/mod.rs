@@ -16,6 +16,7 @@ mod head;
 pub mod headers;
 pub mod health;
 pub mod json;
+pub mod list_query;
 pub mod meetings;
 pub mod notifications;
 pub mod observe;

@@ -10,11 +10,11 @@ use uuid::Uuid;
 
 use super::cursor;
 use super::error::{ApiError, Kind, Problem};
+use super::list_query::{ListQuery, PageParams};
 use super::staff::Staff;
 use super::state::AppState;
 use super::views::utc;
-use crate::app::notifications::{self, Notification};
-use crate::db::notifications::NotificationFilter;
+use crate::app::notifications::{self, Notification, NotificationFilter};
 use crate::domain::Role;
 use crate::domain::notification::NotificationStatus;
 
@@ -91,10 +91,6 @@ pub struct NotificationQuery {
     pub from: Option<DateTime<Utc>>,
     /// Created before (RFC 3339).
     pub to: Option<DateTime<Utc>>,
-    pub cursor: Option<String>,
-    /// Page size, 1 to 100; 25 when absent.
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<i64>,
 }
 
 fn unmasked(staff: &Staff) -> bool {
@@ -102,16 +98,15 @@ fn unmasked(staff: &Staff) -> bool {
 }
 
 /// List notifications, newest first (reviewer, admin).
-#[utoipa::path(tag = "notifications", security(("bearer" = [])), params(NotificationQuery), responses((status = 200, description = "One page of notifications", body = NotificationList)))]
+#[utoipa::path(tag = "notifications", security(("bearer" = [])), params(NotificationQuery, PageParams), responses((status = 200, description = "One page of notifications", body = NotificationList)))]
 #[get("/notifications")]
 pub async fn list_notifications(
     state: web::Data<AppState>,
     staff: Staff,
-    query: web::Query<NotificationQuery>,
+    query: ListQuery<NotificationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(READERS)?;
-    let query = query.into_inner();
-    let limit = cursor::limit(query.limit, 25, 100)?;
+    let (query, page) = query.into_parts()?;
     if query
         .template
         .as_ref()
@@ -123,23 +118,18 @@ pub async fn list_notifications(
         ));
     }
     let filter = NotificationFilter {
-        status: query.status.map(|s| s.as_str().to_owned()),
+        status: query.status,
         template: query.template,
         request_id: query.request_id.map(|id| id.to_string()),
         created_from: query.from.map(|t| t.naive_utc()),
         created_before: query.to.map(|t| t.naive_utc()),
-        before: cursor::after(query.cursor.as_deref())?,
     };
     let unmasked = unmasked(&staff);
     let page = state
-        .db(move |conn| notifications::list(conn, &filter, limit, unmasked))
+        .db(move |conn| notifications::list(conn, filter, &page, unmasked))
         .await?;
     Ok(HttpResponse::Ok().json(NotificationList {
-        items: page
-            .notifications
-            .into_iter()
-            .map(NotificationView::from)
-            .collect(),
+        items: page.items.into_iter().map(NotificationView::from).collect(),
         next_cursor: page.next.as_ref().map(cursor::encode),
     }))
 }

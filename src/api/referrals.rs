@@ -12,12 +12,12 @@ use validator::Validate;
 use super::cursor;
 use super::error::{ApiError, Problem};
 use super::json::ValidJson;
+use super::list_query::{ListQuery, PageParams};
 use super::staff::Staff;
 use super::state::AppState;
 use super::versioning::{etag, if_match};
 use super::views::utc;
-use crate::app::referrals::{self, Referral, StepInput};
-use crate::db::referrals::ReferralFilter;
+use crate::app::referrals::{self, Referral, ReferralFilter, StepInput};
 use crate::domain::Role;
 use crate::domain::referral::{ReferralReason, ReferralStatus, Step};
 use crate::domain::request::{RequestKind, Subject};
@@ -56,10 +56,10 @@ pub struct ReferralView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl ReferralView {
-    pub fn new(r: Referral, now: chrono::NaiveDateTime) -> Self {
+impl From<Referral> for ReferralView {
+    fn from(r: Referral) -> Self {
         Self {
-            overdue: r.is_overdue(now),
+            overdue: r.overdue,
             id: r.id,
             reference: r.reference,
             unit_id: r.unit_id,
@@ -98,10 +98,6 @@ pub struct ReferralQuery {
     /// Only this request's referrals (desk roles; unit staff, who never see request ids, get
     /// 403).
     pub request_id: Option<Uuid>,
-    pub cursor: Option<String>,
-    /// Page size, 1 to 100; 25 when absent.
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<i64>,
 }
 
 /// The unit's answer.
@@ -123,35 +119,27 @@ pub struct ReturnBody {
 }
 
 /// The inbox: a unit's referrals (unit staff), or all (reviewer, head, admin), newest first.
-#[utoipa::path(tag = "referrals", security(("bearer" = [])), params(ReferralQuery), responses((status = 200, description = "One page of referrals", body = ReferralList)))]
+#[utoipa::path(tag = "referrals", security(("bearer" = [])), params(ReferralQuery, PageParams), responses((status = 200, description = "One page of referrals", body = ReferralList)))]
 #[get("/referrals")]
 pub async fn list_referrals(
     state: web::Data<AppState>,
     staff: Staff,
-    query: web::Query<ReferralQuery>,
+    query: ListQuery<ReferralQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.into_inner();
-    let limit = cursor::limit(query.limit, 25, 100)?;
-    let now = crate::db::now();
+    let (query, page) = query.into_parts()?;
     let filter = ReferralFilter {
-        unit_id: None,
         request_id: query.request_id.map(|id| id.to_string()),
-        status: query.status.map(|s| s.as_str().to_owned()),
-        overdue_at: query.overdue.filter(|o| *o).map(|_| now),
+        status: query.status,
+        overdue: query.overdue.unwrap_or(false),
         due_from: query.due_from.map(|t| t.naive_utc()),
         due_before: query.due_to.map(|t| t.naive_utc()),
-        before: cursor::after(query.cursor.as_deref())?,
     };
     let user = staff.user().clone();
     let page = state
-        .db(move |conn| referrals::list(conn, &user, filter, limit))
+        .db(move |conn| referrals::list(conn, &user, filter, &page))
         .await?;
     Ok(HttpResponse::Ok().json(ReferralList {
-        items: page
-            .referrals
-            .into_iter()
-            .map(|r| ReferralView::new(r, now))
-            .collect(),
+        items: page.items.into_iter().map(ReferralView::from).collect(),
         next_cursor: page.next.as_ref().map(cursor::encode),
     }))
 }
@@ -181,7 +169,7 @@ pub async fn get_referral(
 fn answered(referral: Referral) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(etag(referral.version))
-        .json(ReferralView::new(referral, crate::db::now()))
+        .json(ReferralView::from(referral))
 }
 
 async fn step(

@@ -12,13 +12,13 @@ use validator::Validate;
 use super::cursor;
 use super::error::{ApiError, Problem};
 use super::json::ValidJson;
+use super::list_query::{ListQuery, PageParams};
 use super::staff::Staff;
 use super::state::AppState;
 use super::views::utc;
 use crate::app::requests::{
-    self, Event, Identity, Registrar, Request, RequestDetail, RequestInput,
+    self, Event, Identity, Registrar, Request, RequestDetail, RequestFilter, RequestInput,
 };
-use crate::db::requests::RequestFilter;
 use crate::domain::Role;
 use crate::domain::contact::ContactChannel;
 use crate::domain::lifecycle::Action;
@@ -293,7 +293,6 @@ pub struct NotificationSummary {
 
 impl From<RequestDetail> for RequestDetailView {
     fn from(d: RequestDetail) -> Self {
-        let now = chrono::Utc::now().naive_utc();
         Self {
             request: d.request.into(),
             citizen: d.identity.into(),
@@ -303,7 +302,7 @@ impl From<RequestDetail> for RequestDetailView {
                 .referrals
                 .into_iter()
                 .map(|r| RequestReferralView {
-                    overdue: r.referral.is_overdue(now),
+                    overdue: r.referral.overdue,
                     id: r.referral.id,
                     reference: r.referral.reference,
                     unit_id: r.referral.unit_id,
@@ -359,11 +358,6 @@ pub struct RequestQuery {
     /// diacritics do not matter.
     #[param(max_length = 200)]
     pub q: Option<String>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Page size, 1 to 100; 25 when absent.
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<i64>,
 }
 
 /// Register a request for a citizen who came in or called (intake, operator).
@@ -409,17 +403,15 @@ pub fn created(detail: RequestDetail) -> HttpResponse {
 }
 
 /// List requests, filtered, newest first, in pages (every staff role but unit staff).
-#[utoipa::path(tag = "requests", security(("bearer" = [])), params(RequestQuery), responses((status = 200, description = "One page of requests", body = RequestList)))]
+#[utoipa::path(tag = "requests", security(("bearer" = [])), params(RequestQuery, PageParams), responses((status = 200, description = "One page of requests", body = RequestList)))]
 #[get("/requests")]
 pub async fn list_requests(
     state: web::Data<AppState>,
     staff: Staff,
-    query: web::Query<RequestQuery>,
+    query: ListQuery<RequestQuery>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(READERS)?;
-    let query = query.into_inner();
-    let limit = cursor::limit(query.limit, 25, 100)?;
-    let before = cursor::after(query.cursor.as_deref())?;
+    let (query, page) = query.into_parts()?;
     if query.q.as_ref().is_some_and(|q| q.chars().count() > 200) {
         return Err(ApiError::new(
             super::error::Kind::BadParameter,
@@ -427,20 +419,19 @@ pub async fn list_requests(
         ));
     }
     let filter = RequestFilter {
-        status: query.status.map(|s| s.as_str().to_owned()),
-        kind: query.kind.map(|k| k.as_str().to_owned()),
-        channel: query.channel.map(|c| c.as_str().to_owned()),
+        status: query.status,
+        kind: query.kind,
+        channel: query.channel,
         unit_id: query.unit_id.map(|id| id.to_string()),
         created_from: query.from.map(|t| t.naive_utc()),
         created_before: query.to.map(|t| t.naive_utc()),
         text: query.q,
-        before,
     };
     let page = state
-        .db(move |conn| requests::list(conn, filter, limit))
+        .db(move |conn| requests::list(conn, filter, &page))
         .await?;
     Ok(HttpResponse::Ok().json(RequestList {
-        items: page.requests.into_iter().map(RequestView::from).collect(),
+        items: page.items.into_iter().map(RequestView::from).collect(),
         next_cursor: page.next.as_ref().map(cursor::encode),
     }))
 }

@@ -12,15 +12,13 @@ use super::error::{ApiError, Kind, Problem};
 use super::staff::Staff;
 use super::state::AppState;
 use super::views::utc;
-use crate::app::stats::{self, ContactStats, RatingStats, RequestStats, StatsReport, UnitWorkload};
-use crate::db::{self, stats::Period};
+use crate::app::stats::{
+    self, ContactStats, RatingStats, RequestStats, StatsReport, UnitWorkload, Window,
+};
 use crate::domain::Role;
 
 /// Roles that see the dashboard.
 const DASHBOARD: &[Role] = &[Role::Reviewer, Role::Head, Role::Admin];
-
-/// The period when the client names none: the last 30 days.
-const DEFAULT_DAYS: i64 = 30;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -133,19 +131,10 @@ pub async fn stats_report(
 ) -> Result<HttpResponse, ApiError> {
     staff.require(DASHBOARD)?;
     let query = query.into_inner();
-    let now = db::now();
-    let to = query.to.map_or(now, stored);
-    let from = match query.from {
-        Some(from) => Some(stored(from)),
-        None => to.checked_sub_signed(Duration::days(DEFAULT_DAYS)),
-    };
-    let Some(from) = from.filter(|from| *from < to) else {
+    let Some(window) = Window::asked(query.from.map(stored), query.to.map(stored)) else {
         return Err(ApiError::new(Kind::BadParameter, "to must be after from"));
     };
-    let period = Period { from, before: to };
-    let report = state
-        .db(move |conn| stats::report(conn, period, now))
-        .await?;
+    let report = state.db(move |conn| stats::report(conn, window)).await?;
     Ok(HttpResponse::Ok().json(StatsView::from(report)))
 }
 

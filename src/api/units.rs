@@ -13,8 +13,7 @@ use super::json::ValidJson;
 use super::staff::Staff;
 use super::state::AppState;
 use super::views::{present_or_null, utc};
-use crate::app::units::{self, NewUnit, UnitChanges};
-use crate::db::units::UnitFilter;
+use crate::app::units::{self, NewUnit, UnitChanges, UnitFilter};
 use crate::domain::{Role, Unit, UnitKind};
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -134,10 +133,10 @@ pub async fn list_units(
     let query = query.into_inner();
     let filter = UnitFilter {
         active: query.active,
-        kind: query.kind.map(|k| k.as_str().to_owned()),
+        kind: query.kind,
         parent_id: query.parent_id.map(|id| id.to_string()),
     };
-    let found = state.db(move |conn| units::list(conn, &filter)).await?;
+    let found = state.db(move |conn| units::list(conn, filter)).await?;
     Ok(HttpResponse::Ok().json(UnitList {
         items: found.into_iter().map(UnitView::from).collect(),
     }))

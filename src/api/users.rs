@@ -8,13 +8,14 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::error::{ApiError, Kind};
+use super::cursor;
+use super::error::ApiError;
 use super::json::ValidJson;
+use super::list_query::{ListQuery, PageParams};
 use super::staff::Staff;
 use super::state::AppState;
 use super::views::utc;
-use crate::app::users::{self, NewUser, UserChanges};
-use crate::db::users::UserFilter;
+use crate::app::users::{self, NewUser, UserChanges, UserFilter};
 use crate::domain::{Role, StaffUser};
 
 /// A staff account. Never carries the password or its hash.
@@ -109,14 +110,9 @@ pub struct UserQuery {
     pub role: Option<Role>,
     pub unit_id: Option<Uuid>,
     pub active: Option<bool>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Page size, 1 to 200; 50 when absent.
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
 }
 
-/// One page of accounts in username order.
+/// One page of accounts, newest first.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct UserList {
     pub items: Vec<UserView>,
@@ -155,35 +151,27 @@ pub async fn create_user(
         .json(UserView::from(user)))
 }
 
-/// List staff accounts (admin), filtered, in pages.
-#[utoipa::path(tag = "users", security(("bearer" = [])), params(UserQuery), responses((status = 200, description = "One page of accounts", body = UserList)))]
+/// List staff accounts (admin), filtered, newest first, in pages.
+#[utoipa::path(tag = "users", security(("bearer" = [])), params(UserQuery, PageParams), responses((status = 200, description = "One page of accounts", body = UserList)))]
 #[get("/users")]
 pub async fn list_users(
     state: web::Data<AppState>,
     staff: Staff,
-    query: web::Query<UserQuery>,
+    query: ListQuery<UserQuery>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(ADMIN)?;
-    let query = query.into_inner();
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::new(
-            Kind::BadParameter,
-            "limit must be between 1 and 200",
-        ));
-    }
+    let (query, page) = query.into_parts()?;
     let filter = UserFilter {
-        role: query.role.map(|r| r.as_str().to_owned()),
+        role: query.role,
         unit_id: query.unit_id.map(|id| id.to_string()),
         active: query.active,
-        after_username: query.cursor,
     };
     let page = state
-        .db(move |conn| users::list(conn, &filter, limit))
+        .db(move |conn| users::list(conn, filter, &page))
         .await?;
     Ok(HttpResponse::Ok().json(UserList {
-        items: page.users.into_iter().map(UserView::from).collect(),
-        next_cursor: page.next_after,
+        items: page.items.into_iter().map(UserView::from).collect(),
+        next_cursor: page.next.as_ref().map(cursor::encode),
     }))
 }
 

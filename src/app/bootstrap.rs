@@ -3,11 +3,10 @@
 
 use rand::distr::{Alphanumeric, SampleString};
 
-use crate::db::units::UnitFilter;
 use crate::db::{DbConnection, users as users_repo};
 use crate::domain::{Role, UnitKind};
 
-use super::units::{self, NewUnit};
+use super::units::{self, NewUnit, UnitFilter};
 use super::users::{self, NewUser};
 use super::{AppError, AppResult};
 
@@ -107,7 +106,7 @@ pub fn seed_demo(conn: &mut DbConnection) -> AppResult<()> {
 }
 
 fn unit_id_by_name(conn: &mut DbConnection, name: &str) -> Result<Option<String>, AppError> {
-    let all = units::list(conn, &UnitFilter::default())?;
+    let all = units::list(conn, UnitFilter::default())?;
     Ok(all
         .into_iter()
         .find(|unit| unit.name == name)

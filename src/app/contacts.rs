@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
 
-use crate::db::contacts::{self as repo, ContactFilter, ContactRow};
+use crate::db::contacts::{self as repo, ContactRow};
 use crate::db::requests as request_repo;
 use crate::db::{self, CorruptRow, DbConnection, write_transaction};
 use crate::domain::citizen::{CitizenName, ContactSummary};
@@ -13,6 +13,7 @@ use crate::domain::contact::{ContactChannel, ContactOutcome, ContactRuleError, c
 use crate::domain::phone::MobileNumber;
 use crate::domain::{FieldError, keep, parse_field};
 
+use super::page::{Page, PageRequest};
 use super::requests::{self, ParsedRequest, Registrar, RequestInput, RequestWithHistory};
 use super::{AppError, AppResult};
 
@@ -213,31 +214,42 @@ fn optional(value: &Option<String>) -> Option<&str> {
     value.as_deref().filter(|v| !v.trim().is_empty())
 }
 
-/// One page of contacts, the cursor of the next, and counts over the whole filter.
-pub struct ContactPage {
-    pub contacts: Vec<Contact>,
-    pub next: Option<(NaiveDateTime, String)>,
+/// Which contacts a listing returns and counts; `None` means "any".
+#[derive(Debug, Default, Clone)]
+pub struct ContactFilter {
+    pub channel: Option<ContactChannel>,
+    pub outcome: Option<ContactOutcome>,
+    /// Logged by this staff member.
+    pub staff_id: Option<String>,
+    /// Logged at or after.
+    pub created_from: Option<NaiveDateTime>,
+    /// Logged before.
+    pub created_before: Option<NaiveDateTime>,
+}
+
+/// How many contacts match a filter, over all its pages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactCounts {
     pub total: i64,
     pub by_outcome: BTreeMap<&'static str, i64>,
     pub by_channel: BTreeMap<&'static str, i64>,
 }
 
+/// One page of contacts, newest first, and the counts of all that match.
 pub fn list(
     conn: &mut DbConnection,
-    filter: &ContactFilter,
-    before: Option<(NaiveDateTime, String)>,
-    limit: i64,
-) -> AppResult<ContactPage> {
-    let mut rows = repo::list(conn, filter, before.as_ref(), limit + 1)?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(0));
-    let next = more
-        .then(|| rows.last().map(|r| (r.created_at, r.id.clone())))
-        .flatten();
-    let contacts = rows
-        .into_iter()
-        .map(|row| Ok(Contact::try_from(row)?))
-        .collect::<AppResult<Vec<_>>>()?;
+    filter: ContactFilter,
+    page: &PageRequest,
+) -> AppResult<(Page<Contact>, ContactCounts)> {
+    let filter = repo::ContactFilter {
+        channel: filter.channel.map(|c| c.as_str().to_owned()),
+        outcome: filter.outcome.map(|o| o.as_str().to_owned()),
+        staff_id: filter.staff_id,
+        created_from: filter.created_from,
+        created_before: filter.created_before,
+    };
+    let load = |before: Option<_>, limit| repo::list(conn, &filter, before.as_ref(), limit);
+    let contacts = page.fetch(load, Contact::try_from)?;
     // Every outcome and channel appears, zero or not, so dashboards need no special cases.
     let mut by_outcome: BTreeMap<&'static str, i64> = ContactOutcome::ALL
         .iter()
@@ -248,7 +260,7 @@ pub fn list(
         .map(|c| (c.as_str(), 0))
         .collect();
     let mut total = 0;
-    for (channel, outcome, count) in repo::counts(conn, filter)? {
+    for (channel, outcome, count) in repo::counts(conn, &filter)? {
         let channel = ContactChannel::parse(&channel)
             .ok_or_else(|| CorruptRow::new("contacts.channel", &channel))?;
         let outcome = ContactOutcome::parse(&outcome)
@@ -257,13 +269,12 @@ pub fn list(
         *by_outcome.entry(outcome.as_str()).or_default() += count;
         total += count;
     }
-    Ok(ContactPage {
-        contacts,
-        next,
+    let counts = ContactCounts {
         total,
         by_outcome,
         by_channel,
-    })
+    };
+    Ok((contacts, counts))
 }
 
 impl TryFrom<ContactRow> for Contact {

@@ -422,13 +422,34 @@ pub fn decline(
     })
 }
 
-/// The calendar between two instants.
-pub fn calendar(
-    conn: &mut DbConnection,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-) -> AppResult<Vec<Meeting>> {
-    repo::calendar(conn, from, to)?
+/// A calendar's span when the client names no end: a week.
+const DEFAULT_CALENDAR_DAYS: i64 = 7;
+/// The longest calendar served at once.
+const MAX_CALENDAR_DAYS: i64 = 92;
+
+/// The span of a calendar, `[from, to)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CalendarWindow {
+    pub from: NaiveDateTime,
+    pub to: NaiveDateTime,
+}
+
+impl CalendarWindow {
+    /// The span a client asks for: from `from`, or now; to `to`, or a week later. `None`
+    /// unless `to` is after `from` and at most 92 days later.
+    pub fn asked(from: Option<NaiveDateTime>, to: Option<NaiveDateTime>) -> Option<Self> {
+        let from = from.unwrap_or_else(db::now);
+        let to = match to {
+            Some(to) => to,
+            None => from.checked_add_signed(Duration::days(DEFAULT_CALENDAR_DAYS))?,
+        };
+        (from < to && to - from <= Duration::days(MAX_CALENDAR_DAYS)).then_some(Self { from, to })
+    }
+}
+
+/// The calendar of a window, by start time.
+pub fn calendar(conn: &mut DbConnection, window: CalendarWindow) -> AppResult<Vec<Meeting>> {
+    repo::calendar(conn, window.from, window.to)?
         .into_iter()
         .map(|row| Ok(Meeting::try_from(row)?))
         .collect()
@@ -468,5 +489,24 @@ impl TryFrom<MeetingRow> for Meeting {
             notes: row.notes,
             version: row.version,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_calendar_runs_a_week_from_now_unless_told_and_at_most_92_days() {
+        let before = db::now();
+        let window = CalendarWindow::asked(None, None).unwrap();
+        assert!(window.from >= before);
+        assert_eq!(window.to - window.from, Duration::days(7));
+        let from = before;
+        let asked = |days| CalendarWindow::asked(Some(from), Some(from + Duration::days(days)));
+        assert!(asked(92).is_some());
+        assert_eq!(asked(93), None);
+        assert_eq!(asked(0), None);
+        assert_eq!(asked(-1), None);
     }
 }

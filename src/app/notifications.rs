@@ -3,11 +3,12 @@
 
 use chrono::NaiveDateTime;
 
-use crate::db::notifications::{self as repo, NotificationFilter, NotificationRow};
+use crate::db::notifications::{self as repo, NotificationRow};
 use crate::db::outbox;
 use crate::db::{self, CorruptRow, DbConnection, write_transaction};
 use crate::domain::notification::NotificationStatus;
 
+use super::page::{Page, PageRequest};
 use super::{AppError, AppResult};
 
 /// A notification with the recipient as the caller may see it.
@@ -63,30 +64,37 @@ impl Notification {
     }
 }
 
-pub struct NotificationPage {
-    pub notifications: Vec<Notification>,
-    pub next: Option<(NaiveDateTime, String)>,
+/// Which notifications a listing returns; `None` means "any".
+#[derive(Debug, Default, Clone)]
+pub struct NotificationFilter {
+    pub status: Option<NotificationStatus>,
+    pub template: Option<String>,
+    pub request_id: Option<String>,
+    /// Created at or after.
+    pub created_from: Option<NaiveDateTime>,
+    /// Created before.
+    pub created_before: Option<NaiveDateTime>,
 }
 
+/// One page of the outbox, newest first; recipients masked unless `unmasked`.
 pub fn list(
     conn: &mut DbConnection,
-    filter: &NotificationFilter,
-    limit: i64,
+    filter: NotificationFilter,
+    page: &PageRequest,
     unmasked: bool,
-) -> AppResult<NotificationPage> {
-    let mut rows = repo::list(conn, filter, limit + 1)?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(0));
-    let next = more
-        .then(|| rows.last().map(|r| (r.created_at, r.id.clone())))
-        .flatten();
-    Ok(NotificationPage {
-        notifications: rows
-            .into_iter()
-            .map(|r| Notification::from_row(r, unmasked))
-            .collect::<Result<_, _>>()?,
-        next,
-    })
+) -> AppResult<Page<Notification>> {
+    let load = |before, limit| {
+        let filter = repo::NotificationFilter {
+            status: filter.status.map(|s| s.as_str().to_owned()),
+            template: filter.template,
+            request_id: filter.request_id,
+            created_from: filter.created_from,
+            created_before: filter.created_before,
+            before,
+        };
+        repo::list(conn, &filter, limit)
+    };
+    page.fetch(load, |row| Notification::from_row(row, unmasked))
 }
 
 pub fn get(conn: &mut DbConnection, id: &str, unmasked: bool) -> AppResult<Notification> {

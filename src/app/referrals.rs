@@ -4,7 +4,7 @@
 
 use chrono::NaiveDateTime;
 
-use crate::db::referrals::{self as repo, ReferralFilter, ReferralRow, UnitReferralRow};
+use crate::db::referrals::{self as repo, ReferralRow, UnitReferralRow};
 use crate::db::requests as request_repo;
 use crate::db::{self, CorruptRow, DbConnection, write_transaction};
 use crate::domain::citizen::RequestText;
@@ -12,6 +12,7 @@ use crate::domain::referral::{self, ReferralReason, ReferralStatus, Step};
 use crate::domain::request::{ActorKind, RequestKind, Status, Subject};
 use crate::domain::{Role, StaffUser, parse_field};
 
+use super::page::{Page, PageRequest};
 use super::requests::{enum_of, optional_enum};
 use super::{AppError, AppResult};
 
@@ -32,13 +33,47 @@ pub struct Referral {
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Past due and still the unit's to handle, when it was read.
+    pub overdue: bool,
 }
 
 impl Referral {
-    /// Past due and still the unit's to handle.
-    pub fn is_overdue(&self, now: NaiveDateTime) -> bool {
-        self.due_at < now && self.status.is_unanswered()
+    /// The referral a row holds, read at `now` (which decides whether it is overdue).
+    fn read(row: UnitReferralRow, now: NaiveDateTime) -> Result<Self, CorruptRow> {
+        let status = enum_of("referrals.status", &row.status, ReferralStatus::parse)?;
+        Ok(Referral {
+            reason: enum_of("referrals.reason", &row.reason, ReferralReason::parse)?,
+            kind: optional_enum("referrals.kind", row.kind.as_deref(), RequestKind::parse)?,
+            subject: optional_enum("referrals.subject", row.subject.as_deref(), Subject::parse)?,
+            overdue: row.due_at < now && status.is_unanswered(),
+            status,
+            id: row.id,
+            reference: row.reference,
+            unit_id: row.unit_id,
+            text: row.body,
+            due_at: row.due_at,
+            answer: row.answer,
+            return_reason: row.return_reason,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
     }
+}
+
+/// Which referrals an inbox lists; `None` (or `false`) means "any". The unit is not chosen
+/// here: unit staff always see their own unit's, the desk every unit's.
+#[derive(Debug, Default, Clone)]
+pub struct ReferralFilter {
+    /// Only this request's (the desk only: unit staff never see request ids).
+    pub request_id: Option<String>,
+    pub status: Option<ReferralStatus>,
+    /// Only those past due and not yet answered, now.
+    pub overdue: bool,
+    /// Due at or after.
+    pub due_from: Option<NaiveDateTime>,
+    /// Due before.
+    pub due_before: Option<NaiveDateTime>,
 }
 
 /// The unit whose referrals a staff member may see: their own for unit staff, any for the desk.
@@ -56,43 +91,41 @@ fn scope(staff: &StaffUser) -> AppResult<Option<String>> {
     }
 }
 
-pub struct ReferralPage {
-    pub referrals: Vec<Referral>,
-    pub next: Option<(NaiveDateTime, String)>,
-}
-
+/// One page of the inbox `staff` may see, newest first. Overdue is judged at one instant, the
+/// same for the filter and for every referral listed.
 pub fn list(
     conn: &mut DbConnection,
     staff: &StaffUser,
-    mut filter: ReferralFilter,
-    limit: i64,
-) -> AppResult<ReferralPage> {
-    if let Some(unit) = scope(staff)? {
-        if filter.request_id.is_some() {
-            // Unit staff never see a request id, so they cannot have one to filter by.
-            return Err(AppError::Forbidden(
-                "unit staff cannot look referrals up by request",
-            ));
-        }
-        filter.unit_id = Some(unit);
+    filter: ReferralFilter,
+    page: &PageRequest,
+) -> AppResult<Page<Referral>> {
+    let unit_id = scope(staff)?;
+    if unit_id.is_some() && filter.request_id.is_some() {
+        // Unit staff never see a request id, so they cannot have one to filter by.
+        return Err(AppError::Forbidden(
+            "unit staff cannot look referrals up by request",
+        ));
     }
-    let mut rows = repo::list(conn, &filter, limit + 1)?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(0));
-    let next = more
-        .then(|| rows.last().map(|r| (r.created_at, r.id.clone())))
-        .flatten();
-    let referrals = rows
-        .into_iter()
-        .map(|row| Ok(Referral::try_from(row)?))
-        .collect::<AppResult<Vec<_>>>()?;
-    Ok(ReferralPage { referrals, next })
+    let now = db::now();
+    let load = |before, limit| {
+        let filter = repo::ReferralFilter {
+            unit_id,
+            request_id: filter.request_id,
+            status: filter.status.map(|s| s.as_str().to_owned()),
+            overdue_at: filter.overdue.then_some(now),
+            due_from: filter.due_from,
+            due_before: filter.due_before,
+            before,
+        };
+        repo::list(conn, &filter, limit)
+    };
+    page.fetch(load, |row| Referral::read(row, now))
 }
 
 /// One referral; another unit's is "not found", exactly like a missing one.
 pub fn get(conn: &mut DbConnection, staff: &StaffUser, id: &str) -> AppResult<Referral> {
     let row = find_visible(conn, staff, id)?;
-    Ok(Referral::try_from(row)?)
+    Ok(Referral::read(row, db::now())?)
 }
 
 fn find_visible(
@@ -140,14 +173,14 @@ pub fn step(
         if if_match.is_some_and(|v| v != visible.version) {
             return Err(super::handling::stale_version("referral", visible.version));
         }
-        let current = Referral::try_from(visible)?;
+        let now = db::now();
+        let current = Referral::read(visible, now)?;
         let next = referral::apply(current.status, staff.role, step).map_err(refusal)?;
         let (answer, return_reason) = match (step, &text) {
             (Step::Answer, Some(t)) => (Some(t.as_str().to_owned()), None),
             (Step::Return, Some(t)) => (current.answer.clone(), Some(t.as_str().to_owned())),
             _ => (current.answer.clone(), current.return_reason.clone()),
         };
-        let now = db::now();
         if !repo::update_step(
             conn,
             id,
@@ -161,7 +194,7 @@ pub fn step(
         }
         let full = repo::find(conn, id)?.ok_or(AppError::NotFound("referral"))?;
         record_step(conn, &full, step, next, staff, now)?;
-        Ok(Referral::try_from(UnitReferralRow::from(full))?)
+        Ok(Referral::read(UnitReferralRow::from(full), now)?)
     })
 }
 
@@ -213,35 +246,16 @@ fn record_step(
     Ok(())
 }
 
-/// Referrals of one request, for the desk.
-pub fn of_request(conn: &mut DbConnection, request_id: &str) -> AppResult<Vec<Referral>> {
+/// Referrals of one request, for the desk, read at `now`.
+pub fn of_request(
+    conn: &mut DbConnection,
+    request_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<Vec<Referral>> {
     repo::for_request(conn, request_id)?
         .into_iter()
-        .map(|row| Ok(Referral::try_from(UnitReferralRow::from(row))?))
+        .map(|row| Ok(Referral::read(UnitReferralRow::from(row), now)?))
         .collect()
-}
-
-impl TryFrom<UnitReferralRow> for Referral {
-    type Error = CorruptRow;
-
-    fn try_from(row: UnitReferralRow) -> Result<Self, CorruptRow> {
-        Ok(Referral {
-            reason: enum_of("referrals.reason", &row.reason, ReferralReason::parse)?,
-            kind: optional_enum("referrals.kind", row.kind.as_deref(), RequestKind::parse)?,
-            subject: optional_enum("referrals.subject", row.subject.as_deref(), Subject::parse)?,
-            status: enum_of("referrals.status", &row.status, ReferralStatus::parse)?,
-            id: row.id,
-            reference: row.reference,
-            unit_id: row.unit_id,
-            text: row.body,
-            due_at: row.due_at,
-            answer: row.answer,
-            return_reason: row.return_reason,
-            version: row.version,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        })
-    }
 }
 
 impl From<crate::db::referrals::ReferralRow> for UnitReferralRow {

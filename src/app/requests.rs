@@ -8,7 +8,7 @@ use crate::db::idempotency::IdempotencyRow;
 use crate::db::meetings as meeting_repo;
 use crate::db::notifications::{self as outbox, NotificationRow};
 use crate::db::registration::{self, NewRegistration, Written};
-use crate::db::requests::{self as repo, EventRow, IdentityRow, RequestFilter, RequestRow};
+use crate::db::requests::{self as repo, EventRow, IdentityRow, RequestRow};
 use crate::db::{self, CorruptRow, DbConnection, units};
 use crate::domain::Role;
 use crate::domain::citizen::{CitizenName, Email, RequestText, search_key};
@@ -23,6 +23,7 @@ use crate::domain::{FieldError, keep, parse_field};
 
 use super::history::{Entry, event_row, messages};
 use super::meetings::Meeting;
+use super::page::{Page, PageRequest};
 use super::referrals::Referral;
 use super::{AppError, AppResult};
 
@@ -380,7 +381,7 @@ pub fn detail(conn: &mut DbConnection, id: &str, reader: Role) -> AppResult<Requ
     let request = Request::try_from(row)?;
     let state = super::state::of(conn, &request)?;
     let mut referrals = Vec::new();
-    for referral in super::referrals::of_request(conn, id)? {
+    for referral in super::referrals::of_request(conn, id, db::now())? {
         let unit_name = units::find(conn, &referral.unit_id)?
             .map(|u| u.name)
             .ok_or_else(|| AppError::Internal(format!("referral {} has no unit", referral.id)))?;
@@ -432,32 +433,46 @@ pub(crate) fn history(
         .collect()
 }
 
-/// One page of requests and the cursor of the next, if there is one.
-pub struct RequestPage {
-    pub requests: Vec<Request>,
-    pub next: Option<(NaiveDateTime, String)>,
+/// Which requests a staff listing returns; `None` means "any".
+#[derive(Debug, Default, Clone)]
+pub struct RequestFilter {
+    pub status: Option<Status>,
+    /// The kind set on review or, while there is none, the kind the citizen proposed.
+    pub kind: Option<RequestKind>,
+    pub channel: Option<Channel>,
+    /// Requests about this unit.
+    pub unit_id: Option<String>,
+    /// Registered at or after.
+    pub created_from: Option<NaiveDateTime>,
+    /// Registered before.
+    pub created_before: Option<NaiveDateTime>,
+    /// Words to find in the text, as the client wrote them.
+    pub text: Option<String>,
 }
 
-pub fn list(conn: &mut DbConnection, filter: RequestFilter, limit: i64) -> AppResult<RequestPage> {
-    let filter = RequestFilter {
-        text: filter
-            .text
-            .map(|t| search_key(&t))
-            .filter(|t| !t.is_empty()),
-        ..filter
+/// One page of requests, newest first.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: RequestFilter,
+    page: &PageRequest,
+) -> AppResult<Page<Request>> {
+    let load = |before, limit| {
+        let filter = repo::RequestFilter {
+            status: filter.status.map(|s| s.as_str().to_owned()),
+            kind: filter.kind.map(|k| k.as_str().to_owned()),
+            channel: filter.channel.map(|c| c.as_str().to_owned()),
+            unit_id: filter.unit_id,
+            created_from: filter.created_from,
+            created_before: filter.created_before,
+            text: filter
+                .text
+                .map(|t| search_key(&t))
+                .filter(|t| !t.is_empty()),
+            before,
+        };
+        repo::list(conn, &filter, limit)
     };
-    // One more than asked tells whether another page exists.
-    let mut rows = repo::list(conn, &filter, limit + 1)?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(0));
-    let next = more
-        .then(|| rows.last().map(|r| (r.created_at, r.id.clone())))
-        .flatten();
-    let requests = rows
-        .into_iter()
-        .map(|row| Ok(Request::try_from(row)?))
-        .collect::<AppResult<Vec<_>>>()?;
-    Ok(RequestPage { requests, next })
+    page.fetch(load, Request::try_from)
 }
 
 pub(crate) fn enum_of<T>(

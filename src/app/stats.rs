@@ -5,11 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDateTime;
+use chrono::{Duration, NaiveDateTime};
 
 use crate::db::contacts::{self as contact_repo, ContactFilter};
-use crate::db::stats::{self as repo, Period};
-use crate::db::{CorruptRow, DbConnection};
+use crate::db::stats::{self as repo, Period as StoredPeriod};
+use crate::db::{self, CorruptRow, DbConnection};
 use crate::domain::contact::ContactOutcome;
 use crate::domain::request::{Channel, RequestKind, Resolution, Status};
 
@@ -17,6 +17,51 @@ use super::AppResult;
 
 /// The `by_kind` key of requests the desk has not classified yet.
 pub const UNCLASSIFIED: &str = "unclassified";
+
+/// The period when the client names no start: the 30 days before its end.
+const DEFAULT_DAYS: i64 = 30;
+
+/// A half-open span of creation times, `[from, before)`, in stored (naive UTC) time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: NaiveDateTime,
+    pub before: NaiveDateTime,
+}
+
+/// What a dashboard is asked for, fixed at the instant it is asked: the period, and `now`,
+/// the instant at which the units' workload (what is overdue) is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub period: Period,
+    pub now: NaiveDateTime,
+}
+
+impl Window {
+    /// Reads the clock once: the period ends at `to`, or now; it starts at `from`, or 30 days
+    /// before its end. `None` unless it starts before it ends.
+    pub fn asked(from: Option<NaiveDateTime>, to: Option<NaiveDateTime>) -> Option<Self> {
+        let now = db::now();
+        let before = to.unwrap_or(now);
+        let from = match from {
+            Some(from) => Some(from),
+            None => before.checked_sub_signed(Duration::days(DEFAULT_DAYS)),
+        };
+        let from = from.filter(|from| *from < before)?;
+        Some(Self {
+            period: Period { from, before },
+            now,
+        })
+    }
+}
+
+impl From<Period> for StoredPeriod {
+    fn from(p: Period) -> Self {
+        StoredPeriod {
+            from: p.from,
+            before: p.before,
+        }
+    }
+}
 
 /// Requests created in the period. Every key of every breakdown is present, zero or not, so
 /// dashboards need no special cases.
@@ -68,19 +113,17 @@ pub struct StatsReport {
     pub rating: RatingStats,
 }
 
-/// The figures for `period`; `now` decides which referrals are overdue.
-pub fn report(
-    conn: &mut DbConnection,
-    period: Period,
-    now: NaiveDateTime,
-) -> AppResult<StatsReport> {
-    let requests = request_stats(conn, period)?;
-    let contacts = contact_stats(conn, period)?;
+/// The figures of the window's period, and the workload at its `now`.
+pub fn report(conn: &mut DbConnection, window: Window) -> AppResult<StatsReport> {
+    let Window { period, now } = window;
+    let stored = StoredPeriod::from(period);
+    let requests = request_stats(conn, stored)?;
+    let contacts = contact_stats(conn, stored)?;
     let referrals = workload(conn, now)?;
     let median_hours_to_first_decision =
-        median(&mut hours_between(&repo::first_decisions(conn, period)?));
-    let median_hours_to_closure = median(&mut hours_between(&repo::closures(conn, period)?));
-    let (count, score_sum) = repo::ratings(conn, period)?;
+        median(&mut hours_between(&repo::first_decisions(conn, stored)?));
+    let median_hours_to_closure = median(&mut hours_between(&repo::closures(conn, stored)?));
+    let (count, score_sum) = repo::ratings(conn, stored)?;
     let mean = match (count, score_sum) {
         (0, _) | (_, None) => None,
         (count, Some(sum)) => Some(sum as f64 / count as f64),
@@ -96,7 +139,7 @@ pub fn report(
     })
 }
 
-fn request_stats(conn: &mut DbConnection, period: Period) -> AppResult<RequestStats> {
+fn request_stats(conn: &mut DbConnection, period: StoredPeriod) -> AppResult<RequestStats> {
     let mut by_kind = zeros(RequestKind::ALL.iter().map(|k| k.as_str()));
     by_kind.insert(UNCLASSIFIED, 0);
     let mut by_channel = zeros(Channel::ALL.iter().map(|c| c.as_str()));
@@ -129,7 +172,7 @@ fn request_stats(conn: &mut DbConnection, period: Period) -> AppResult<RequestSt
     })
 }
 
-fn contact_stats(conn: &mut DbConnection, period: Period) -> AppResult<ContactStats> {
+fn contact_stats(conn: &mut DbConnection, period: StoredPeriod) -> AppResult<ContactStats> {
     // The contact log's own grouped count, so that the dashboard and the log's list agree.
     let filter = ContactFilter {
         created_from: Some(period.from),
@@ -203,6 +246,23 @@ mod tests {
     use chrono::{Duration, NaiveDate};
 
     use super::*;
+
+    #[test]
+    fn a_period_ends_now_and_starts_30_days_before_its_end_unless_told() {
+        let window = Window::asked(None, None).unwrap();
+        assert_eq!(window.period.before, window.now);
+        assert_eq!(
+            window.period.before - window.period.from,
+            Duration::days(30)
+        );
+        let to = NaiveDate::from_ymd_opt(2026, 2, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .unwrap();
+        let window = Window::asked(None, Some(to)).unwrap();
+        assert_eq!(window.period.from, to - Duration::days(30));
+        assert!(Window::asked(Some(to), Some(to)).is_none(), "empty");
+        assert!(Window::asked(Some(to + Duration::hours(1)), Some(to)).is_none());
+    }
 
     #[test]
     fn no_values_have_no_median() {

@@ -1,6 +1,6 @@
 //! Administration of units: create, list, read, change, delete (only when nothing uses them).
 
-use crate::db::units::{self as repo, UnitFilter, UnitRow};
+use crate::db::units::{self as repo, UnitRow};
 use crate::db::{self, DbConnection, write_transaction};
 use crate::domain::unit::parent_would_cycle;
 use crate::domain::{Unit, UnitKind, UnitName, parse_field};
@@ -47,8 +47,23 @@ pub fn create(conn: &mut DbConnection, input: NewUnit) -> AppResult<Unit> {
     })
 }
 
-pub fn list(conn: &mut DbConnection, filter: &UnitFilter) -> AppResult<Vec<Unit>> {
-    repo::list(conn, filter)?
+/// Which units a listing returns; `None` means "any".
+#[derive(Debug, Default, Clone)]
+pub struct UnitFilter {
+    pub active: Option<bool>,
+    pub kind: Option<UnitKind>,
+    /// Only the units directly under this one.
+    pub parent_id: Option<String>,
+}
+
+/// Every unit that matches, by name: units are few, so they are listed whole.
+pub fn list(conn: &mut DbConnection, filter: UnitFilter) -> AppResult<Vec<Unit>> {
+    let filter = repo::UnitFilter {
+        active: filter.active,
+        kind: filter.kind.map(|k| k.as_str().to_owned()),
+        parent_id: filter.parent_id,
+    };
+    repo::list(conn, &filter)?
         .into_iter()
         .map(|row| Ok(Unit::try_from(row)?))
         .collect()

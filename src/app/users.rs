@@ -1,11 +1,12 @@
 //! Administration of staff accounts: create, list, read, change role/unit/active, reset password.
 
 use crate::auth::password;
-use crate::db::users::{self as repo, UserFilter, UserRow};
+use crate::db::users::{self as repo, UserRow};
 use crate::db::{self, DbConnection, units, write_transaction};
 use crate::domain::user::check_role_unit;
 use crate::domain::{DisplayName, FieldError, Password, Role, StaffUser, Username, parse_field};
 
+use super::page::{Page, PageRequest};
 use super::{AppError, AppResult};
 
 pub struct NewUser {
@@ -26,10 +27,12 @@ pub struct UserChanges {
     pub active: Option<bool>,
 }
 
-/// A page of users in username order, and the username to continue after.
-pub struct UserPage {
-    pub users: Vec<StaffUser>,
-    pub next_after: Option<String>,
+/// Which accounts a listing returns; `None` means "any".
+#[derive(Debug, Default, Clone)]
+pub struct UserFilter {
+    pub role: Option<Role>,
+    pub unit_id: Option<String>,
+    pub active: Option<bool>,
 }
 
 pub fn create(conn: &mut DbConnection, input: NewUser) -> AppResult<StaffUser> {
@@ -83,21 +86,22 @@ pub fn create(conn: &mut DbConnection, input: NewUser) -> AppResult<StaffUser> {
     })
 }
 
-pub fn list(conn: &mut DbConnection, filter: &UserFilter, limit: i64) -> AppResult<UserPage> {
-    // One row more than asked tells whether another page exists.
-    let mut rows = repo::list(conn, filter, limit + 1)?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit.max(0) as usize);
-    let next_after = if more {
-        rows.last().map(|r| r.username.clone())
-    } else {
-        None
+/// One page of accounts, newest first, like every other list.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: UserFilter,
+    page: &PageRequest,
+) -> AppResult<Page<StaffUser>> {
+    let load = |before, limit| {
+        let filter = repo::UserFilter {
+            role: filter.role.map(|r| r.as_str().to_owned()),
+            unit_id: filter.unit_id,
+            active: filter.active,
+            before,
+        };
+        repo::list(conn, &filter, limit)
     };
-    let users = rows
-        .into_iter()
-        .map(StaffUser::try_from)
-        .collect::<Result<_, _>>()?;
-    Ok(UserPage { users, next_after })
+    page.fetch(load, StaffUser::try_from)
 }
 
 pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<StaffUser> {

@@ -27,8 +27,8 @@ pub struct UserFilter {
     pub role: Option<String>,
     pub unit_id: Option<String>,
     pub active: Option<bool>,
-    /// Keyset pagination: only usernames after this one.
-    pub after_username: Option<String>,
+    /// Keyset cursor: only users created strictly before this (time, id).
+    pub before: Option<(NaiveDateTime, String)>,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &UserRow) -> QueryResult<()> {
@@ -54,7 +54,7 @@ pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<
         .optional()
 }
 
-/// Users in username order, at most `limit`.
+/// Users newest first, at most `limit`.
 pub fn list(conn: &mut DbConnection, filter: &UserFilter, limit: i64) -> QueryResult<Vec<UserRow>> {
     let mut query = users::table.select(UserRow::as_select()).into_boxed();
     if let Some(role) = &filter.role {
@@ -66,10 +66,16 @@ pub fn list(conn: &mut DbConnection, filter: &UserFilter, limit: i64) -> QueryRe
     if let Some(active) = filter.active {
         query = query.filter(users::active.eq(active));
     }
-    if let Some(after) = &filter.after_username {
-        query = query.filter(users::username.gt(after.clone()));
+    if let Some((at, id)) = &filter.before {
+        // `(created_at, id) < (at, id)`, written as `requests::list` writes it.
+        query = query
+            .filter(users::created_at.le(*at))
+            .filter(users::created_at.lt(*at).or(users::id.lt(id.clone())));
     }
-    query.order(users::username.asc()).limit(limit).load(conn)
+    query
+        .order((users::created_at.desc(), users::id.desc()))
+        .limit(limit)
+        .load(conn)
 }
 
 /// Writes every column of `row` but its id and creation time.

@@ -151,18 +151,28 @@ on_both_backends! {
         for name in ["b-user", "c-user", "d-user", "e-user"] {
             app.create_user(&admin, name, "intake", None).await;
         }
+        // Newest first, with the keyset cursor of every other list.
         let first = app.get("/api/v1/users?limit=2").bearer(&admin).send().await.json();
         let names: Vec<&str> = first["items"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
-        assert_eq!(names, ["admin", "b-user"]);
+        assert_eq!(names, ["e-user", "d-user"]);
         let cursor = first["next_cursor"].as_str().unwrap();
         let second = app.get(&format!("/api/v1/users?limit=2&cursor={cursor}")).bearer(&admin).send().await.json();
         let names: Vec<&str> = second["items"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
-        assert_eq!(names, ["c-user", "d-user"]);
+        assert_eq!(names, ["c-user", "b-user"]);
+        let cursor = second["next_cursor"].as_str().unwrap();
+        let last = app.get(&format!("/api/v1/users?limit=2&cursor={cursor}")).bearer(&admin).send().await.json();
+        assert_eq!(last["items"].as_array().unwrap().len(), 1, "{last}");
+        assert_eq!(last["items"][0]["username"], "admin");
+        assert_eq!(last["next_cursor"], serde_json::Value::Null);
         let intake = app.get("/api/v1/users?role=intake&limit=10").bearer(&admin).send().await.json();
         assert_eq!(intake["items"].as_array().unwrap().len(), 4);
         assert_eq!(intake["next_cursor"], serde_json::Value::Null);
         app.get("/api/v1/users?limit=0").bearer(&admin).send().await.assert_problem(400, "bad-parameter");
         app.get("/api/v1/users?limit=201").bearer(&admin).send().await.assert_problem(400, "bad-parameter");
+        app.get("/api/v1/users?limit=101").bearer(&admin).send().await.assert_problem(400, "bad-parameter");
+        // A username was the cursor once; now only a cursor this server gave out is one.
+        app.get("/api/v1/users?cursor=b-user").bearer(&admin).send().await.assert_problem(400, "bad-parameter");
+        assert_eq!(app.get("/api/v1/users?cursor=").bearer(&admin).send().await.status, StatusCode::OK);
     }
 
     async fn an_unknown_account_is_404(app) {
