@@ -39,13 +39,24 @@ pub fn finish(doc: OpenApi) -> OpenApi {
 
 fn apply(doc: &mut Value) {
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        let readable: Vec<String> = paths
+            .iter()
+            .filter(|(_, item)| item.get("get").is_some())
+            .map(|(path, _)| path.clone())
+            .collect();
         for (path, item) in paths.iter_mut() {
             let Some(item) = item.as_object_mut() else {
                 continue;
             };
+            let located = has_item_read(&readable, path);
             for (method, operation) in item.iter_mut() {
                 if let Some(operation) = operation.as_object_mut() {
-                    operation_conventions(path, method, operation);
+                    let takes_if_match = operation_conventions(operation);
+                    let etag = takes_if_match
+                        || (method == "get" && super::commands::is_versioned_read(path));
+                    if let Some(responses) = operation.get_mut("responses") {
+                        response_headers(responses, etag, located);
+                    }
                 }
             }
         }
@@ -77,7 +88,9 @@ fn apply(doc: &mut Value) {
     }
 }
 
-fn operation_conventions(path: &str, method: &str, operation: &mut Map<String, Value>) {
+/// Security, description and parameter conventions; returns whether the operation takes
+/// `If-Match`.
+fn operation_conventions(operation: &mut Map<String, Value>) -> bool {
     operation
         .entry("security")
         .or_insert_with(|| Value::Array(Vec::new()));
@@ -111,33 +124,46 @@ fn operation_conventions(path: &str, method: &str, operation: &mut Map<String, V
             }
         }
     }
-    // The reads of versioned resources answer with the `ETag` although they take no `If-Match`.
-    let etag = takes_if_match || (method == "get" && super::commands::is_versioned_read(path));
-    if let Some(responses) = operation
-        .get_mut("responses")
-        .and_then(Value::as_object_mut)
-    {
-        for (status, response) in responses.iter_mut() {
-            if response.get("$ref").is_some() {
-                continue; // shared responses get their headers in the components
-            }
-            add_headers(response, status == "429" || status == "503");
-            if status == "200" && etag {
-                add_header(
-                    response,
-                    "ETag",
-                    "The version as an entity tag (`\"3\"`): send it back as `If-Match`",
-                    json!({"type": "string"}),
-                );
-            }
-            if status == "201" {
-                add_header(
-                    response,
-                    "Location",
-                    "Where the new resource is read",
-                    json!({"type": "string"}),
-                );
-            }
+    takes_if_match
+}
+
+/// Whether what a POST on `collection` creates can be read at `collection/{…}` (then its 201
+/// says where, in `Location`; a contact, listed only, has no such place).
+fn has_item_read(readable: &[String], collection: &str) -> bool {
+    readable.iter().any(|path| {
+        path.strip_prefix(collection)
+            .and_then(|rest| rest.strip_prefix("/{"))
+            .is_some_and(|rest| !rest.contains('/'))
+    })
+}
+
+/// The headers every answer carries, `ETag` where `etag` (what reads or changes a versioned
+/// resource: the reads answer with it although they take no `If-Match`), and `Location` on a
+/// 201 whose resource can be read.
+fn response_headers(responses: &mut Value, etag: bool, located: bool) {
+    let Some(responses) = responses.as_object_mut() else {
+        return;
+    };
+    for (status, response) in responses.iter_mut() {
+        if response.get("$ref").is_some() {
+            continue; // shared responses get their headers in the components
+        }
+        add_headers(response, status == "429" || status == "503");
+        if status == "200" && etag {
+            add_header(
+                response,
+                "ETag",
+                "The version as an entity tag (`\"3\"`): send it back as `If-Match`",
+                json!({"type": "string"}),
+            );
+        }
+        if status == "201" && located {
+            add_header(
+                response,
+                "Location",
+                "Where the new resource is read",
+                json!({"type": "string"}),
+            );
         }
     }
 }
