@@ -212,6 +212,17 @@ fn lock_key(recipient: &str) -> i32 {
     i32::from_ne_bytes(hash.to_ne_bytes())
 }
 
+/// The messages `worker` still holds: claimed by it and not settled. Every write after the claim
+/// (renew, release, record) is guarded by it, so a worker that lost a message to another writes
+/// nothing over the new owner.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn still_held_by<'a>(worker: &'a str) -> _ {
+    let pending: &'static str = NotificationStatus::Pending.as_str();
+    notifications::claimed_by
+        .eq(worker)
+        .and(notifications::status.eq(pending))
+}
+
 /// Extends `worker`'s lease on those of `ids` it still holds to `until`; returns their ids. A
 /// message it recorded, or lost to another worker after its lease ran out, is not among them.
 /// Only the batch's own ids: a message of an earlier batch whose outcome could not be recorded
@@ -226,8 +237,7 @@ pub fn renew(
     diesel::update(
         notifications::table
             .filter(notifications::id.eq_any(ids))
-            .filter(notifications::claimed_by.eq(worker))
-            .filter(notifications::status.eq(NotificationStatus::Pending.as_str())),
+            .filter(still_held_by(worker)),
     )
     .set((
         notifications::locked_until.eq(until),
@@ -250,8 +260,7 @@ pub fn release(
     diesel::update(
         notifications::table
             .filter(notifications::id.eq_any(ids))
-            .filter(notifications::claimed_by.eq(worker))
-            .filter(notifications::status.eq(NotificationStatus::Pending.as_str())),
+            .filter(still_held_by(worker)),
     )
     .set((
         notifications::claimed_by.eq(None::<String>),
@@ -281,8 +290,7 @@ pub fn record(
 ) -> QueryResult<bool> {
     let target = notifications::table
         .filter(notifications::id.eq(id))
-        .filter(notifications::claimed_by.eq(worker))
-        .filter(notifications::status.eq(NotificationStatus::Pending.as_str()));
+        .filter(still_held_by(worker));
     let release = (
         notifications::locked_until.eq(None::<NaiveDateTime>),
         notifications::claimed_by.eq(None::<String>),

@@ -159,6 +159,41 @@ on_both_backends! {
 
 const SIGN_IN: &[(&str, &str)] = &[("MARDOM_SIGNIN_MAX_FAILURES_PER_ADDRESS", "3")];
 
+/// 20 wrong passwords at once from one address, each for another username: the address's
+/// allowance (3) is checked, the rest refused naming the address; returns (checked, refused).
+async fn twenty_from_one_address(instances: &[&TestApp]) -> (usize, usize) {
+    let replies = join_all((0..20).map(|i| {
+        instances[i % instances.len()]
+            .post("/api/v1/auth/token")
+            .sent_from("198.51.100.80:1")
+            .json(&json!({"username": format!("guess{i}"), "password": "not-the-password"}))
+            .send()
+    }))
+    .await;
+    let mut counts = (0, 0);
+    for reply in &replies {
+        if reply.status.as_u16() == 401 {
+            reply.assert_problem(401, "invalid-credentials");
+            counts.0 += 1;
+        } else {
+            let problem = reply.assert_problem(429, "too-many-requests");
+            assert!(
+                problem["detail"].as_str().unwrap().contains("address"),
+                "{problem}"
+            );
+            counts.1 += 1;
+        }
+    }
+    counts
+}
+
+on_both_backends! {
+    with SIGN_IN;
+    async fn twenty_concurrent_failures_from_one_address_check_exactly_its_allowance(app) {
+        assert_eq!(twenty_from_one_address(&[&app]).await, (3, 17));
+    }
+}
+
 on_both_backends! {
     with SIGN_IN;
     /// Failures from one address across many usernames stop at the per-address allowance, and
@@ -238,6 +273,13 @@ mod across_two_instances {
             .send()
             .await
             .assert_problem(429, "too-many-requests");
+    }
+
+    #[actix_web::test]
+    async fn failures_from_one_address_over_two_instances_check_exactly_its_allowance() {
+        let a = TestApp::postgres(SIGN_IN).await;
+        let b = a.second_instance(SIGN_IN).await;
+        assert_eq!(twenty_from_one_address(&[&a, &b]).await, (3, 17));
     }
 
     #[actix_web::test]
