@@ -104,7 +104,7 @@ pub fn app_state(
     pool: DbPool,
 ) -> Result<AppState, StartError> {
     Ok(AppState {
-        pool,
+        store: crate::app::store::Store::new(pool),
         tokens: Arc::new(
             TokenIssuer::new(secret.expose_secret().as_bytes(), settings.token_lifetime)
                 .map_err(|e| crate::app::AppError::Internal(e.to_string()))?,

@@ -57,7 +57,7 @@ impl From<Notification> for NotificationView {
         Self {
             id: n.id,
             request_id: n.request_id,
-            template: n.template,
+            template: n.template.as_str().to_owned(),
             recipient: n.recipient,
             params: n.params,
             status: n.status,

@@ -323,7 +323,7 @@ impl From<RequestDetail> for RequestDetailView {
                 .into_iter()
                 .map(|(id, template, status, created_at)| NotificationSummary {
                     id,
-                    template,
+                    template: template.as_str().to_owned(),
                     status,
                     created_at: utc(created_at),
                 })

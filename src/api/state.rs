@@ -5,14 +5,15 @@ use std::sync::Arc;
 
 use super::error::ApiError;
 use super::observe::Metrics;
+use crate::app::AppResult;
 use crate::app::limits::Limits;
-use crate::app::{AppError, AppResult};
+use crate::app::store::{Conn, Store};
 use crate::auth::{HashingGate, TokenIssuer};
-use crate::db::{DbConnection, DbPool};
 
 #[derive(Clone)]
 pub struct AppState {
-    pub pool: DbPool,
+    /// The database, as use cases reach it.
+    pub store: Store,
     pub tokens: Arc<TokenIssuer>,
     pub metrics: Arc<Metrics>,
     /// Every abuse limit (`app::limits`).
@@ -52,17 +53,11 @@ impl AppState {
     /// that cannot give a connection in time is a 503, not a 500.
     pub async fn db<T, F>(&self, use_case: F) -> Result<T, ApiError>
     where
-        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&mut Conn) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
-        let result = actix_web::web::block(move || {
-            let mut conn = pool
-                .get()
-                .map_err(|e| AppError::Unavailable(e.to_string()))?;
-            use_case(&mut conn)
-        })
-        .await?;
+        let store = self.store.clone();
+        let result = actix_web::web::block(move || store.run(use_case)).await?;
         result.map_err(ApiError::from)
     }
 }

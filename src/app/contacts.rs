@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 
 use crate::db::contacts::{self as repo, ContactRow};
 use crate::db::requests as request_repo;
-use crate::db::{self, CorruptRow, DbConnection, write_transaction};
+use crate::db::{self, DbConnection, write_transaction};
 use crate::domain::citizen::{CitizenName, ContactSummary};
 use crate::domain::contact::{ContactChannel, ContactOutcome, ContactRuleError, check_outcome};
 use crate::domain::phone::MobileNumber;
@@ -85,7 +85,7 @@ pub fn log(
         let row = parsed.row(staff_id, &input, request.as_ref());
         repo::insert(conn, &row)?;
         Ok(LoggedContact {
-            contact: Contact::try_from(row)?,
+            contact: Contact::from(row),
             request,
         })
     })
@@ -190,7 +190,7 @@ impl ParsedContact {
         let new = self.new_request.as_ref();
         ContactRow {
             id: db::new_id(),
-            channel: input.channel.as_str().to_owned(),
+            channel: input.channel,
             summary: self.summary.as_str().to_owned(),
             // The citizen named in the request is the one who came or called.
             citizen_name: self
@@ -199,7 +199,7 @@ impl ParsedContact {
             citizen_mobile: self
                 .citizen_mobile
                 .or_else(|| new.map(|r| r.mobile.as_str().to_owned())),
-            outcome: input.outcome.as_str().to_owned(),
+            outcome: input.outcome,
             unit_id: input.unit_id.clone(),
             request_id: registered
                 .map(|r| r.request.id.clone())
@@ -242,14 +242,14 @@ pub fn list(
     page: &PageRequest,
 ) -> AppResult<(Page<Contact>, ContactCounts)> {
     let filter = repo::ContactFilter {
-        channel: filter.channel.map(|c| c.as_str().to_owned()),
-        outcome: filter.outcome.map(|o| o.as_str().to_owned()),
+        channel: filter.channel,
+        outcome: filter.outcome,
         staff_id: filter.staff_id,
         created_from: filter.created_from,
         created_before: filter.created_before,
     };
     let load = |before: Option<_>, limit| repo::list(conn, &filter, before.as_ref(), limit);
-    let contacts = page.fetch(load, Contact::try_from)?;
+    let contacts = page.fetch(load, Contact::from)?;
     // Every outcome and channel appears, zero or not, so dashboards need no special cases.
     let mut by_outcome: BTreeMap<&'static str, i64> = ContactOutcome::ALL
         .iter()
@@ -261,10 +261,6 @@ pub fn list(
         .collect();
     let mut total = 0;
     for (channel, outcome, count) in repo::counts(conn, &filter)? {
-        let channel = ContactChannel::parse(&channel)
-            .ok_or_else(|| CorruptRow::new("contacts.channel", &channel))?;
-        let outcome = ContactOutcome::parse(&outcome)
-            .ok_or_else(|| CorruptRow::new("contacts.outcome", &outcome))?;
         *by_channel.entry(channel.as_str()).or_default() += count;
         *by_outcome.entry(outcome.as_str()).or_default() += count;
         total += count;
@@ -277,15 +273,11 @@ pub fn list(
     Ok((contacts, counts))
 }
 
-impl TryFrom<ContactRow> for Contact {
-    type Error = CorruptRow;
-
-    fn try_from(row: ContactRow) -> Result<Self, CorruptRow> {
-        Ok(Contact {
-            channel: ContactChannel::parse(&row.channel)
-                .ok_or_else(|| CorruptRow::new("contacts.channel", &row.channel))?,
-            outcome: ContactOutcome::parse(&row.outcome)
-                .ok_or_else(|| CorruptRow::new("contacts.outcome", &row.outcome))?,
+impl From<ContactRow> for Contact {
+    fn from(row: ContactRow) -> Self {
+        Contact {
+            channel: row.channel,
+            outcome: row.outcome,
             id: row.id,
             summary: row.summary,
             citizen_name: row.citizen_name,
@@ -294,6 +286,6 @@ impl TryFrom<ContactRow> for Contact {
             request_id: row.request_id,
             staff_id: row.staff_id,
             created_at: row.created_at,
-        })
+        }
     }
 }

@@ -37,7 +37,7 @@ pub fn apply(conn: &mut DbConnection, reports: Vec<DeliveryReport>) -> AppResult
                 (None, None) => None,
             };
             if let Some(id) = id {
-                if outbox::settle(conn, &id, status.as_str(), reason.as_deref(), db::now())? {
+                if outbox::settle(conn, &id, *status, reason.as_deref(), db::now())? {
                     changed += 1;
                 }
             }

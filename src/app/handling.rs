@@ -100,7 +100,7 @@ pub(crate) fn decide_and_commit(
     if acting.if_match.is_some_and(|v| v != row.version) {
         return Err(stale_version("request", row.version));
     }
-    let request = Request::try_from(row.clone())?;
+    let request = Request::from(row.clone());
     let identity = requests::identity(conn, &row.id)?;
     let state = super::state::of(conn, &request)?;
     let transition = lifecycle::apply(state, acting.actor, command)?;
@@ -174,8 +174,7 @@ fn settle(
     if settlement.withdraw_unfinished_referrals {
         let mut withdrawn = Vec::new();
         for referral in referral_repo::for_request(conn, request_id)? {
-            let status =
-                requests::enum_of("referrals.status", &referral.status, ReferralStatus::parse)?;
+            let status = referral.status;
             let Some(next) = crate::domain::referral::settle(status) else {
                 continue;
             };
@@ -183,7 +182,7 @@ fn settle(
                 conn,
                 &referral.id,
                 referral.version,
-                next.as_str(),
+                next,
                 referral.answer.as_deref(),
                 referral.return_reason.as_deref(),
                 now,
@@ -250,8 +249,8 @@ pub fn classify(
             repo::set_classification(
                 conn,
                 request_id,
-                input.kind.as_str(),
-                input.subject.map(|s| s.as_str()),
+                input.kind,
+                input.subject,
                 input.subject_unit_id.as_deref(),
             )?;
             Ok(Effects {
@@ -396,8 +395,7 @@ pub(crate) fn insert_referral(
     // mistake, never more work: one unit, one open referral per request.
     let mut busy = false;
     for referral in referral_repo::for_request(conn, &request.id)? {
-        let status =
-            requests::enum_of("referrals.status", &referral.status, ReferralStatus::parse)?;
+        let status = referral.status;
         busy |= referral.unit_id == unit_id && !status.is_finished();
     }
     if busy {
@@ -414,12 +412,12 @@ pub(crate) fn insert_referral(
             request_id: request.id.clone(),
             reference: reference.clone(),
             unit_id: unit_id.to_owned(),
-            reason: reason.as_str().to_owned(),
-            kind: request.kind.map(|k| k.as_str().to_owned()),
-            subject: request.subject.map(|s| s.as_str().to_owned()),
+            reason,
+            kind: request.kind,
+            subject: request.subject,
             body: text.to_owned(),
             due_at,
-            status: ReferralStatus::Open.as_str().to_owned(),
+            status: ReferralStatus::Open,
             answer: None,
             return_reason: None,
             version: 1,

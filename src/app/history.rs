@@ -75,11 +75,11 @@ pub(crate) fn event_row(
         request_id: request_id.to_owned(),
         seq,
         at,
-        actor_kind: actor_kind.as_str().to_owned(),
+        actor_kind,
         actor_id,
         action: entry.action.to_owned(),
-        from_status: entry.from.map(|s| s.as_str().to_owned()),
-        to_status: Some(entry.to.as_str().to_owned()),
+        from_status: entry.from,
+        to_status: Some(entry.to),
         public: entry.public,
         details: details.to_string(),
     }
@@ -120,7 +120,7 @@ pub(crate) fn messages(
         .map(|template| {
             NotificationRow::pending(
                 Some(request.id.clone()),
-                template.as_str(),
+                *template,
                 recipient,
                 params.clone(),
                 at,

@@ -6,7 +6,7 @@
 use chrono::{Duration, NaiveDateTime};
 
 use crate::db::meetings::{self as repo, MeetingRow};
-use crate::db::{self, CorruptRow, DbConnection};
+use crate::db::{self, DbConnection};
 use crate::domain::citizen::RequestText;
 use crate::domain::lifecycle::{Command, MeetingOutcome};
 use crate::domain::meeting::MeetingEvent;
@@ -132,7 +132,7 @@ pub fn schedule(
                     starts_at: slot.starts_at,
                     ends_at: end,
                     place: place.clone(),
-                    status: MeetingStatus::Scheduled.as_str().to_owned(),
+                    status: MeetingStatus::Scheduled,
                     action_required: None,
                     notes: None,
                     version: 1,
@@ -159,9 +159,7 @@ fn current_meeting(conn: &mut DbConnection, request_id: &str) -> AppResult<Meeti
 /// The status `event` moves a stored meeting to (the domain's rule); a meeting that is final
 /// already was changed by someone else meanwhile.
 fn moved(row: &MeetingRow, event: MeetingEvent) -> AppResult<MeetingStatus> {
-    let status = MeetingStatus::parse(&row.status)
-        .ok_or_else(|| CorruptRow::new("meetings.status", &row.status))?;
-    status
+    row.status
         .after(event)
         .ok_or_else(|| handling::concurrent_change("meeting"))
 }
@@ -232,13 +230,7 @@ pub fn cancel(
             let meeting = current_meeting(conn, request_id)?;
             let details = serde_json::json!({"meeting": meeting.id});
             let status = moved(&meeting, MeetingEvent::Cancel)?;
-            save(
-                conn,
-                MeetingRow {
-                    status: status.as_str().to_owned(),
-                    ..meeting
-                },
-            )?;
+            save(conn, MeetingRow { status, ..meeting })?;
             Ok(Effects {
                 details,
                 params: serde_json::json!({}),
@@ -299,7 +291,7 @@ pub fn record_outcome(
             save(
                 conn,
                 MeetingRow {
-                    status: status.as_str().to_owned(),
+                    status,
                     action_required: Some(!outcome.follow_ups.is_empty()),
                     notes: outcome.notes.clone(),
                     ..meeting
@@ -451,7 +443,7 @@ impl CalendarWindow {
 pub fn calendar(conn: &mut DbConnection, window: CalendarWindow) -> AppResult<Vec<Meeting>> {
     repo::calendar(conn, window.from, window.to)?
         .into_iter()
-        .map(|row| Ok(Meeting::try_from(row)?))
+        .map(|row| Ok(Meeting::from(row)))
         .collect()
 }
 
@@ -464,22 +456,19 @@ pub fn of_request(
 ) -> AppResult<Vec<Meeting>> {
     repo::of_request(conn, request_id, from, to)?
         .into_iter()
-        .map(|row| Ok(Meeting::try_from(row)?))
+        .map(|row| Ok(Meeting::from(row)))
         .collect()
 }
 
 pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<Meeting> {
     let row = repo::find(conn, id)?.ok_or(AppError::NotFound("meeting"))?;
-    Ok(Meeting::try_from(row)?)
+    Ok(Meeting::from(row))
 }
 
-impl TryFrom<MeetingRow> for Meeting {
-    type Error = CorruptRow;
-
-    fn try_from(row: MeetingRow) -> Result<Self, CorruptRow> {
-        Ok(Meeting {
-            status: MeetingStatus::parse(&row.status)
-                .ok_or_else(|| CorruptRow::new("meetings.status", &row.status))?,
+impl From<MeetingRow> for Meeting {
+    fn from(row: MeetingRow) -> Self {
+        Meeting {
+            status: row.status,
             id: row.id,
             request_id: row.request_id,
             starts_at: row.starts_at,
@@ -488,7 +477,7 @@ impl TryFrom<MeetingRow> for Meeting {
             action_required: row.action_required,
             notes: row.notes,
             version: row.version,
-        })
+        }
     }
 }
 

@@ -17,6 +17,7 @@ pub mod requests;
 pub mod sign_in;
 pub mod state;
 pub mod stats;
+pub mod store;
 pub mod units;
 pub mod users;
 

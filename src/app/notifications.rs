@@ -5,7 +5,8 @@ use chrono::NaiveDateTime;
 
 use crate::db::notifications::{self as repo, NotificationRow};
 use crate::db::outbox;
-use crate::db::{self, CorruptRow, DbConnection, write_transaction};
+use crate::db::{self, DbConnection, write_transaction};
+use crate::domain::lifecycle::Template;
 use crate::domain::notification::NotificationStatus;
 
 use super::page::{Page, PageRequest};
@@ -16,7 +17,7 @@ use super::{AppError, AppResult};
 pub struct Notification {
     pub id: String,
     pub request_id: Option<String>,
-    pub template: String,
+    pub template: Template,
     pub recipient: String,
     pub params: serde_json::Value,
     pub status: NotificationStatus,
@@ -30,7 +31,7 @@ pub struct Notification {
 }
 
 impl Notification {
-    fn from_row(row: NotificationRow, unmasked: bool) -> Result<Self, CorruptRow> {
+    fn from_row(row: NotificationRow, unmasked: bool) -> Self {
         let mut params: serde_json::Value = serde_json::from_str(&row.params).unwrap_or_default();
         // The tracking code is the citizen's key to the public lookup: masked like the number.
         if !unmasked {
@@ -38,12 +39,8 @@ impl Notification {
                 *code = serde_json::Value::String("************".to_owned());
             }
         }
-        Ok(Self {
-            status: super::requests::enum_of(
-                "notifications.status",
-                &row.status,
-                NotificationStatus::parse,
-            )?,
+        Self {
+            status: row.status,
             recipient: if unmasked {
                 row.recipient
             } else {
@@ -60,7 +57,7 @@ impl Notification {
             created_at: row.created_at,
             sent_at: row.sent_at,
             delivered_at: row.delivered_at,
-        })
+        }
     }
 }
 
@@ -83,10 +80,17 @@ pub fn list(
     page: &PageRequest,
     unmasked: bool,
 ) -> AppResult<Page<Notification>> {
+    // A name no template has matches no notification (as it always did), rather than being
+    // refused: the filter is a search, not a command.
+    let template = match filter.template.as_deref().map(Template::parse) {
+        Some(None) => return Ok(Page::empty()),
+        Some(Some(template)) => Some(template),
+        None => None,
+    };
     let load = |before, limit| {
         let filter = repo::NotificationFilter {
-            status: filter.status.map(|s| s.as_str().to_owned()),
-            template: filter.template,
+            status: filter.status,
+            template,
             request_id: filter.request_id,
             created_from: filter.created_from,
             created_before: filter.created_before,
@@ -99,7 +103,7 @@ pub fn list(
 
 pub fn get(conn: &mut DbConnection, id: &str, unmasked: bool) -> AppResult<Notification> {
     let row = repo::find(conn, id)?.ok_or(AppError::NotFound("notification"))?;
-    Ok(Notification::from_row(row, unmasked)?)
+    Ok(Notification::from_row(row, unmasked))
 }
 
 /// Queues a failed or undelivered message again with a fresh attempt budget.
@@ -116,6 +120,6 @@ pub fn retry(conn: &mut DbConnection, id: &str, unmasked: bool) -> AppResult<Not
             ));
         }
         let row = repo::find(conn, id)?.ok_or(AppError::NotFound("notification"))?;
-        Ok(Notification::from_row(row, unmasked)?)
+        Ok(Notification::from_row(row, unmasked))
     })
 }

@@ -24,6 +24,16 @@ pub struct Page<T> {
     pub next: Option<Key>,
 }
 
+impl<T> Page<T> {
+    /// The page of a list that can hold nothing.
+    pub fn empty() -> Self {
+        Page {
+            items: Vec::new(),
+            next: None,
+        }
+    }
+}
+
 /// A row that knows where it stands in its list.
 pub trait Keyed {
     fn key(&self) -> Key;
@@ -52,13 +62,13 @@ impl PageRequest {
     /// Reads one page. `load` gets the key to continue after and how many rows to return at
     /// most, newest first: one more than the page holds, because that extra row is the only way
     /// to know that another page follows. `item` turns a row into what the page lists.
-    pub fn fetch<R: Keyed, T, E, F>(
+    pub fn fetch<R: Keyed, T, E>(
         &self,
         load: impl FnOnce(Option<Key>, i64) -> Result<Vec<R>, E>,
-        item: impl FnMut(R) -> Result<T, F>,
+        item: impl FnMut(R) -> T,
     ) -> AppResult<Page<T>>
     where
-        AppError: From<E> + From<F>,
+        AppError: From<E>,
     {
         let mut rows = load(self.after.clone(), self.limit.saturating_add(1))?;
         let holds = usize::try_from(self.limit).unwrap_or(0);
@@ -68,7 +78,7 @@ impl PageRequest {
                 rows.last().map(Keyed::key)
             })
             .flatten();
-        let items = rows.into_iter().map(item).collect::<Result<_, F>>()?;
+        let items = rows.into_iter().map(item).collect();
         Ok(Page { items, next })
     }
 }
@@ -99,7 +109,7 @@ mod tests {
             let rows = (1..=5).rev().filter(older).map(Row);
             Ok::<_, AppError>(rows.take(n as usize).collect())
         };
-        let page = PageRequest { after, limit }.fetch(load, |row| Ok::<_, AppError>(row.0));
+        let page = PageRequest { after, limit }.fetch(load, |row| row.0);
         page.unwrap()
     }
 

@@ -243,7 +243,7 @@ fn public_record(view: PublicView) -> AppResult<RequestWithHistory> {
         }
     }
     Ok(RequestWithHistory {
-        request: Request::try_from(view.request)?,
+        request: Request::from(view.request),
         history: view
             .events
             .into_iter()
@@ -367,7 +367,7 @@ pub fn rate(
     let (mobile, comment) = input.parsed()?;
     write_transaction(conn, |conn| {
         let row = owned_request(conn, code, &mobile)?;
-        if row.status != crate::domain::request::Status::Closed.as_str() {
+        if row.status != crate::domain::request::Status::Closed {
             return Err(AppError::conflict(
                 "not-closed",
                 "a request can be rated once it is closed",

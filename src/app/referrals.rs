@@ -6,14 +6,13 @@ use chrono::NaiveDateTime;
 
 use crate::db::referrals::{self as repo, ReferralRow, UnitReferralRow};
 use crate::db::requests as request_repo;
-use crate::db::{self, CorruptRow, DbConnection, write_transaction};
+use crate::db::{self, DbConnection, write_transaction};
 use crate::domain::citizen::RequestText;
 use crate::domain::referral::{self, ReferralReason, ReferralStatus, Step};
-use crate::domain::request::{ActorKind, RequestKind, Status, Subject};
+use crate::domain::request::{ActorKind, RequestKind, Subject};
 use crate::domain::{Role, StaffUser, parse_field};
 
 use super::page::{Page, PageRequest};
-use super::requests::{enum_of, optional_enum};
 use super::{AppError, AppResult};
 
 /// A referral as a unit sees it: no request id, tracking code, identity or original text.
@@ -39,14 +38,13 @@ pub struct Referral {
 
 impl Referral {
     /// The referral a row holds, read at `now` (which decides whether it is overdue).
-    fn read(row: UnitReferralRow, now: NaiveDateTime) -> Result<Self, CorruptRow> {
-        let status = enum_of("referrals.status", &row.status, ReferralStatus::parse)?;
-        Ok(Referral {
-            reason: enum_of("referrals.reason", &row.reason, ReferralReason::parse)?,
-            kind: optional_enum("referrals.kind", row.kind.as_deref(), RequestKind::parse)?,
-            subject: optional_enum("referrals.subject", row.subject.as_deref(), Subject::parse)?,
-            overdue: row.due_at < now && status.is_unanswered(),
-            status,
+    fn read(row: UnitReferralRow, now: NaiveDateTime) -> Self {
+        Referral {
+            reason: row.reason,
+            kind: row.kind,
+            subject: row.subject,
+            overdue: row.due_at < now && row.status.is_unanswered(),
+            status: row.status,
             id: row.id,
             reference: row.reference,
             unit_id: row.unit_id,
@@ -57,7 +55,7 @@ impl Referral {
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
-        })
+        }
     }
 }
 
@@ -111,7 +109,7 @@ pub fn list(
         let filter = repo::ReferralFilter {
             unit_id,
             request_id: filter.request_id,
-            status: filter.status.map(|s| s.as_str().to_owned()),
+            status: filter.status,
             overdue_at: filter.overdue.then_some(now),
             due_from: filter.due_from,
             due_before: filter.due_before,
@@ -125,7 +123,7 @@ pub fn list(
 /// One referral; another unit's is "not found", exactly like a missing one.
 pub fn get(conn: &mut DbConnection, staff: &StaffUser, id: &str) -> AppResult<Referral> {
     let row = find_visible(conn, staff, id)?;
-    Ok(Referral::read(row, db::now())?)
+    Ok(Referral::read(row, db::now()))
 }
 
 fn find_visible(
@@ -174,7 +172,7 @@ pub fn step(
             return Err(super::handling::stale_version("referral", visible.version));
         }
         let now = db::now();
-        let current = Referral::read(visible, now)?;
+        let current = Referral::read(visible, now);
         let next = referral::apply(current.status, staff.role, step).map_err(refusal)?;
         let (answer, return_reason) = match (step, &text) {
             (Step::Answer, Some(t)) => (Some(t.as_str().to_owned()), None),
@@ -185,7 +183,7 @@ pub fn step(
             conn,
             id,
             current.version,
-            next.as_str(),
+            next,
             answer.as_deref(),
             return_reason.as_deref(),
             now,
@@ -194,7 +192,7 @@ pub fn step(
         }
         let full = repo::find(conn, id)?.ok_or(AppError::NotFound("referral"))?;
         record_step(conn, &full, step, next, staff, now)?;
-        Ok(Referral::read(UnitReferralRow::from(full), now)?)
+        Ok(Referral::read(UnitReferralRow::from(full), now))
     })
 }
 
@@ -233,7 +231,7 @@ fn record_step(
 ) -> AppResult<()> {
     let request =
         request_repo::find(conn, &referral.request_id)?.ok_or(AppError::NotFound("request"))?;
-    let status = enum_of("requests.status", &request.status, Status::parse)?;
+    let status = request.status;
     let details = serde_json::json!({"referral": referral.reference, "unit_id": referral.unit_id, "status": next.as_str()});
     super::history::record(
         conn,
@@ -252,10 +250,10 @@ pub fn of_request(
     request_id: &str,
     now: NaiveDateTime,
 ) -> AppResult<Vec<Referral>> {
-    repo::for_request(conn, request_id)?
+    Ok(repo::for_request(conn, request_id)?
         .into_iter()
-        .map(|row| Ok(Referral::read(UnitReferralRow::from(row), now)?))
-        .collect()
+        .map(|row| Referral::read(UnitReferralRow::from(row), now))
+        .collect())
 }
 
 impl From<crate::db::referrals::ReferralRow> for UnitReferralRow {

@@ -137,7 +137,12 @@ pub struct RequestDetail {
     pub identity: Identity,
     pub history: Vec<Event>,
     /// The messages sent about it: (id, template, status, created_at).
-    pub notifications: Vec<(String, String, NotificationStatus, NaiveDateTime)>,
+    pub notifications: Vec<(
+        String,
+        crate::domain::lifecycle::Template,
+        NotificationStatus,
+        NaiveDateTime,
+    )>,
     /// The commands that fit now for the reader's role, as `lifecycle::apply` decides them.
     pub allowed_actions: Vec<Action>,
     /// Its referrals, oldest first, each with its unit's name and the steps the reader may take.
@@ -273,7 +278,7 @@ pub(crate) fn register_claiming(
     for _ in 0..8 {
         let rows = RegistrationRows::new(input, registrar, TrackingCode::generate(&mut rng));
         let registered = RequestWithHistory {
-            request: Request::try_from(rows.request.clone())?,
+            request: Request::from(rows.request.clone()),
             history: vec![Event::try_from(rows.event.clone())?],
             referred_to: Vec::new(),
             meeting_at: None,
@@ -318,14 +323,14 @@ impl RegistrationRows {
         let request = RequestRow {
             id: db::new_id(),
             tracking_code: code.as_str().to_owned(),
-            channel: registrar.channel().as_str().to_owned(),
+            channel: registrar.channel(),
             body: input.text.as_str().to_owned(),
             search_text: search_key(input.text.as_str()),
-            proposed_kind: input.proposed_kind.map(|k| k.as_str().to_owned()),
+            proposed_kind: input.proposed_kind,
             kind: None,
-            subject: input.subject.map(|s| s.as_str().to_owned()),
+            subject: input.subject,
             subject_unit_id: input.subject_unit_id.clone(),
-            status: transition.to.as_str().to_owned(),
+            status: transition.to,
             resolution: None,
             version: 1,
             registered_by: match registrar {
@@ -378,7 +383,7 @@ pub fn read(conn: &mut DbConnection, id: &str, reader: Role) -> AppResult<Reques
 /// in the caller's transaction.
 pub fn detail(conn: &mut DbConnection, id: &str, reader: Role) -> AppResult<RequestDetail> {
     let row = repo::find(conn, id)?.ok_or(AppError::NotFound("request"))?;
-    let request = Request::try_from(row)?;
+    let request = Request::from(row);
     let state = super::state::of(conn, &request)?;
     let mut referrals = Vec::new();
     for referral in super::referrals::of_request(conn, id, db::now())? {
@@ -393,19 +398,14 @@ pub fn detail(conn: &mut DbConnection, id: &str, reader: Role) -> AppResult<Requ
     }
     Ok(RequestDetail {
         allowed_actions: lifecycle::allowed_actions(state, lifecycle::Actor::Staff(reader)),
-        meeting: meeting_repo::latest_for(conn, id)?
-            .map(Meeting::try_from)
-            .transpose()?,
+        meeting: meeting_repo::latest_for(conn, id)?.map(Meeting::from),
         request,
         identity: identity(conn, id)?,
         history: history(conn, id, false)?,
         notifications: outbox::for_request(conn, id)?
             .into_iter()
-            .map(|n| {
-                let status = enum_of("notifications.status", &n.status, NotificationStatus::parse)?;
-                Ok((n.id, n.template, status, n.created_at))
-            })
-            .collect::<AppResult<_>>()?,
+            .map(|n| (n.id, n.template, n.status, n.created_at))
+            .collect(),
         referrals,
     })
 }
@@ -458,9 +458,9 @@ pub fn list(
 ) -> AppResult<Page<Request>> {
     let load = |before, limit| {
         let filter = repo::RequestFilter {
-            status: filter.status.map(|s| s.as_str().to_owned()),
-            kind: filter.kind.map(|k| k.as_str().to_owned()),
-            channel: filter.channel.map(|c| c.as_str().to_owned()),
+            status: filter.status,
+            kind: filter.kind,
+            channel: filter.channel,
             unit_id: filter.unit_id,
             created_from: filter.created_from,
             created_before: filter.created_before,
@@ -472,44 +472,18 @@ pub fn list(
         };
         repo::list(conn, &filter, limit)
     };
-    page.fetch(load, Request::try_from)
+    page.fetch(load, Request::from)
 }
 
-pub(crate) fn enum_of<T>(
-    column: &'static str,
-    value: &str,
-    parse: fn(&str) -> Option<T>,
-) -> Result<T, CorruptRow> {
-    parse(value).ok_or_else(|| CorruptRow::new(column, value))
-}
-
-pub(crate) fn optional_enum<T>(
-    column: &'static str,
-    value: Option<&str>,
-    parse: fn(&str) -> Option<T>,
-) -> Result<Option<T>, CorruptRow> {
-    value.map(|v| enum_of(column, v, parse)).transpose()
-}
-
-impl TryFrom<RequestRow> for Request {
-    type Error = CorruptRow;
-
-    fn try_from(row: RequestRow) -> Result<Self, CorruptRow> {
-        Ok(Request {
-            channel: enum_of("requests.channel", &row.channel, Channel::parse)?,
-            proposed_kind: optional_enum(
-                "requests.proposed_kind",
-                row.proposed_kind.as_deref(),
-                RequestKind::parse,
-            )?,
-            kind: optional_enum("requests.kind", row.kind.as_deref(), RequestKind::parse)?,
-            subject: optional_enum("requests.subject", row.subject.as_deref(), Subject::parse)?,
-            status: enum_of("requests.status", &row.status, Status::parse)?,
-            resolution: optional_enum(
-                "requests.resolution",
-                row.resolution.as_deref(),
-                Resolution::parse,
-            )?,
+impl From<RequestRow> for Request {
+    fn from(row: RequestRow) -> Self {
+        Request {
+            channel: row.channel,
+            proposed_kind: row.proposed_kind,
+            kind: row.kind,
+            subject: row.subject,
+            status: row.status,
+            resolution: row.resolution,
             id: row.id,
             tracking_code: row.tracking_code,
             text: row.body,
@@ -519,7 +493,7 @@ impl TryFrom<RequestRow> for Request {
             created_at: row.created_at,
             updated_at: row.updated_at,
             closed_at: row.closed_at,
-        })
+        }
     }
 }
 
@@ -528,21 +502,9 @@ impl TryFrom<EventRow> for Event {
 
     fn try_from(row: EventRow) -> Result<Self, CorruptRow> {
         Ok(Event {
-            actor_kind: enum_of(
-                "request_events.actor_kind",
-                &row.actor_kind,
-                ActorKind::parse,
-            )?,
-            from_status: optional_enum(
-                "request_events.from_status",
-                row.from_status.as_deref(),
-                Status::parse,
-            )?,
-            to_status: optional_enum(
-                "request_events.to_status",
-                row.to_status.as_deref(),
-                Status::parse,
-            )?,
+            actor_kind: row.actor_kind,
+            from_status: row.from_status,
+            to_status: row.to_status,
             details: serde_json::from_str(&row.details)
                 .map_err(|_| CorruptRow::new("request_events.details", &row.details))?,
             seq: row.seq,

@@ -109,7 +109,7 @@ pub fn complete(
     let (Some(row), Some(username), true) = (attempt.account, attempt.username, verified) else {
         return Err(AppError::InvalidCredentials);
     };
-    let user = StaffUser::try_from(row)?;
+    let user = StaffUser::from(row);
     limits.clear(conn, Limit::SignInFailuresPerUsername, username.as_str())?;
     limits.release(conn, &attempt.address_slot)?;
     let token = tokens
@@ -137,5 +137,5 @@ pub fn current_user(
     if !row.active || row.token_version != token_version {
         return Ok(None);
     }
-    Ok(Some(StaffUser::try_from(row)?))
+    Ok(Some(StaffUser::from(row)))
 }

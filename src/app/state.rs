@@ -11,19 +11,14 @@ use crate::domain::referral::ReferralStatus;
 use crate::domain::request::Status;
 
 use super::AppResult;
-use super::requests::{Request, enum_of};
+use super::requests::Request;
 
 pub fn of(conn: &mut DbConnection, request: &Request) -> AppResult<State> {
     let all_referrals_accepted = match request.status {
         // Only these statuses have a command that waits for the referrals.
-        Status::Referred | Status::FollowUp => {
-            let mut all = true;
-            for referral in referral_repo::for_request(conn, &request.id)? {
-                let status = enum_of("referrals.status", &referral.status, ReferralStatus::parse)?;
-                all &= status == ReferralStatus::Accepted;
-            }
-            all
-        }
+        Status::Referred | Status::FollowUp => referral_repo::for_request(conn, &request.id)?
+            .iter()
+            .all(|referral| referral.status == ReferralStatus::Accepted),
         _ => true,
     };
     let meeting = match request.status {

@@ -9,7 +9,7 @@ use chrono::{Duration, NaiveDateTime};
 
 use crate::db::contacts::{self as contact_repo, ContactFilter};
 use crate::db::stats::{self as repo, Period as StoredPeriod};
-use crate::db::{self, CorruptRow, DbConnection};
+use crate::db::{self, DbConnection};
 use crate::domain::contact::ContactOutcome;
 use crate::domain::request::{Channel, RequestKind, Resolution, Status};
 
@@ -148,17 +148,11 @@ fn request_stats(conn: &mut DbConnection, period: StoredPeriod) -> AppResult<Req
     let mut total = 0;
     for row in repo::request_counts(conn, period)? {
         let count = row.count;
-        let kind = match &row.kind {
-            Some(kind) => label(kind, "requests.kind", RequestKind::parse)?.as_str(),
-            None => UNCLASSIFIED,
-        };
-        let channel = label(&row.channel, "requests.channel", Channel::parse)?;
-        let status = label(&row.status, "requests.status", Status::parse)?;
+        let kind = row.kind.map_or(UNCLASSIFIED, RequestKind::as_str);
         *by_kind.entry(kind).or_default() += count;
-        *by_channel.entry(channel.as_str()).or_default() += count;
-        *by_status.entry(status.as_str()).or_default() += count;
-        if let Some(resolution) = &row.resolution {
-            let resolution = label(resolution, "requests.resolution", Resolution::parse)?;
+        *by_channel.entry(row.channel.as_str()).or_default() += count;
+        *by_status.entry(row.status.as_str()).or_default() += count;
+        if let Some(resolution) = row.resolution {
             *by_resolution.entry(resolution.as_str()).or_default() += count;
         }
         total += count;
@@ -182,7 +176,6 @@ fn contact_stats(conn: &mut DbConnection, period: StoredPeriod) -> AppResult<Con
     let mut by_outcome = zeros(ContactOutcome::ALL.iter().map(|o| o.as_str()));
     let mut total = 0;
     for (_channel, outcome, count) in contact_repo::counts(conn, &filter)? {
-        let outcome = label(&outcome, "contacts.outcome", ContactOutcome::parse)?;
         *by_outcome.entry(outcome.as_str()).or_default() += count;
         total += count;
     }
@@ -212,10 +205,6 @@ fn workload(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<UnitWo
 
 fn zeros<'a>(keys: impl Iterator<Item = &'a str>) -> BTreeMap<&'a str, i64> {
     keys.map(|key| (key, 0)).collect()
-}
-
-fn label<T>(value: &str, column: &'static str, parse: fn(&str) -> Option<T>) -> AppResult<T> {
-    Ok(parse(value).ok_or_else(|| CorruptRow::new(column, value))?)
 }
 
 /// The hours from each start to its end.

@@ -36,14 +36,14 @@ pub fn create(conn: &mut DbConnection, input: NewUnit) -> AppResult<Unit> {
         let row = UnitRow {
             id: db::new_id(),
             name: name.into_string(),
-            kind: input.kind.as_str().to_owned(),
+            kind: input.kind,
             parent_id: input.parent_id,
             active: true,
             created_at: now,
             updated_at: now,
         };
         repo::insert(conn, &row).map_err(name_conflict)?;
-        Ok(Unit::try_from(row)?)
+        Ok(Unit::from(row))
     })
 }
 
@@ -60,18 +60,18 @@ pub struct UnitFilter {
 pub fn list(conn: &mut DbConnection, filter: UnitFilter) -> AppResult<Vec<Unit>> {
     let filter = repo::UnitFilter {
         active: filter.active,
-        kind: filter.kind.map(|k| k.as_str().to_owned()),
+        kind: filter.kind,
         parent_id: filter.parent_id,
     };
     repo::list(conn, &filter)?
         .into_iter()
-        .map(|row| Ok(Unit::try_from(row)?))
+        .map(|row| Ok(Unit::from(row)))
         .collect()
 }
 
 pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<Unit> {
     let row = repo::find(conn, id)?.ok_or(AppError::NotFound("unit"))?;
-    Ok(Unit::try_from(row)?)
+    Ok(Unit::from(row))
 }
 
 pub fn update(conn: &mut DbConnection, id: &str, changes: UnitChanges) -> AppResult<Unit> {
@@ -87,7 +87,7 @@ pub fn update(conn: &mut DbConnection, id: &str, changes: UnitChanges) -> AppRes
             row.name = name.into_string();
         }
         if let Some(kind) = changes.kind {
-            row.kind = kind.as_str().to_owned();
+            row.kind = kind;
         }
         if let Some(parent) = changes.parent_id {
             if let Some(parent_id) = &parent {
@@ -108,7 +108,7 @@ pub fn update(conn: &mut DbConnection, id: &str, changes: UnitChanges) -> AppRes
         }
         row.updated_at = db::now();
         repo::update(conn, &row).map_err(name_conflict)?;
-        Ok(Unit::try_from(row)?)
+        Ok(Unit::from(row))
     })
 }
 

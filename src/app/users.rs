@@ -68,7 +68,7 @@ pub fn create(conn: &mut DbConnection, input: NewUser) -> AppResult<StaffUser> {
             username: username.as_str().to_owned(),
             display_name: display_name.into_string(),
             password_hash,
-            role: input.role.as_str().to_owned(),
+            role: input.role,
             unit_id: input.unit_id,
             active: true,
             token_version: 0,
@@ -82,7 +82,7 @@ pub fn create(conn: &mut DbConnection, input: NewUser) -> AppResult<StaffUser> {
                 e.into()
             }
         })?;
-        Ok(StaffUser::try_from(row)?)
+        Ok(StaffUser::from(row))
     })
 }
 
@@ -94,19 +94,19 @@ pub fn list(
 ) -> AppResult<Page<StaffUser>> {
     let load = |before, limit| {
         let filter = repo::UserFilter {
-            role: filter.role.map(|r| r.as_str().to_owned()),
+            role: filter.role,
             unit_id: filter.unit_id,
             active: filter.active,
             before,
         };
         repo::list(conn, &filter, limit)
     };
-    page.fetch(load, StaffUser::try_from)
+    page.fetch(load, StaffUser::from)
 }
 
 pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<StaffUser> {
     let row = repo::find(conn, id)?.ok_or(AppError::NotFound("user"))?;
-    Ok(StaffUser::try_from(row)?)
+    Ok(StaffUser::from(row))
 }
 
 pub fn update(conn: &mut DbConnection, id: &str, changes: UserChanges) -> AppResult<StaffUser> {
@@ -117,16 +117,15 @@ pub fn update(conn: &mut DbConnection, id: &str, changes: UserChanges) -> AppRes
         .transpose()?;
     write_transaction(conn, |conn| {
         let mut row = repo::find(conn, id)?.ok_or(AppError::NotFound("user"))?;
-        let was_active_admin = row.active && row.role == Role::Admin.as_str();
-        let access_before = (row.role.clone(), row.unit_id.clone());
+        let was_active_admin = row.active && row.role == Role::Admin;
+        let access_before = (row.role, row.unit_id.clone());
         if let Some(name) = display_name {
             row.display_name = name.into_string();
         }
         if let Some(role) = changes.role {
-            row.role = role.as_str().to_owned();
+            row.role = role;
         }
-        let role =
-            Role::parse(&row.role).ok_or_else(|| db::CorruptRow::new("users.role", &row.role))?;
+        let role = row.role;
         row.unit_id = match (role.requires_unit(), changes.unit_id) {
             (true, Some(unit)) => {
                 require_active_unit(conn, &unit)?;
@@ -149,12 +148,12 @@ pub fn update(conn: &mut DbConnection, id: &str, changes: UserChanges) -> AppRes
         }
         // A token states its holder's role and unit; when either changes, the holder signs in
         // again so that no client acts on a stale one.
-        if (row.role.clone(), row.unit_id.clone()) != access_before {
+        if (row.role, row.unit_id.clone()) != access_before {
             row.token_version += 1;
         }
         row.updated_at = db::now();
         repo::update(conn, &row)?;
-        Ok(StaffUser::try_from(row)?)
+        Ok(StaffUser::from(row))
     })
 }
 

@@ -5,17 +5,18 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::contacts;
+use crate::domain::contact::{ContactChannel, ContactOutcome};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = contacts)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct ContactRow {
     pub id: String,
-    pub channel: String,
+    pub channel: ContactChannel,
     pub summary: String,
     pub citizen_name: Option<String>,
     pub citizen_mobile: Option<String>,
-    pub outcome: String,
+    pub outcome: ContactOutcome,
     pub unit_id: Option<String>,
     pub request_id: Option<String>,
     pub staff_id: String,
@@ -25,8 +26,8 @@ pub struct ContactRow {
 /// Which contacts a listing returns; `None` means "any".
 #[derive(Debug, Default, Clone)]
 pub struct ContactFilter {
-    pub channel: Option<String>,
-    pub outcome: Option<String>,
+    pub channel: Option<ContactChannel>,
+    pub outcome: Option<ContactOutcome>,
     pub staff_id: Option<String>,
     pub created_from: Option<NaiveDateTime>,
     pub created_before: Option<NaiveDateTime>,
@@ -45,10 +46,10 @@ macro_rules! apply_filter {
         let filter: &ContactFilter = $filter;
         let mut query = $query;
         if let Some(channel) = &filter.channel {
-            query = query.filter(contacts::channel.eq(channel.clone()));
+            query = query.filter(contacts::channel.eq(*channel));
         }
         if let Some(outcome) = &filter.outcome {
-            query = query.filter(contacts::outcome.eq(outcome.clone()));
+            query = query.filter(contacts::outcome.eq(*outcome));
         }
         if let Some(staff) = &filter.staff_id {
             query = query.filter(contacts::staff_id.eq(staff.clone()));
@@ -91,7 +92,7 @@ pub fn list(
 pub fn counts(
     conn: &mut DbConnection,
     filter: &ContactFilter,
-) -> QueryResult<Vec<(String, String, i64)>> {
+) -> QueryResult<Vec<(ContactChannel, ContactOutcome, i64)>> {
     let grouped = contacts::table
         .group_by((contacts::channel, contacts::outcome))
         .select((

@@ -16,7 +16,7 @@ pub struct MeetingRow {
     pub starts_at: NaiveDateTime,
     pub ends_at: NaiveDateTime,
     pub place: String,
-    pub status: String,
+    pub status: MeetingStatus,
     pub action_required: Option<bool>,
     pub notes: Option<String>,
     pub version: i32,
@@ -43,7 +43,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<MeetingRow>
 pub fn scheduled_for(conn: &mut DbConnection, request_id: &str) -> QueryResult<Option<MeetingRow>> {
     meetings::table
         .filter(meetings::request_id.eq(request_id))
-        .filter(meetings::status.eq(MeetingStatus::Scheduled.as_str()))
+        .filter(meetings::status.eq(MeetingStatus::Scheduled))
         .select(MeetingRow::as_select())
         .first(conn)
         .optional()
@@ -90,10 +90,10 @@ pub fn cancel_scheduled_for(
     diesel::update(
         meetings::table
             .filter(meetings::request_id.eq(request_id))
-            .filter(meetings::status.eq(MeetingStatus::Scheduled.as_str())),
+            .filter(meetings::status.eq(MeetingStatus::Scheduled)),
     )
     .set((
-        meetings::status.eq(MeetingStatus::Cancelled.as_str()),
+        meetings::status.eq(MeetingStatus::Cancelled),
         meetings::version.eq(meetings::version + 1),
         meetings::updated_at.eq(at),
     ))
@@ -109,7 +109,7 @@ pub fn overlapping(
     except: Option<&str>,
 ) -> QueryResult<Option<MeetingRow>> {
     let mut query = meetings::table
-        .filter(meetings::status.eq(MeetingStatus::Scheduled.as_str()))
+        .filter(meetings::status.eq(MeetingStatus::Scheduled))
         .filter(meetings::starts_at.lt(end))
         .filter(meetings::ends_at.gt(start))
         .select(MeetingRow::as_select())

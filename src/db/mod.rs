@@ -19,6 +19,7 @@ pub mod schema;
 pub mod sms_charges;
 pub mod sqlite_writers;
 pub mod stats;
+mod typed;
 pub mod units;
 pub mod users;
 

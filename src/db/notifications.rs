@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::notifications;
+use crate::domain::lifecycle::Template;
 use crate::domain::notification::NotificationStatus;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize)]
@@ -13,10 +14,10 @@ use crate::domain::notification::NotificationStatus;
 pub struct NotificationRow {
     pub id: String,
     pub request_id: Option<String>,
-    pub template: String,
+    pub template: Template,
     pub recipient: String,
     pub params: String,
-    pub status: String,
+    pub status: NotificationStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub locked_until: Option<NaiveDateTime>,
@@ -34,7 +35,7 @@ impl NotificationRow {
     /// A message due now, not yet tried.
     pub fn pending(
         request_id: Option<String>,
-        template: &str,
+        template: Template,
         recipient: &str,
         params: String,
         at: NaiveDateTime,
@@ -42,10 +43,10 @@ impl NotificationRow {
         Self {
             id: super::new_id(),
             request_id,
-            template: template.to_owned(),
+            template,
             recipient: recipient.to_owned(),
             params,
-            status: NotificationStatus::Pending.as_str().to_owned(),
+            status: NotificationStatus::Pending,
             attempts: 0,
             next_attempt_at: at,
             locked_until: None,
@@ -78,8 +79,8 @@ pub fn for_request(conn: &mut DbConnection, request_id: &str) -> QueryResult<Vec
 /// Which notifications a listing returns; `None` means "any".
 #[derive(Debug, Default, Clone)]
 pub struct NotificationFilter {
-    pub status: Option<String>,
-    pub template: Option<String>,
+    pub status: Option<NotificationStatus>,
+    pub template: Option<Template>,
     pub request_id: Option<String>,
     pub created_from: Option<NaiveDateTime>,
     pub created_before: Option<NaiveDateTime>,
@@ -105,10 +106,10 @@ pub fn list(
         .select(NotificationRow::as_select())
         .into_boxed();
     if let Some(status) = &filter.status {
-        query = query.filter(notifications::status.eq(status.clone()));
+        query = query.filter(notifications::status.eq(*status));
     }
     if let Some(template) = &filter.template {
-        query = query.filter(notifications::template.eq(template.clone()));
+        query = query.filter(notifications::template.eq(*template));
     }
     if let Some(request) = &filter.request_id {
         query = query.filter(notifications::request_id.eq(request.clone()));

@@ -103,7 +103,7 @@ fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> QueryResult<V
         DbConnection::Postgresql(_) => "FOR UPDATE SKIP LOCKED",
         DbConnection::Sqlite(_) => "",
     };
-    let pending = NotificationStatus::Pending.as_str();
+    let pending = NotificationStatus::Pending;
     diesel::sql_query(format!(
         "SELECT id, recipient FROM notifications \
          WHERE status = '{pending}' AND next_attempt_at <= $1 \
@@ -217,7 +217,7 @@ fn lock_key(recipient: &str) -> i32 {
 /// nothing over the new owner.
 #[diesel::dsl::auto_type(no_type_alias)]
 fn still_held_by<'a>(worker: &'a str) -> _ {
-    let pending: &'static str = NotificationStatus::Pending.as_str();
+    let pending: NotificationStatus = NotificationStatus::Pending;
     notifications::claimed_by
         .eq(worker)
         .and(notifications::status.eq(pending))
@@ -300,7 +300,7 @@ pub fn record(
         Recorded::Sent { provider_id } => diesel::update(target)
             .set((
                 release,
-                notifications::status.eq(NotificationStatus::Sent.as_str()),
+                notifications::status.eq(NotificationStatus::Sent),
                 notifications::provider_message_id.eq(provider_id),
                 notifications::sent_at.eq(now),
                 notifications::last_error.eq(None::<String>),
@@ -309,7 +309,7 @@ pub fn record(
         Recorded::Delivered { provider_id } => diesel::update(target)
             .set((
                 release,
-                notifications::status.eq(NotificationStatus::Delivered.as_str()),
+                notifications::status.eq(NotificationStatus::Delivered),
                 notifications::provider_message_id.eq(provider_id),
                 notifications::sent_at.eq(now),
                 notifications::delivered_at.eq(now),
@@ -326,7 +326,7 @@ pub fn record(
         Recorded::Failed { error } => diesel::update(target)
             .set((
                 release,
-                notifications::status.eq(NotificationStatus::Failed.as_str()),
+                notifications::status.eq(NotificationStatus::Failed),
                 notifications::last_error.eq(error),
             ))
             .execute(conn)?,
@@ -341,7 +341,7 @@ pub fn awaiting_report(
     limit: i64,
 ) -> QueryResult<Vec<NotificationRow>> {
     notifications::table
-        .filter(notifications::status.eq(NotificationStatus::Sent.as_str()))
+        .filter(notifications::status.eq(NotificationStatus::Sent))
         .filter(notifications::sent_at.lt(sent_before))
         .select(NotificationRow::as_select())
         .order((notifications::sent_at.asc(), notifications::id.asc()))
@@ -354,18 +354,18 @@ pub fn awaiting_report(
 pub fn settle(
     conn: &mut DbConnection,
     id: &str,
-    status: &str,
+    status: NotificationStatus,
     error: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let delivered_at = (status == NotificationStatus::Delivered.as_str()).then_some(now);
+    let delivered_at = (status == NotificationStatus::Delivered).then_some(now);
     let updated = diesel::update(
         notifications::table
             .filter(notifications::id.eq(id))
-            .filter(notifications::status.eq_any([
-                NotificationStatus::Sent.as_str(),
-                NotificationStatus::Pending.as_str(),
-            ])),
+            .filter(
+                notifications::status
+                    .eq_any([NotificationStatus::Sent, NotificationStatus::Pending]),
+            ),
     )
     .set((
         notifications::status.eq(status),
@@ -394,13 +394,13 @@ pub fn retry(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResu
     let updated = diesel::update(
         notifications::table
             .filter(notifications::id.eq(id))
-            .filter(notifications::status.eq_any([
-                NotificationStatus::Failed.as_str(),
-                NotificationStatus::Undelivered.as_str(),
-            ])),
+            .filter(
+                notifications::status
+                    .eq_any([NotificationStatus::Failed, NotificationStatus::Undelivered]),
+            ),
     )
     .set((
-        notifications::status.eq(NotificationStatus::Pending.as_str()),
+        notifications::status.eq(NotificationStatus::Pending),
         notifications::attempts.eq(0),
         notifications::next_attempt_at.eq(now),
         notifications::updated_at.eq(now),

@@ -84,7 +84,7 @@ mod status_names {
         let sql = <super::PostgresLookup as Statement>::PARTS.concat();
         let named = format!(
             "m.status = '{}'",
-            crate::domain::meeting::MeetingStatus::Scheduled.as_str()
+            crate::domain::meeting::MeetingStatus::Scheduled
         );
         assert!(sql.contains(&named), "{sql}");
     }

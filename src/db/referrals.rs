@@ -6,7 +6,8 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{referrals, units};
-use crate::domain::referral::ReferralStatus;
+use crate::domain::referral::{ReferralReason, ReferralStatus};
+use crate::domain::request::{RequestKind, Subject};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = referrals)]
@@ -16,12 +17,12 @@ pub struct ReferralRow {
     pub request_id: String,
     pub reference: String,
     pub unit_id: String,
-    pub reason: String,
-    pub kind: Option<String>,
-    pub subject: Option<String>,
+    pub reason: ReferralReason,
+    pub kind: Option<RequestKind>,
+    pub subject: Option<Subject>,
     pub body: String,
     pub due_at: NaiveDateTime,
-    pub status: String,
+    pub status: ReferralStatus,
     pub answer: Option<String>,
     pub return_reason: Option<String>,
     pub version: i32,
@@ -37,12 +38,12 @@ pub struct UnitReferralRow {
     pub id: String,
     pub reference: String,
     pub unit_id: String,
-    pub reason: String,
-    pub kind: Option<String>,
-    pub subject: Option<String>,
+    pub reason: ReferralReason,
+    pub kind: Option<RequestKind>,
+    pub subject: Option<Subject>,
     pub body: String,
     pub due_at: NaiveDateTime,
-    pub status: String,
+    pub status: ReferralStatus,
     pub answer: Option<String>,
     pub return_reason: Option<String>,
     pub version: i32,
@@ -57,7 +58,7 @@ pub struct ReferralFilter {
     pub unit_id: Option<String>,
     /// Only this request's (never set for unit staff).
     pub request_id: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<ReferralStatus>,
     /// Past due and not yet answered (at this time).
     pub overdue_at: Option<NaiveDateTime>,
     pub due_from: Option<NaiveDateTime>,
@@ -68,10 +69,10 @@ pub struct ReferralFilter {
 
 /// The statuses in which a referral is still the unit's to handle (`is_unanswered`, which a
 /// test holds equal).
-pub const UNANSWERED: [&str; 3] = [
-    ReferralStatus::Open.as_str(),
-    ReferralStatus::Acknowledged.as_str(),
-    ReferralStatus::Returned.as_str(),
+pub const UNANSWERED: [ReferralStatus; 3] = [
+    ReferralStatus::Open,
+    ReferralStatus::Acknowledged,
+    ReferralStatus::Returned,
 ];
 
 pub fn insert(conn: &mut DbConnection, row: &ReferralRow) -> QueryResult<()> {
@@ -148,7 +149,7 @@ pub fn list(
         query = query.filter(referrals::request_id.eq(request.clone()));
     }
     if let Some(status) = &filter.status {
-        query = query.filter(referrals::status.eq(status.clone()));
+        query = query.filter(referrals::status.eq(*status));
     }
     if let Some(now) = filter.overdue_at {
         query = query
@@ -179,7 +180,7 @@ pub fn update_step(
     conn: &mut DbConnection,
     id: &str,
     version: i32,
-    status: &str,
+    status: ReferralStatus,
     answer: Option<&str>,
     return_reason: Option<&str>,
     at: NaiveDateTime,
@@ -206,10 +207,10 @@ mod tests {
 
     #[test]
     fn unanswered_is_the_domain_s_set() {
-        let domain: Vec<&str> = ReferralStatus::ALL
+        let domain: Vec<ReferralStatus> = ReferralStatus::ALL
             .iter()
+            .copied()
             .filter(|s| s.is_unanswered())
-            .map(|s| s.as_str())
             .collect();
         assert_eq!(domain, UNANSWERED);
     }

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{request_events, request_identities, requests};
-use crate::domain::request::{Resolution, Status};
+use crate::domain::request::{ActorKind, Channel, RequestKind, Resolution, Status, Subject};
 
 #[derive(
     Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
@@ -16,15 +16,15 @@ use crate::domain::request::{Resolution, Status};
 pub struct RequestRow {
     pub id: String,
     pub tracking_code: String,
-    pub channel: String,
+    pub channel: Channel,
     pub body: String,
     pub search_text: String,
-    pub proposed_kind: Option<String>,
-    pub kind: Option<String>,
-    pub subject: Option<String>,
+    pub proposed_kind: Option<RequestKind>,
+    pub kind: Option<RequestKind>,
+    pub subject: Option<Subject>,
     pub subject_unit_id: Option<String>,
-    pub status: String,
-    pub resolution: Option<String>,
+    pub status: Status,
+    pub resolution: Option<Resolution>,
     pub version: i32,
     pub registered_by: Option<String>,
     pub created_at: NaiveDateTime,
@@ -53,11 +53,11 @@ pub struct EventRow {
     pub request_id: String,
     pub seq: i32,
     pub at: NaiveDateTime,
-    pub actor_kind: String,
+    pub actor_kind: ActorKind,
     pub actor_id: Option<String>,
     pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
+    pub from_status: Option<Status>,
+    pub to_status: Option<Status>,
     pub public: bool,
     pub details: String,
 }
@@ -65,9 +65,9 @@ pub struct EventRow {
 /// Which requests a staff listing returns; `None` means "any".
 #[derive(Debug, Default, Clone)]
 pub struct RequestFilter {
-    pub status: Option<String>,
-    pub kind: Option<String>,
-    pub channel: Option<String>,
+    pub status: Option<Status>,
+    pub kind: Option<RequestKind>,
+    pub channel: Option<Channel>,
     pub unit_id: Option<String>,
     pub created_from: Option<NaiveDateTime>,
     pub created_before: Option<NaiveDateTime>,
@@ -208,18 +208,18 @@ pub fn list(
 ) -> QueryResult<Vec<RequestRow>> {
     let mut query = requests::table.select(RequestRow::as_select()).into_boxed();
     if let Some(status) = &filter.status {
-        query = query.filter(requests::status.eq(status.clone()));
+        query = query.filter(requests::status.eq(*status));
     }
     if let Some(kind) = &filter.kind {
         // Until review sets the kind, the citizen's proposal is what there is to filter on.
         query = query.filter(
-            requests::kind.eq(kind.clone()).or(requests::kind
+            requests::kind.eq(*kind).or(requests::kind
                 .is_null()
-                .and(requests::proposed_kind.eq(kind.clone()))),
+                .and(requests::proposed_kind.eq(*kind))),
         );
     }
     if let Some(channel) = &filter.channel {
-        query = query.filter(requests::channel.eq(channel.clone()));
+        query = query.filter(requests::channel.eq(*channel));
     }
     if let Some(unit) = &filter.unit_id {
         query = query.filter(requests::subject_unit_id.eq(unit.clone()));
@@ -268,8 +268,8 @@ fn escape_like(text: &str) -> String {
 pub fn set_classification(
     conn: &mut DbConnection,
     id: &str,
-    kind: &str,
-    subject: Option<&str>,
+    kind: RequestKind,
+    subject: Option<Subject>,
     subject_unit_id: Option<&str>,
 ) -> QueryResult<()> {
     diesel::update(requests::table.find(id))

@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::referrals::UNANSWERED;
 use super::schema::{ratings, referrals, request_events, requests, units};
+use crate::domain::request::{Channel, RequestKind, Resolution, Status};
 
 /// A half-open span of creation times, `[from, before)`, in stored (naive UTC) time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,10 +22,10 @@ pub struct Period {
 /// How many requests of the period share one (kind, channel, status, resolution).
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct RequestCount {
-    pub kind: Option<String>,
-    pub channel: String,
-    pub status: String,
-    pub resolution: Option<String>,
+    pub kind: Option<RequestKind>,
+    pub channel: Channel,
+    pub status: Status,
+    pub resolution: Option<Resolution>,
     pub count: i64,
 }
 

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{units, users};
+use crate::domain::UnitKind;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = units, treat_none_as_null = true)]
@@ -12,7 +13,7 @@ use super::schema::{units, users};
 pub struct UnitRow {
     pub id: String,
     pub name: String,
-    pub kind: String,
+    pub kind: UnitKind,
     pub parent_id: Option<String>,
     pub active: bool,
     pub created_at: NaiveDateTime,
@@ -23,7 +24,7 @@ pub struct UnitRow {
 #[derive(Debug, Default, Clone)]
 pub struct UnitFilter {
     pub active: Option<bool>,
-    pub kind: Option<String>,
+    pub kind: Option<UnitKind>,
     pub parent_id: Option<String>,
 }
 
@@ -48,7 +49,7 @@ pub fn list(conn: &mut DbConnection, filter: &UnitFilter) -> QueryResult<Vec<Uni
         query = query.filter(units::active.eq(active));
     }
     if let Some(kind) = &filter.kind {
-        query = query.filter(units::kind.eq(kind.clone()));
+        query = query.filter(units::kind.eq(*kind));
     }
     if let Some(parent) = &filter.parent_id {
         query = query.filter(units::parent_id.eq(parent.clone()));
@@ -126,20 +127,16 @@ pub fn name_taken(
     query.count().get_result::<i64>(conn).map(|n| n > 0)
 }
 
-impl TryFrom<UnitRow> for crate::domain::Unit {
-    type Error = super::CorruptRow;
-
-    fn try_from(row: UnitRow) -> Result<Self, Self::Error> {
-        let kind = crate::domain::UnitKind::parse(&row.kind)
-            .ok_or_else(|| super::CorruptRow::new("units.kind", &row.kind))?;
-        Ok(Self {
+impl From<UnitRow> for crate::domain::Unit {
+    fn from(row: UnitRow) -> Self {
+        Self {
             id: row.id,
             name: row.name,
-            kind,
+            kind: row.kind,
             parent_id: row.parent_id,
             active: row.active,
             created_at: row.created_at,
             updated_at: row.updated_at,
-        })
+        }
     }
 }

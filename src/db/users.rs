@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::users;
+use crate::domain::Role;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = users, treat_none_as_null = true)]
@@ -14,7 +15,7 @@ pub struct UserRow {
     pub username: String,
     pub display_name: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub unit_id: Option<String>,
     pub active: bool,
     pub token_version: i32,
@@ -24,7 +25,7 @@ pub struct UserRow {
 
 #[derive(Debug, Default, Clone)]
 pub struct UserFilter {
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub unit_id: Option<String>,
     pub active: Option<bool>,
     /// Keyset cursor: only users created strictly before this (time, id).
@@ -58,7 +59,7 @@ pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<
 pub fn list(conn: &mut DbConnection, filter: &UserFilter, limit: i64) -> QueryResult<Vec<UserRow>> {
     let mut query = users::table.select(UserRow::as_select()).into_boxed();
     if let Some(role) = &filter.role {
-        query = query.filter(users::role.eq(role.clone()));
+        query = query.filter(users::role.eq(*role));
     }
     if let Some(unit) = &filter.unit_id {
         query = query.filter(users::unit_id.eq(unit.clone()));
@@ -91,28 +92,24 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
 
 pub fn count_active_admins(conn: &mut DbConnection) -> QueryResult<i64> {
     users::table
-        .filter(users::role.eq("admin"))
+        .filter(users::role.eq(Role::Admin))
         .filter(users::active.eq(true))
         .count()
         .get_result(conn)
 }
 
-impl TryFrom<UserRow> for crate::domain::StaffUser {
-    type Error = super::CorruptRow;
-
-    fn try_from(row: UserRow) -> Result<Self, Self::Error> {
-        let role = crate::domain::Role::parse(&row.role)
-            .ok_or_else(|| super::CorruptRow::new("users.role", &row.role))?;
-        Ok(Self {
+impl From<UserRow> for crate::domain::StaffUser {
+    fn from(row: UserRow) -> Self {
+        Self {
             id: row.id,
             username: row.username,
             display_name: row.display_name,
-            role,
+            role: row.role,
             unit_id: row.unit_id,
             active: row.active,
             token_version: row.token_version,
             created_at: row.created_at,
             updated_at: row.updated_at,
-        })
+        }
     }
 }

@@ -28,45 +28,30 @@ use super::labels::labels;
 use super::request::{RequestKind, Resolution, Status};
 use super::role::Role;
 
-/// A template of a message to the citizen; the parameters travel beside it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Template {
-    /// «your request is registered; its tracking code is …»
-    TrackingCodeIssued,
-    /// «your request was referred to the responsible unit»
-    Referred,
-    /// «thank you for your suggestion / criticism / complaint / report»
-    Thanked,
-    /// «your meeting with the head of the Center is on … at …»
-    MeetingScheduled,
-    /// «your meeting was moved to … at …»
-    MeetingRescheduled,
-    /// «your meeting was cancelled; the desk will contact you»
-    MeetingCancelled,
-    /// «your request is being handled by unit X instead of a meeting»
-    MeetingRedirected,
-    /// «your meeting request was declined: reason»
-    MeetingDeclined,
-    /// «the meeting needed no further action»
-    MeetingNoAction,
-    /// «your request was dealt with: outcome»
-    Resolved,
-}
-
-impl Template {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Template::TrackingCodeIssued => "tracking_code_issued",
-            Template::Referred => "referred",
-            Template::Thanked => "thanked",
-            Template::MeetingScheduled => "meeting_scheduled",
-            Template::MeetingRescheduled => "meeting_rescheduled",
-            Template::MeetingCancelled => "meeting_cancelled",
-            Template::MeetingRedirected => "meeting_redirected",
-            Template::MeetingDeclined => "meeting_declined",
-            Template::MeetingNoAction => "meeting_no_action",
-            Template::Resolved => "resolved",
-        }
+labels! {
+    /// A template of a message to the citizen; the parameters travel beside it. Its label is
+    /// the name the outbox stores and the templates file overrides.
+    pub enum Template {
+        /// «your request is registered; its tracking code is …»
+        TrackingCodeIssued = "tracking_code_issued",
+        /// «your request was referred to the responsible unit»
+        Referred = "referred",
+        /// «thank you for your suggestion / criticism / complaint / report»
+        Thanked = "thanked",
+        /// «your meeting with the head of the Center is on … at …»
+        MeetingScheduled = "meeting_scheduled",
+        /// «your meeting was moved to … at …»
+        MeetingRescheduled = "meeting_rescheduled",
+        /// «your meeting was cancelled; the desk will contact you»
+        MeetingCancelled = "meeting_cancelled",
+        /// «your request is being handled by unit X instead of a meeting»
+        MeetingRedirected = "meeting_redirected",
+        /// «your meeting request was declined: reason»
+        MeetingDeclined = "meeting_declined",
+        /// «the meeting needed no further action»
+        MeetingNoAction = "meeting_no_action",
+        /// «your request was dealt with: outcome»
+        Resolved = "resolved",
     }
 }
 

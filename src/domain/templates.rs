@@ -31,8 +31,8 @@ pub struct Rendered {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TemplateError {
-    /// A name that is not one of `Templates::NAMES` (in an override, or a stored notification).
-    #[error("there is no SMS template {0:?}; the templates are {names}", names = Templates::NAMES.join(", "))]
+    /// A name that is not one of `Template::ALL` (in an override, or a stored notification).
+    #[error("there is no SMS template {0:?}; the templates are {names}", names = names())]
     UnknownTemplate(String),
     /// The text uses a placeholder whose parameter is absent, null or empty.
     #[error("template {template} needs the parameter {parameter}, which is missing or empty")]
@@ -178,22 +178,17 @@ fn spec(template: Template) -> Spec {
     }
 }
 
-/// Every template, in the order of `Templates::NAMES` (a test keeps the two in step).
-const ALL: [Template; 10] = [
-    Template::TrackingCodeIssued,
-    Template::Referred,
-    Template::Thanked,
-    Template::MeetingScheduled,
-    Template::MeetingRescheduled,
-    Template::MeetingCancelled,
-    Template::MeetingRedirected,
-    Template::MeetingDeclined,
-    Template::MeetingNoAction,
-    Template::Resolved,
-];
-
 fn find(name: &str) -> Option<Template> {
-    ALL.into_iter().find(|t| t.as_str() == name)
+    Template::parse(name)
+}
+
+/// Every template name, for the error that names an unknown one.
+fn names() -> String {
+    Template::ALL
+        .iter()
+        .map(|t| t.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn usable(template: Template, placeholder: Placeholder) -> bool {
@@ -341,20 +336,6 @@ pub struct Templates {
 }
 
 impl Templates {
-    /// Every template name, as `lifecycle::Template::as_str` spells it and the outbox stores it.
-    pub const NAMES: &'static [&'static str] = &[
-        "tracking_code_issued",
-        "referred",
-        "thanked",
-        "meeting_scheduled",
-        "meeting_rescheduled",
-        "meeting_cancelled",
-        "meeting_redirected",
-        "meeting_declined",
-        "meeting_no_action",
-        "resolved",
-    ];
-
     /// The built-in texts, signed with the Center's name (normalised as any name is; an empty one
     /// falls back to «ارتباطات مردمی»).
     pub fn new(center_name: &str) -> Self {
@@ -434,9 +415,7 @@ impl Templates {
     ///
     /// Only the placeholders the text uses are read, so an override that leaves one out does not
     /// need its parameter. Values are put in as they are, never read again for placeholders.
-    pub fn render(&self, template: &str, params: &Value) -> Result<Rendered, TemplateError> {
-        let which =
-            find(template).ok_or_else(|| TemplateError::UnknownTemplate(template.to_owned()))?;
+    pub fn render(&self, which: Template, params: &Value) -> Result<Rendered, TemplateError> {
         let text = self
             .overrides
             .get(which.as_str())
@@ -536,6 +515,19 @@ fn parts(widths: impl Iterator<Item = usize> + Clone, single: usize, per_part: u
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tests name templates as the outbox and the overrides file spell them.
+    trait ByName {
+        fn render_named(&self, name: &str, params: &Value) -> Result<Rendered, TemplateError>;
+    }
+
+    impl ByName for Templates {
+        fn render_named(&self, name: &str, params: &Value) -> Result<Rendered, TemplateError> {
+            let which =
+                find(name).ok_or_else(|| TemplateError::UnknownTemplate(name.to_owned()))?;
+            self.render(which, params)
+        }
+    }
     use chrono::{Duration, TimeZone};
     use serde_json::json;
 
@@ -553,7 +545,7 @@ mod tests {
     }
 
     fn text(name: &str, params: Value) -> String {
-        let rendered = templates().render(name, &params).unwrap();
+        let rendered = templates().render_named(name, &params).unwrap();
         assert_eq!(rendered.segments, segments(&rendered.text));
         rendered.text
     }
@@ -572,17 +564,15 @@ mod tests {
 
     #[test]
     fn names_are_the_lifecycles() {
-        let names: Vec<&str> = ALL.iter().map(|t| t.as_str()).collect();
-        assert_eq!(names, Templates::NAMES);
-        for name in Templates::NAMES {
-            assert_eq!(find(name).map(Template::as_str), Some(*name));
+        for template in Template::ALL {
+            assert_eq!(find(template.as_str()), Some(*template));
         }
         assert_eq!(find("tracking_code"), None);
     }
 
     #[test]
     fn every_built_in_text_parses_and_shows_the_center_and_the_tracking_code() {
-        for template in ALL {
+        for &template in Template::ALL {
             let pieces = pieces(template, spec(template).text).unwrap();
             for needed in COMMON {
                 assert!(
@@ -779,9 +769,9 @@ mod tests {
         let mut covered: Vec<&str> = cases.iter().map(|(name, _)| *name).collect();
         covered.sort_unstable();
         covered.dedup();
-        assert_eq!(covered.len(), Templates::NAMES.len());
+        assert_eq!(covered.len(), Template::ALL.len());
         for (name, params) in cases {
-            let rendered = templates().render(name, &params).unwrap();
+            let rendered = templates().render_named(name, &params).unwrap();
             assert!(
                 utf16_len(&rendered.text) <= 134 && rendered.segments <= 2,
                 "{name}: {} units, {} segments: {}",
@@ -795,8 +785,8 @@ mod tests {
     #[test]
     fn every_digit_is_persian() {
         let params = json!({"tracking_code": CODE, "unit": "واحد 2 و ٤", "starts_at": "2026-03-21T07:00:00Z", "place": "اتاق 105"});
-        for name in Templates::NAMES {
-            if let Ok(rendered) = templates().render(name, &params) {
+        for name in Template::ALL.iter().map(|t| t.as_str()) {
+            if let Ok(rendered) = templates().render_named(name, &params) {
                 assert!(
                     !rendered
                         .text
@@ -816,7 +806,7 @@ mod tests {
     fn a_missing_parameter_is_named() {
         let missing = |name: &str, params: Value, parameter: &'static str| {
             assert_eq!(
-                templates().render(name, &params),
+                templates().render_named(name, &params),
                 Err(TemplateError::MissingParameter {
                     template: name.to_owned(),
                     parameter
@@ -850,7 +840,7 @@ mod tests {
     fn an_unusable_parameter_is_refused() {
         let invalid = |name: &str, params: Value, parameter: &'static str, expected| {
             assert_eq!(
-                templates().render(name, &params),
+                templates().render_named(name, &params),
                 Err(TemplateError::InvalidParameter {
                     template: name.to_owned(),
                     parameter,
@@ -893,17 +883,9 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_template_is_refused() {
-        assert_eq!(
-            templates().render("welcome", &json!({"tracking_code": CODE})),
-            Err(TemplateError::UnknownTemplate("welcome".to_owned()))
-        );
-    }
-
-    #[test]
     fn an_empty_center_name_falls_back_to_the_desks_and_names_are_tidied() {
         let rendered = Templates::new("  ")
-            .render("resolved", &json!({"tracking_code": CODE}))
+            .render_named("resolved", &json!({"tracking_code": CODE}))
             .unwrap();
         assert!(
             rendered.text.starts_with("ارتباطات مردمی: "),
@@ -911,7 +893,7 @@ mod tests {
             rendered.text
         );
         let rendered = Templates::new(" مرکز  درمانی شهيد رجايي ")
-            .render("resolved", &json!({"tracking_code": CODE}))
+            .render_named("resolved", &json!({"tracking_code": CODE}))
             .unwrap();
         assert!(
             rendered.text.starts_with("مرکز درمانی شهید رجایی: "),
@@ -929,15 +911,15 @@ mod tests {
             )])
             .unwrap();
         let params = json!({"tracking_code": CODE, "unit": "معاونت درمان"});
-        let rendered = templates.render("referred", &params).unwrap();
+        let rendered = templates.render_named("referred", &params).unwrap();
         assert_eq!(
             rendered.text,
             "مرکز آموزشی درمانی شهید رجایی\nپرونده ۴۰۵۷۱۳۹۲۸۶۰۲ به معاونت درمان رفت. تلفن: ۱۴۹۰"
         );
         assert_eq!(rendered.segments, 2);
         assert_eq!(
-            templates.render("meeting_redirected", &params),
-            Templates::new(CENTER).render("meeting_redirected", &params)
+            templates.render_named("meeting_redirected", &params),
+            Templates::new(CENTER).render_named("meeting_redirected", &params)
         );
     }
 
@@ -951,7 +933,10 @@ mod tests {
             .unwrap();
         let params = json!({"starts_at": "2026-03-21T07:00:00Z"});
         assert_eq!(
-            templates.render("meeting_scheduled", &params).unwrap().text,
+            templates
+                .render_named("meeting_scheduled", &params)
+                .unwrap()
+                .text,
             "وقت ملاقات: ۱ فروردین ۱۴۰۵ ساعت ۱۰:۳۰"
         );
     }
@@ -964,7 +949,7 @@ mod tests {
                 ("resolved".to_owned(), "دوم {tracking_code}".to_owned()),
             ])
             .unwrap();
-        let rendered = templates.render("resolved", &json!({"tracking_code": CODE}));
+        let rendered = templates.render_named("resolved", &json!({"tracking_code": CODE}));
         assert_eq!(rendered.unwrap().text, "دوم ۴۰۵۷۱۳۹۲۸۶۰۲");
     }
 
@@ -1034,7 +1019,7 @@ mod tests {
         let templates = templates().with_overrides(overrides).unwrap();
         let params = json!({"tracking_code": CODE, "unit": "معاونت درمان"});
         assert_eq!(
-            templates.render("referred", &params).unwrap().text,
+            templates.render_named("referred", &params).unwrap().text,
             "مرکز آموزشی درمانی شهید رجایی\nارجاع به معاونت درمان: a=b"
         );
         assert_eq!(

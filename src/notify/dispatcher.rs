@@ -291,7 +291,7 @@ impl Dispatcher {
                 };
             }
         };
-        let rendered = match self.templates.render(&row.template, &params) {
+        let rendered = match self.templates.render(row.template, &params) {
             Ok(rendered) => rendered,
             Err(error) => {
                 return Recorded::Failed {
@@ -373,7 +373,7 @@ impl Dispatcher {
             let id = row.id.clone();
             if self
                 .blocking(move |conn| {
-                    outbox::settle(conn, &id, status.as_str(), error.as_deref(), db::now())
+                    outbox::settle(conn, &id, status, error.as_deref(), db::now())
                 })
                 .await?
             {

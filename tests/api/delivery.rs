@@ -12,6 +12,7 @@ use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use mardom::db::notifications::{self, NotificationRow};
+use mardom::domain::lifecycle::Template;
 use mardom::domain::templates::Templates;
 use mardom::notify::dispatcher::{Dispatcher, DispatcherSettings};
 use mardom::notify::gateway::{SmsSettings, from_settings};
@@ -95,7 +96,7 @@ fn queue(app: &TestApp, n: usize) {
     for i in 0..n {
         let row = NotificationRow::pending(
             None,
-            "resolved",
+            Template::Resolved,
             "+989121234567",
             json!({"tracking_code": code(), "n": i}).to_string(),
             now,
@@ -145,7 +146,7 @@ fn row(app: &TestApp, id: &str) -> NotificationRow {
 fn enqueue(app: &TestApp, template: &str, recipient: &str, params: Value) -> String {
     let row = NotificationRow::pending(
         None,
-        template,
+        Template::parse(template).expect("a template name"),
         recipient,
         params.to_string(),
         mardom::db::now(),
@@ -239,7 +240,7 @@ with_fake! {
         assert!(text.contains(&persian_code) && text.contains(CENTER), "{text}");
         let id = sent[0]["id"].as_str().unwrap();
         let stored = row(&app, id);
-        assert_eq!(stored.status, "sent");
+        assert_eq!(stored.status.as_str(), "sent");
         assert_eq!(stored.provider_message_id.as_deref(), Some("provider-1"));
         assert_eq!(drain(&dispatcher).await, 0, "nothing is sent twice");
         assert_eq!(sends(&fake).await.len(), 1);
@@ -269,6 +270,7 @@ with_fake! {
         let mut expected = HashMap::new();
         for (template, params) in &cases {
             let id = enqueue(&app, template, "+989121234567", params.clone());
+            let template = Template::parse(template).expect("a template name");
             expected.insert(id, templates.render(template, params).unwrap().text);
         }
         let dispatcher = dispatcher(&app, &fake, quick());
@@ -278,7 +280,7 @@ with_fake! {
         for body in sent {
             let id = body["id"].as_str().unwrap();
             assert_eq!(body["text"].as_str(), expected.get(id).map(String::as_str), "{id}");
-            assert_eq!(row(&app, id).status, "sent");
+            assert_eq!(row(&app, id).status.as_str(), "sent");
         }
     }
 
@@ -293,7 +295,7 @@ with_fake! {
             dispatcher.run_once().await.unwrap();
         }
         let stored = row(&app, &id);
-        assert_eq!(stored.status, "sent", "{stored:?}");
+        assert_eq!(stored.status.as_str(), "sent", "{stored:?}");
         assert_eq!(stored.attempts, 4);
         let posts = sends(&fake).await;
         assert_eq!(posts.len(), 4, "3 refused + 1 accepted");
@@ -317,7 +319,7 @@ with_fake! {
         assert_eq!(first.retried, 1, "{first:?}");
         assert!(row(&app, &id).last_error.unwrap().contains("unknown"));
         drain(&dispatcher).await;
-        assert_eq!(row(&app, &id).status, "sent");
+        assert_eq!(row(&app, &id).status.as_str(), "sent");
         assert_eq!(sends(&fake).await.len(), 1, "asked by id instead of sending again");
     }
 
@@ -356,8 +358,8 @@ with_fake! {
         assert_eq!((pass.claimed, pass.sent, pass.held), (6, 6, 2), "held ones are not even claimed: {pass:?}");
         assert_eq!(drain(&dispatcher).await, 0, "held messages wait for the hour");
         assert_eq!(sends(&fake).await.len(), 6);
-        assert_eq!(row(&app, &other).status, "sent", "another number is not held");
-        let held: Vec<NotificationRow> = ids.iter().map(|id| row(&app, id)).filter(|r| r.status == "pending").collect();
+        assert_eq!(row(&app, &other).status.as_str(), "sent", "another number is not held");
+        let held: Vec<NotificationRow> = ids.iter().map(|id| row(&app, id)).filter(|r| r.status.as_str() == "pending").collect();
         assert_eq!(held.len(), 2);
         for row in &held {
             assert!(row.last_error.as_deref().unwrap().starts_with("held:"), "{row:?}");
@@ -392,7 +394,7 @@ with_fake! {
         let accepted = accepted.lock().unwrap().clone();
         for id in &ids {
             let stored = row(&app, id);
-            assert_eq!(stored.status, "sent", "{stored:?}");
+            assert_eq!(stored.status.as_str(), "sent", "{stored:?}");
             assert!(stored.attempts <= DispatcherSettings::default().max_attempts, "within the attempt budget: {stored:?}");
             assert_eq!(accepted.get(id), Some(&1), "accepted exactly once: {id}");
         }
@@ -404,7 +406,7 @@ with_fake! {
         let delivered = enqueue(&app, "resolved", "+989121234567", json!({"tracking_code": code()}));
         let dispatcher = dispatcher(&app, &fake, DispatcherSettings { poll_after: Duration::ZERO, ..quick() });
         drain(&dispatcher).await;
-        assert_eq!(row(&app, &delivered).status, "sent");
+        assert_eq!(row(&app, &delivered).status.as_str(), "sent");
         assert_eq!(dispatcher.poll_statuses().await.unwrap(), 0, "still queued at the provider");
         Mock::given(method("GET")).and(path_regex("^/sms/.+$"))
             .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "undelivered", "error": "handset off"})))
@@ -413,7 +415,7 @@ with_fake! {
         actix_web::rt::time::sleep(Duration::from_millis(5)).await;
         assert_eq!(dispatcher.poll_statuses().await.unwrap(), 1);
         let settled = row(&app, &delivered);
-        assert_eq!(settled.status, "undelivered");
+        assert_eq!(settled.status.as_str(), "undelivered");
         assert!(settled.last_error.unwrap().contains("handset off"));
         assert_eq!(dispatcher.poll_statuses().await.unwrap(), 0, "final statuses are not asked again");
     }
@@ -430,7 +432,7 @@ with_fake! {
         assert_eq!(first.status.as_u16(), 200, "{}", first.text());
         assert_eq!(first.json()["changed"], 1);
         let delivered = row(&app, &id);
-        assert_eq!(delivered.status, "delivered");
+        assert_eq!(delivered.status.as_str(), "delivered");
         let again = app.post(&format!("/api/v1/delivery-reports/http?secret={SECRET}")).json(&report).send().await;
         assert_eq!(again.status.as_u16(), 200);
         assert_eq!(again.json()["changed"], 0);
@@ -457,7 +459,7 @@ with_fake! {
             .json(&json!([{"id": id, "status": "undelivered", "error": "handset off"}, {"id": "unknown", "status": "delivered"}])).send().await;
         assert_eq!(failed.json(), json!({"received": 2, "changed": 1}));
         let settled = row(&app, &id);
-        assert_eq!(settled.status, "undelivered");
+        assert_eq!(settled.status.as_str(), "undelivered");
         assert!(settled.last_error.unwrap().contains("handset off"));
     }
 }

@@ -381,10 +381,10 @@ impl TestApp {
             .into_iter()
             .map(|n| {
                 (
-                    n.template,
+                    n.template.as_str().to_owned(),
                     n.recipient,
                     serde_json::from_str(&n.params).expect("params JSON"),
-                    n.status,
+                    n.status.as_str().to_owned(),
                 )
             })
             .collect()

@@ -137,7 +137,7 @@ fn backend(app: &TestApp) -> &'static str {
 }
 
 fn all_sent(app: &TestApp) -> bool {
-    all(app).iter().all(|r| r.status == "sent")
+    all(app).iter().all(|r| r.status.as_str() == "sent")
 }
 
 /// Waits until `done` holds, at most `limit`; returns how long it took.
@@ -212,8 +212,8 @@ with_fake! {
         tokio_sleep(Duration::from_secs(2).saturating_sub(started.elapsed())).await;
         let in_first_window = provider.arrivals().len();
         let rows = all(&app);
-        let sent = rows.iter().filter(|r| r.status == "sent").count();
-        let held: Vec<&NotificationRow> = rows.iter().filter(|r| r.status == "pending").collect();
+        let sent = rows.iter().filter(|r| r.status.as_str() == "sent").count();
+        let held: Vec<&NotificationRow> = rows.iter().filter(|r| r.status.as_str() == "pending").collect();
         assert_eq!(in_first_window, CAP as usize, "sent within the first window");
         assert_eq!((sent, held.len()), (10, 30));
         for row in &held {
@@ -356,8 +356,8 @@ with_fake! {
         let stopped_in = a.stop().await;
         assert_eq!(provider.arrivals().len(), 4, "no send started after the stop");
         let rows = all(&app);
-        let sent: Vec<&NotificationRow> = rows.iter().filter(|r| r.status == "sent").collect();
-        let released: Vec<&NotificationRow> = rows.iter().filter(|r| r.status == "pending").collect();
+        let sent: Vec<&NotificationRow> = rows.iter().filter(|r| r.status.as_str() == "sent").collect();
+        let released: Vec<&NotificationRow> = rows.iter().filter(|r| r.status.as_str() == "pending").collect();
         assert_eq!((sent.len(), released.len()), (4, 16), "the sends in flight finished and recorded");
         for row in &released {
             assert_eq!((row.claimed_by.as_deref(), row.locked_until), (None, None), "given back: {row:?}");
