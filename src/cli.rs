@@ -41,7 +41,7 @@ pub enum Command {
         display_name: Option<String>,
         /// Required for unit_staff.
         #[arg(long)]
-        unit_id: Option<String>,
+        unit_id: Option<uuid::Uuid>,
         /// Read the password from standard input instead of generating and printing one.
         #[arg(long)]
         password_stdin: bool,
@@ -102,7 +102,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 username,
                 password: password.clone(),
                 role,
-                unit_id,
+                unit_id: unit_id.map(crate::domain::ids::UnitId::from),
             };
             let user =
                 users::create(&mut conn, input).map_err(|e| CliError::Refused(describe(e)))?;

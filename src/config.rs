@@ -84,27 +84,17 @@ impl Settings {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let vars = Vars { lookup };
         Ok(Self {
-            database: Backend::from_url(
-                &vars
-                    .text("DATABASE_URL")
-                    .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
-            ),
-            bind: vars
-                .text("MARDOM_BIND")
-                .unwrap_or_else(|| DEFAULT_BIND.to_owned()),
+            database: Backend::from_url(&vars.text_or("DATABASE_URL", DEFAULT_DATABASE_URL)),
+            bind: vars.text_or("MARDOM_BIND", DEFAULT_BIND),
             jwt_secret: vars.text("MARDOM_JWT_SECRET").map(SecretString::from),
             token_lifetime: Duration::from_secs(
                 60 * vars.number("MARDOM_TOKEN_TTL_MINUTES", 480)?.max(1),
             ),
-            admin_username: vars
-                .text("MARDOM_ADMIN_USERNAME")
-                .unwrap_or_else(|| "admin".to_owned()),
+            admin_username: vars.text_or("MARDOM_ADMIN_USERNAME", "admin"),
             admin_password: vars.text("MARDOM_ADMIN_PASSWORD").map(SecretString::from),
             demo: vars.flag("MARDOM_DEMO"),
             cors_origins: vars.list("MARDOM_CORS_ORIGINS"),
-            pool_size: u32::try_from(vars.number("MARDOM_DB_POOL_SIZE", 10)?)
-                .unwrap_or(u32::MAX)
-                .max(1),
+            pool_size: vars.limit("MARDOM_DB_POOL_SIZE", 10)?.max(1),
             db_lock_wait: Duration::from_millis(
                 vars.number(
                     "MARDOM_DB_LOCK_WAIT_MS",
@@ -113,18 +103,17 @@ impl Settings {
                 // 0 would be PostgreSQL's "wait for ever".
                 .max(1),
             ),
-            body_limit: usize::try_from(vars.number("MARDOM_BODY_LIMIT_BYTES", 64 * 1024)?)
-                .unwrap_or(usize::MAX),
+            body_limit: vars.size("MARDOM_BODY_LIMIT_BYTES", 64 * 1024)?,
             sign_in_max_failures: vars.limit("MARDOM_SIGNIN_MAX_FAILURES", 5)?,
             sign_in_window: Duration::from_secs(vars.number("MARDOM_SIGNIN_WINDOW_SECONDS", 900)?),
             sign_in_max_failures_per_address: vars
                 .rate("MARDOM_SIGNIN_MAX_FAILURES_PER_ADDRESS", 20)?,
-            sign_in_hash_concurrency: usize::try_from(vars.number(
-                "MARDOM_SIGNIN_HASH_CONCURRENCY",
-                crate::auth::HashingGate::default_concurrency() as u64,
-            )?)
-            .unwrap_or(1)
-            .max(1),
+            sign_in_hash_concurrency: vars
+                .size(
+                    "MARDOM_SIGNIN_HASH_CONCURRENCY",
+                    crate::auth::HashingGate::default_concurrency() as u64,
+                )?
+                .max(1),
             submissions_per_client_hour: vars.rate("MARDOM_SUBMISSIONS_PER_CLIENT_HOUR", 20)?,
             lookups_per_client_minute: vars.rate("MARDOM_LOOKUPS_PER_CLIENT_MINUTE", 60)?,
             submissions_per_mobile_day: vars.rate("MARDOM_SUBMISSIONS_PER_MOBILE_DAY", 5)?,
@@ -184,6 +173,15 @@ struct Vars<L: Fn(&str) -> Option<String>> {
 impl<L: Fn(&str) -> Option<String>> Vars<L> {
     fn text(&self, name: &str) -> Option<String> {
         (self.lookup)(name)
+    }
+
+    fn text_or(&self, name: &str, default: &str) -> String {
+        self.text(name).unwrap_or_else(|| default.to_owned())
+    }
+
+    /// A size or count held in a `usize`.
+    fn size(&self, name: &'static str, default: u64) -> Result<usize, ConfigError> {
+        Ok(usize::try_from(self.number(name, default)?).unwrap_or(usize::MAX))
     }
 
     fn number(&self, name: &'static str, default: u64) -> Result<u64, ConfigError> {

@@ -83,9 +83,9 @@ impl From<Contact> for ContactView {
             citizen_name: c.citizen_name,
             citizen_mobile: c.citizen_mobile,
             outcome: c.outcome,
-            unit_id: c.unit_id,
-            request_id: c.request_id,
-            staff_id: c.staff_id,
+            unit_id: c.unit_id.map(Into::into),
+            request_id: c.request_id.map(Into::into),
+            staff_id: c.staff_id.into(),
             created_at: utc(c.created_at),
         }
     }
@@ -158,8 +158,8 @@ pub async fn log_contact(
         citizen_name: body.citizen_name,
         citizen_mobile: body.citizen_mobile,
         outcome: body.outcome,
-        unit_id: body.unit_id.map(|id| id.to_string()),
-        request_id: body.request_id.map(|id| id.to_string()),
+        unit_id: body.unit_id.map(Into::into),
+        request_id: body.request_id.map(Into::into),
         request: body.request.as_ref().map(CitizenRequest::request_input),
     };
     let staff_id = staff.user().id.clone();
@@ -195,7 +195,7 @@ pub async fn list_contacts(
     let filter = ContactFilter {
         channel: query.channel,
         outcome: query.outcome,
-        staff_id: query.staff_id.map(|id| id.to_string()),
+        staff_id: query.staff_id.map(Into::into),
         created_from: query.from.map(|t| t.naive_utc()),
         created_before: query.to.map(|t| t.naive_utc()),
     };

@@ -58,7 +58,7 @@ pub struct ReferBody {
 impl From<ReferBody> for NewReferral {
     fn from(body: ReferBody) -> Self {
         Self {
-            unit_id: body.unit_id.to_string(),
+            unit_id: body.unit_id.into(),
             text: body.text,
             due_at: body.due_at.map(|t| t.naive_utc()),
         }
@@ -125,9 +125,9 @@ pub async fn classify(
     let input = Classification {
         kind: body.kind,
         subject: body.subject,
-        subject_unit_id: body.subject_unit_id.map(|u| u.to_string()),
+        subject_unit_id: body.subject_unit_id.map(Into::into),
     };
-    let id = id.into_inner().to_string();
+    let id = id.into_inner().into();
     let detail = state
         .db(move |conn| handling::classify(conn, &id, &caller, input))
         .await?;
@@ -159,7 +159,7 @@ pub async fn refer(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &staff, Action::Refer)?;
     let referral = NewReferral::from(body.into_inner()?);
-    let id = id.into_inner().to_string();
+    let id = id.into_inner().into();
     let due_days = state.referral_due_days;
     let detail = state
         .db(move |conn| handling::refer(conn, &id, &caller, referral, due_days))
@@ -184,7 +184,7 @@ pub async fn thank(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &staff, Action::Thank)?;
-    let id = id.into_inner().to_string();
+    let id = id.into_inner().into();
     let detail = state
         .db(move |conn| handling::thank(conn, &id, &caller))
         .await?;
@@ -210,7 +210,7 @@ pub async fn close(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &staff, Action::Close)?;
     let summary = body.into_inner()?.summary;
-    let id = id.into_inner().to_string();
+    let id = id.into_inner().into();
     let detail = state
         .db(move |conn| handling::close(conn, &id, &caller, &summary))
         .await?;
@@ -233,7 +233,7 @@ pub async fn anonymised_text(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(&[Role::Reviewer, Role::Admin])?;
-    let id = id.into_inner().to_string();
+    let id = id.into_inner().into();
     let text = state
         .db(move |conn| handling::proposed_text(conn, &id))
         .await?;

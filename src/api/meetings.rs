@@ -100,8 +100,8 @@ impl From<Meeting> for MeetingView {
     fn from(m: Meeting) -> Self {
         Self {
             local: local_time(utc(m.starts_at)),
-            id: m.id,
-            request_id: m.request_id,
+            id: m.id.into(),
+            request_id: m.request_id.into(),
             starts_at: utc(m.starts_at),
             ends_at: utc(m.ends_at),
             place: m.place,
@@ -154,7 +154,7 @@ pub async fn schedule(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &staff, Action::Schedule)?;
     let slot = body.into_inner()?.slot();
-    let id = id.into_inner().to_string();
+    let id = id.into_inner().into();
     Ok(answered(
         state
             .db(move |conn| meetings::schedule(conn, &id, &caller, slot))
@@ -181,7 +181,7 @@ pub async fn reschedule(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &staff, Action::Reschedule)?;
     let slot = body.into_inner()?.slot();
-    let id = id.into_inner().to_string();
+    let id = id.into_inner().into();
     Ok(answered(
         state
             .db(move |conn| meetings::reschedule(conn, &id, &caller, slot))
@@ -205,7 +205,7 @@ pub async fn cancel(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &staff, Action::Cancel)?;
-    let id = id.into_inner().to_string();
+    let id = id.into_inner().into();
     Ok(answered(
         state
             .db(move |conn| meetings::cancel(conn, &id, &caller))
@@ -243,12 +243,12 @@ pub async fn outcome(
             .follow_ups
             .into_iter()
             .map(|f| FollowUp {
-                unit_id: f.unit_id.to_string(),
+                unit_id: f.unit_id.into(),
                 text: f.text,
             })
             .collect(),
     };
-    let id = id.into_inner().to_string();
+    let id = id.into_inner().into();
     let due_days = state.referral_due_days;
     Ok(answered(
         state
@@ -275,7 +275,7 @@ pub async fn redirect(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &staff, Action::Redirect)?;
     let referral = NewReferral::from(body.into_inner()?);
-    let id = id.into_inner().to_string();
+    let id = id.into_inner().into();
     let due_days = state.referral_due_days;
     Ok(answered(
         state
@@ -302,7 +302,7 @@ pub async fn decline(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &staff, Action::Decline)?;
     let reason = body.into_inner()?.reason;
-    let id = id.into_inner().to_string();
+    let id = id.into_inner().into();
     Ok(answered(
         state
             .db(move |conn| meetings::decline(conn, &id, &caller, &reason))
@@ -324,7 +324,7 @@ pub async fn calendar(
     if let Some(request_id) = query.request_id {
         let (from, to) = (query.from.map(naive), query.to.map(naive));
         let meetings = state
-            .db(move |conn| meetings::of_request(conn, &request_id.to_string(), from, to))
+            .db(move |conn| meetings::of_request(conn, &request_id.into(), from, to))
             .await?;
         return Ok(HttpResponse::Ok().json(MeetingList {
             items: meetings.into_iter().map(MeetingView::from).collect(),
@@ -359,7 +359,7 @@ pub async fn get_meeting(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(CALENDAR)?;
-    let id = id.into_inner().to_string();
+    let id = id.into_inner().into();
     let meeting = state.db(move |conn| meetings::get(conn, &id)).await?;
     Ok(HttpResponse::Ok().json(MeetingView::from(meeting)))
 }

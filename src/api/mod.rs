@@ -38,6 +38,7 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, web};
 use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -76,56 +77,74 @@ fn routes() -> (
         .service(observe::metrics)
         .service(
             scope::scope("/api/v1")
-                .service(auth::token)
-                .service(auth::me)
-                .service(users::create_user)
-                .service(users::list_users)
-                .service(users::get_user)
-                .service(users::update_user)
-                .service(users::reset_password)
-                .service(units::create_unit)
-                .service(units::list_units)
-                .service(units::get_unit)
-                .service(units::update_unit)
-                .service(units::delete_unit)
-                .service(contacts::log_contact)
-                .service(contacts::list_contacts)
-                .service(requests::register_request)
-                .service(requests::list_requests)
-                .service(requests::get_request)
-                .service(handling::anonymised_text)
-                .service(handling::classify)
-                .service(handling::refer)
-                .service(handling::thank)
-                .service(handling::close)
-                .service(meetings::schedule)
-                .service(meetings::reschedule)
-                .service(meetings::cancel)
-                .service(meetings::outcome)
-                .service(meetings::redirect)
-                .service(meetings::decline)
-                .service(meetings::calendar)
-                .service(meetings::get_meeting)
-                .service(referrals::list_referrals)
-                .service(referrals::get_referral)
-                .service(referrals::acknowledge)
-                .service(referrals::answer)
-                .service(referrals::accept)
-                .service(referrals::return_referral)
-                .service(public::submit_request)
-                .service(public::lookup_request)
-                .service(public::withdraw_request)
-                .service(public::rate_request)
-                .service(stats::stats_report)
-                .service(notifications::list_notifications)
-                .service(notifications::get_notification)
-                .service(notifications::retry_notification)
-                .service(delivery_reports::delivery_report),
+                .configure(accounts)
+                .configure(desk)
+                .configure(citizens_and_outbox),
         )
         .split_for_parts();
     utoipa::Modify::modify(&commands::Commands, &mut doc);
     openapi::add_problem_responses(&mut doc);
     (app, contract::finish(doc))
+}
+
+/// Signing in, and the admin's users and units.
+fn accounts(config: &mut ServiceConfig) {
+    config
+        .service(auth::token)
+        .service(auth::me)
+        .service(users::create_user)
+        .service(users::list_users)
+        .service(users::get_user)
+        .service(users::update_user)
+        .service(users::reset_password)
+        .service(units::create_unit)
+        .service(units::list_units)
+        .service(units::get_unit)
+        .service(units::update_unit)
+        .service(units::delete_unit);
+}
+
+/// The desk's work: contacts, requests and their commands, meetings, referrals.
+fn desk(config: &mut ServiceConfig) {
+    config
+        .service(contacts::log_contact)
+        .service(contacts::list_contacts)
+        .service(requests::register_request)
+        .service(requests::list_requests)
+        .service(requests::get_request)
+        .service(handling::anonymised_text)
+        .service(handling::classify)
+        .service(handling::refer)
+        .service(handling::thank)
+        .service(handling::close)
+        .service(meetings::schedule)
+        .service(meetings::reschedule)
+        .service(meetings::cancel)
+        .service(meetings::outcome)
+        .service(meetings::redirect)
+        .service(meetings::decline)
+        .service(meetings::calendar)
+        .service(meetings::get_meeting)
+        .service(referrals::list_referrals)
+        .service(referrals::get_referral)
+        .service(referrals::acknowledge)
+        .service(referrals::answer)
+        .service(referrals::accept)
+        .service(referrals::return_referral)
+        .service(public::submit_request);
+}
+
+/// The public door, the dashboard figures and the outbox.
+fn citizens_and_outbox(config: &mut ServiceConfig) {
+    config
+        .service(public::lookup_request)
+        .service(public::withdraw_request)
+        .service(public::rate_request)
+        .service(stats::stats_report)
+        .service(notifications::list_notifications)
+        .service(notifications::get_notification)
+        .service(notifications::retry_notification)
+        .service(delivery_reports::delivery_report);
 }
 
 /// The OpenAPI document, as served at `/api-docs/openapi.json` and committed in `openapi/`.

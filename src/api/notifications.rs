@@ -16,6 +16,7 @@ use super::state::AppState;
 use super::views::utc;
 use crate::app::notifications::{self, Notification, NotificationFilter};
 use crate::domain::Role;
+use crate::domain::ids::NotificationId;
 use crate::domain::notification::NotificationStatus;
 
 const READERS: &[Role] = &[Role::Reviewer, Role::Admin];
@@ -55,8 +56,8 @@ pub struct NotificationView {
 impl From<Notification> for NotificationView {
     fn from(n: Notification) -> Self {
         Self {
-            id: n.id,
-            request_id: n.request_id,
+            id: n.id.into(),
+            request_id: n.request_id.map(Into::into),
             template: n.template.as_str().to_owned(),
             recipient: n.recipient,
             params: n.params,
@@ -120,7 +121,7 @@ pub async fn list_notifications(
     let filter = NotificationFilter {
         status: query.status,
         template: query.template,
-        request_id: query.request_id.map(|id| id.to_string()),
+        request_id: query.request_id.map(Into::into),
         created_from: query.from.map(|t| t.naive_utc()),
         created_before: query.to.map(|t| t.naive_utc()),
     };
@@ -149,7 +150,7 @@ pub async fn get_notification(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(READERS)?;
-    let (id, unmasked) = (id.into_inner().to_string(), unmasked(&staff));
+    let (id, unmasked) = (NotificationId::from(id.into_inner()), unmasked(&staff));
     let notification = state
         .db(move |conn| notifications::get(conn, &id, unmasked))
         .await?;
@@ -173,7 +174,7 @@ pub async fn retry_notification(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(READERS)?;
-    let (id, unmasked) = (id.into_inner().to_string(), unmasked(&staff));
+    let (id, unmasked) = (NotificationId::from(id.into_inner()), unmasked(&staff));
     let notification = state
         .db(move |conn| notifications::retry(conn, &id, unmasked))
         .await?;

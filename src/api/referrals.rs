@@ -19,6 +19,7 @@ use super::versioning::{etag, if_match};
 use super::views::utc;
 use crate::app::referrals::{self, Referral, ReferralFilter, StepInput};
 use crate::domain::Role;
+use crate::domain::ids::ReferralId;
 use crate::domain::referral::{ReferralReason, ReferralStatus, Step};
 use crate::domain::request::{RequestKind, Subject};
 
@@ -60,9 +61,9 @@ impl From<Referral> for ReferralView {
     fn from(r: Referral) -> Self {
         Self {
             overdue: r.overdue,
-            id: r.id,
+            id: r.id.into(),
             reference: r.reference,
-            unit_id: r.unit_id,
+            unit_id: r.unit_id.into(),
             reason: r.reason,
             kind: r.kind,
             subject: r.subject,
@@ -128,7 +129,7 @@ pub async fn list_referrals(
 ) -> Result<HttpResponse, ApiError> {
     let (query, page) = query.into_parts()?;
     let filter = ReferralFilter {
-        request_id: query.request_id.map(|id| id.to_string()),
+        request_id: query.request_id.map(Into::into),
         status: query.status,
         overdue: query.overdue.unwrap_or(false),
         due_from: query.due_from.map(|t| t.naive_utc()),
@@ -158,7 +159,7 @@ pub async fn get_referral(
     staff: Staff,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner().to_string();
+    let id = id.into_inner().into();
     let user = staff.user().clone();
     let referral = state
         .db(move |conn| referrals::get(conn, &user, &id))
@@ -184,7 +185,7 @@ async fn step(
     staff.require(input.step().roles())?;
     let version = if_match(req)?;
     let user = staff.user().clone();
-    let id = id.to_string();
+    let id = ReferralId::from(id);
     let referral = state
         .db(move |conn| referrals::step(conn, &user, &id, version, input))
         .await?;

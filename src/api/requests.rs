@@ -86,7 +86,7 @@ macro_rules! registration_body {
                     text: self.text.clone(),
                     proposed_kind: self.proposed_kind,
                     subject: self.subject,
-                    subject_unit_id: self.subject_unit_id.map(|id| id.to_string()),
+                    subject_unit_id: self.subject_unit_id.map(Into::into),
                 }
             }
         }
@@ -154,7 +154,7 @@ pub struct RequestView {
 impl From<Request> for RequestView {
     fn from(r: Request) -> Self {
         Self {
-            id: r.id,
+            id: r.id.into(),
             tracking_code: r.tracking_code,
             channel: r.channel,
             status: r.status,
@@ -162,10 +162,10 @@ impl From<Request> for RequestView {
             kind: r.kind,
             proposed_kind: r.proposed_kind,
             subject: r.subject,
-            subject_unit_id: r.subject_unit_id,
+            subject_unit_id: r.subject_unit_id.map(Into::into),
             text: r.text,
             version: r.version,
-            registered_by: r.registered_by,
+            registered_by: r.registered_by.map(Into::into),
             created_at: utc(r.created_at),
             updated_at: utc(r.updated_at),
             closed_at: r.closed_at.map(utc),
@@ -225,7 +225,7 @@ impl From<Event> for EventView {
             seq: e.seq,
             at: utc(e.at),
             actor_kind: e.actor_kind,
-            actor_id: e.actor_id,
+            actor_id: e.actor_id.map(Into::into),
             action: e.action,
             from_status: e.from_status,
             to_status: e.to_status,
@@ -303,9 +303,9 @@ impl From<RequestDetail> for RequestDetailView {
                 .into_iter()
                 .map(|r| RequestReferralView {
                     overdue: r.referral.overdue,
-                    id: r.referral.id,
+                    id: r.referral.id.into(),
                     reference: r.referral.reference,
-                    unit_id: r.referral.unit_id,
+                    unit_id: r.referral.unit_id.into(),
                     unit_name: r.unit_name,
                     reason: r.referral.reason,
                     status: r.referral.status,
@@ -322,7 +322,7 @@ impl From<RequestDetail> for RequestDetailView {
                 .notifications
                 .into_iter()
                 .map(|(id, template, status, created_at)| NotificationSummary {
-                    id,
+                    id: id.into(),
                     template: template.as_str().to_owned(),
                     status,
                     created_at: utc(created_at),
@@ -422,7 +422,7 @@ pub async fn list_requests(
         status: query.status,
         kind: query.kind,
         channel: query.channel,
-        unit_id: query.unit_id.map(|id| id.to_string()),
+        unit_id: query.unit_id.map(Into::into),
         created_from: query.from.map(|t| t.naive_utc()),
         created_before: query.to.map(|t| t.naive_utc()),
         text: query.q,
@@ -455,7 +455,7 @@ pub async fn get_request(
         // Unit staff must not learn that a request exists: the same 404 as for a wrong id.
         return Err(ApiError::not_found("request"));
     }
-    let id = id.into_inner().to_string();
+    let id = id.into_inner().into();
     let role = staff.user().role;
     let detail = state
         .db(move |conn| requests::read(conn, &id, role))

@@ -174,7 +174,7 @@ impl From<ContactStats> for ContactTotals {
 impl From<UnitWorkload> for UnitWorkloadView {
     fn from(u: UnitWorkload) -> Self {
         Self {
-            unit_id: u.unit_id,
+            unit_id: u.unit_id.into(),
             unit_name: u.unit_name,
             open: u.open,
             overdue: u.overdue,

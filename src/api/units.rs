@@ -39,10 +39,10 @@ pub struct UnitView {
 impl From<Unit> for UnitView {
     fn from(unit: Unit) -> Self {
         Self {
-            id: unit.id,
+            id: unit.id.into(),
             name: unit.name,
             kind: unit.kind,
-            parent_id: unit.parent_id,
+            parent_id: unit.parent_id.map(Into::into),
             active: unit.active,
             created_at: utc(unit.created_at),
             updated_at: utc(unit.updated_at),
@@ -113,7 +113,7 @@ pub async fn create_unit(
     let input = NewUnit {
         name: body.name,
         kind: body.kind,
-        parent_id: body.parent_id.map(|id| id.to_string()),
+        parent_id: body.parent_id.map(Into::into),
     };
     let unit = state.db(move |conn| units::create(conn, input)).await?;
     Ok(HttpResponse::Created()
@@ -134,7 +134,7 @@ pub async fn list_units(
     let filter = UnitFilter {
         active: query.active,
         kind: query.kind,
-        parent_id: query.parent_id.map(|id| id.to_string()),
+        parent_id: query.parent_id.map(Into::into),
     };
     let found = state.db(move |conn| units::list(conn, filter)).await?;
     Ok(HttpResponse::Ok().json(UnitList {
@@ -157,7 +157,7 @@ pub async fn get_unit(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(STAFF)?;
-    let id = id.into_inner().to_string();
+    let id = id.into_inner().into();
     let unit = state.db(move |conn| units::get(conn, &id)).await?;
     Ok(HttpResponse::Ok().json(UnitView::from(unit)))
 }
@@ -179,12 +179,12 @@ pub async fn update_unit(
     body: ValidJson<UnitPatch>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(ADMIN)?;
-    let id = id.into_inner().to_string();
+    let id = id.into_inner().into();
     let body = body.into_inner()?;
     let changes = UnitChanges {
         name: body.name,
         kind: body.kind,
-        parent_id: body.parent_id.map(|parent| parent.map(|id| id.to_string())),
+        parent_id: body.parent_id.map(|parent| parent.map(Into::into)),
         active: body.active,
     };
     let unit = state
@@ -210,7 +210,7 @@ pub async fn delete_unit(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(ADMIN)?;
-    let id = id.into_inner().to_string();
+    let id = id.into_inner().into();
     state.db(move |conn| units::delete(conn, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

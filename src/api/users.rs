@@ -42,11 +42,11 @@ pub struct UserView {
 impl From<StaffUser> for UserView {
     fn from(user: StaffUser) -> Self {
         Self {
-            id: user.id,
+            id: user.id.into(),
             username: user.username,
             display_name: user.display_name,
             role: user.role,
-            unit_id: user.unit_id,
+            unit_id: user.unit_id.map(Into::into),
             active: user.active,
             created_at: utc(user.created_at),
             updated_at: utc(user.updated_at),
@@ -143,7 +143,7 @@ pub async fn create_user(
         display_name: body.display_name,
         password: body.password,
         role: body.role,
-        unit_id: body.unit_id.map(|id| id.to_string()),
+        unit_id: body.unit_id.map(Into::into),
     };
     let user = state.db(move |conn| users::create(conn, input)).await?;
     Ok(HttpResponse::Created()
@@ -163,7 +163,7 @@ pub async fn list_users(
     let (query, page) = query.into_parts()?;
     let filter = UserFilter {
         role: query.role,
-        unit_id: query.unit_id.map(|id| id.to_string()),
+        unit_id: query.unit_id.map(Into::into),
         active: query.active,
     };
     let page = state
@@ -190,7 +190,7 @@ pub async fn get_user(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(ADMIN)?;
-    let id = id.into_inner().to_string();
+    let id = id.into_inner().into();
     let user = state.db(move |conn| users::get(conn, &id)).await?;
     Ok(HttpResponse::Ok().json(UserView::from(user)))
 }
@@ -213,12 +213,12 @@ pub async fn update_user(
     body: ValidJson<UserPatch>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(ADMIN)?;
-    let id = id.into_inner().to_string();
+    let id = id.into_inner().into();
     let body = body.into_inner()?;
     let changes = UserChanges {
         display_name: body.display_name,
         role: body.role,
-        unit_id: body.unit_id.map(|id| id.to_string()),
+        unit_id: body.unit_id.map(Into::into),
         active: body.active,
     };
     let user = state
@@ -243,7 +243,7 @@ pub async fn reset_password(
     body: ValidJson<PasswordReset>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(ADMIN)?;
-    let id = id.into_inner().to_string();
+    let id = id.into_inner().into();
     let password = body.into_inner()?.password;
     state
         .db(move |conn| users::reset_password(conn, &id, &password))

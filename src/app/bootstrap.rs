@@ -4,6 +4,7 @@
 use rand::distr::{Alphanumeric, SampleString};
 
 use crate::db::{DbConnection, users as users_repo};
+use crate::domain::ids::UnitId;
 use crate::domain::{Role, UnitKind};
 
 use super::units::{self, NewUnit, UnitFilter};
@@ -105,7 +106,7 @@ pub fn seed_demo(conn: &mut DbConnection) -> AppResult<()> {
     Ok(())
 }
 
-fn unit_id_by_name(conn: &mut DbConnection, name: &str) -> Result<Option<String>, AppError> {
+fn unit_id_by_name(conn: &mut DbConnection, name: &str) -> Result<Option<UnitId>, AppError> {
     let all = units::list(conn, UnitFilter::default())?;
     Ok(all
         .into_iter()

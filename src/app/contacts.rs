@@ -10,6 +10,7 @@ use crate::db::requests as request_repo;
 use crate::db::{self, DbConnection, write_transaction};
 use crate::domain::citizen::{CitizenName, ContactSummary};
 use crate::domain::contact::{ContactChannel, ContactOutcome, ContactRuleError, check_outcome};
+use crate::domain::ids::{RequestId, UnitId, UserId};
 use crate::domain::phone::MobileNumber;
 use crate::domain::{FieldError, keep, parse_field};
 
@@ -26,9 +27,9 @@ pub struct ContactInput {
     pub citizen_mobile: Option<String>,
     pub outcome: ContactOutcome,
     /// For `transferred`: the unit the call went to.
-    pub unit_id: Option<String>,
+    pub unit_id: Option<UnitId>,
     /// For `registered`: a request registered earlier…
-    pub request_id: Option<String>,
+    pub request_id: Option<RequestId>,
     /// …or one to register now, with the contact.
     pub request: Option<RequestInput>,
 }
@@ -41,9 +42,9 @@ pub struct Contact {
     pub citizen_name: Option<String>,
     pub citizen_mobile: Option<String>,
     pub outcome: ContactOutcome,
-    pub unit_id: Option<String>,
-    pub request_id: Option<String>,
-    pub staff_id: String,
+    pub unit_id: Option<UnitId>,
+    pub request_id: Option<RequestId>,
+    pub staff_id: UserId,
     pub created_at: NaiveDateTime,
 }
 
@@ -57,7 +58,7 @@ pub struct LoggedContact {
 /// Logs a contact (and registers its request, when it carries one), all or nothing.
 pub fn log(
     conn: &mut DbConnection,
-    staff_id: &str,
+    staff_id: &UserId,
     input: ContactInput,
 ) -> AppResult<LoggedContact> {
     let parsed = parse(&input)?;
@@ -183,7 +184,7 @@ impl ParsedContact {
     /// The stored contact, linked to the request registered with it or named by id.
     fn row(
         self,
-        staff_id: &str,
+        staff_id: &UserId,
         input: &ContactInput,
         registered: Option<&RequestWithHistory>,
     ) -> ContactRow {
@@ -220,7 +221,7 @@ pub struct ContactFilter {
     pub channel: Option<ContactChannel>,
     pub outcome: Option<ContactOutcome>,
     /// Logged by this staff member.
-    pub staff_id: Option<String>,
+    pub staff_id: Option<UserId>,
     /// Logged at or after.
     pub created_from: Option<NaiveDateTime>,
     /// Logged before.

@@ -6,6 +6,7 @@
 use crate::db::outbox;
 use crate::db::{self, DbConnection, write_transaction};
 use crate::domain::delivery::DeliveryReport;
+use crate::domain::ids::NotificationId;
 
 use super::AppResult;
 
@@ -32,7 +33,9 @@ pub fn apply(conn: &mut DbConnection, reports: Vec<DeliveryReport>) -> AppResult
         let mut changed = 0;
         for (notification_id, provider_id, status, reason) in &settling {
             let id = match (notification_id, provider_id) {
-                (Some(id), _) => Some(id.clone()),
+                // The id we gave the provider, echoed back: looked up as it is (an id no message
+                // has finds nothing).
+                (Some(id), _) => Some(NotificationId::stored(id.clone())),
                 (None, Some(provider_id)) => outbox::by_provider_id(conn, provider_id)?,
                 (None, None) => None,
             };

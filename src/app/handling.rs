@@ -11,6 +11,7 @@ use crate::db::requests::{self as repo, RequestRow};
 use crate::db::{self, DbConnection, units, write_transaction};
 use crate::domain::anonymise::{self, CitizenIdentity};
 use crate::domain::citizen::RequestText;
+use crate::domain::ids::{ReferralId, RequestId, UnitId, UserId};
 use crate::domain::lifecycle::{self, Actor, Command, Settlement, Transition};
 use crate::domain::referral::{ReferralReason, ReferralStatus};
 use crate::domain::request::{ActorKind, RequestKind, Subject};
@@ -47,7 +48,7 @@ impl Effects {
 /// history records them, and the version they last read (`If-Match`), if they sent one.
 pub(crate) struct Acting {
     pub actor: Actor,
-    pub recorded_as: (ActorKind, Option<String>),
+    pub recorded_as: (ActorKind, Option<UserId>),
     pub if_match: Option<i32>,
 }
 
@@ -75,7 +76,7 @@ impl Acting {
 /// writes (after the decision, before the guarded update, inside the transaction).
 pub(crate) fn run(
     conn: &mut DbConnection,
-    request_id: &str,
+    request_id: &RequestId,
     caller: &Caller,
     command: Command,
     effects: impl FnOnce(&mut DbConnection, &Request, &Identity, &Transition) -> AppResult<Effects>,
@@ -131,7 +132,7 @@ fn commit(
     row: &RequestRow,
     mobile: &str,
     transition: &Transition,
-    actor: (ActorKind, Option<String>),
+    actor: (ActorKind, Option<UserId>),
     mut details: serde_json::Value,
     params: serde_json::Value,
 ) -> AppResult<()> {
@@ -160,7 +161,7 @@ fn commit(
 /// history event: `meetings_cancelled` (ids) and `referrals_withdrawn` (references).
 fn settle(
     conn: &mut DbConnection,
-    request_id: &str,
+    request_id: &RequestId,
     settlement: Settlement,
     now: NaiveDateTime,
 ) -> AppResult<serde_json::Value> {
@@ -211,12 +212,12 @@ pub(crate) fn concurrent_change(what: &str) -> AppError {
 pub struct Classification {
     pub kind: RequestKind,
     pub subject: Option<Subject>,
-    pub subject_unit_id: Option<String>,
+    pub subject_unit_id: Option<UnitId>,
 }
 
 pub fn classify(
     conn: &mut DbConnection,
-    request_id: &str,
+    request_id: &RequestId,
     caller: &Caller,
     input: Classification,
 ) -> AppResult<RequestDetail> {
@@ -251,7 +252,7 @@ pub fn classify(
                 request_id,
                 input.kind,
                 input.subject,
-                input.subject_unit_id.as_deref(),
+                input.subject_unit_id.as_ref(),
             )?;
             Ok(Effects {
                 details: serde_json::json!({
@@ -268,7 +269,7 @@ pub fn classify(
 /// A referral to make: the unit, the anonymised text the reviewer approved, the due date.
 #[derive(Debug, Clone)]
 pub struct NewReferral {
-    pub unit_id: String,
+    pub unit_id: UnitId,
     pub text: String,
     pub due_at: Option<NaiveDateTime>,
 }
@@ -276,7 +277,7 @@ pub struct NewReferral {
 /// Refers a feedback request to a unit (`refer`).
 pub fn refer(
     conn: &mut DbConnection,
-    request_id: &str,
+    request_id: &RequestId,
     caller: &Caller,
     referral: NewReferral,
     default_due_days: u32,
@@ -296,7 +297,7 @@ pub fn refer(
 /// meeting request. One path, so both check the unit, the text and the due date alike.
 pub(crate) fn hand_to_unit(
     conn: &mut DbConnection,
-    request_id: &str,
+    request_id: &RequestId,
     caller: &Caller,
     referral: NewReferral,
     default_due_days: u32,
@@ -346,7 +347,7 @@ pub(crate) fn hand_to_unit(
 /// Closes a feedback request with thanks (`thank`).
 pub fn thank(
     conn: &mut DbConnection,
-    request_id: &str,
+    request_id: &RequestId,
     caller: &Caller,
 ) -> AppResult<RequestDetail> {
     run(
@@ -366,7 +367,7 @@ pub fn thank(
 /// Closes a referred or followed-up request as resolved, once every referral is accepted.
 pub fn close(
     conn: &mut DbConnection,
-    request_id: &str,
+    request_id: &RequestId,
     caller: &Caller,
     summary: &str,
 ) -> AppResult<RequestDetail> {
@@ -384,8 +385,8 @@ pub fn close(
 pub(crate) fn insert_referral(
     conn: &mut DbConnection,
     request: &Request,
-    created_by: &str,
-    unit_id: &str,
+    created_by: &UserId,
+    unit_id: &UnitId,
     reason: ReferralReason,
     text: &str,
     due_at: NaiveDateTime,
@@ -396,7 +397,7 @@ pub(crate) fn insert_referral(
     let mut busy = false;
     for referral in referral_repo::for_request(conn, &request.id)? {
         let status = referral.status;
-        busy |= referral.unit_id == unit_id && !status.is_finished();
+        busy |= referral.unit_id == *unit_id && !status.is_finished();
     }
     if busy {
         return Err(AppError::conflict(
@@ -408,7 +409,7 @@ pub(crate) fn insert_referral(
     referral_repo::insert(
         conn,
         &ReferralRow {
-            id: db::new_id(),
+            id: ReferralId::generate(),
             request_id: request.id.clone(),
             reference: reference.clone(),
             unit_id: unit_id.to_owned(),
@@ -421,7 +422,7 @@ pub(crate) fn insert_referral(
             answer: None,
             return_reason: None,
             version: 1,
-            created_by: created_by.to_owned(),
+            created_by: created_by.clone(),
             created_at: now,
             updated_at: now,
         },
@@ -448,7 +449,7 @@ fn fresh_reference(conn: &mut DbConnection) -> AppResult<String> {
 /// The unit's name if it exists and is active, else a field error.
 pub(crate) fn require_active_unit(
     conn: &mut DbConnection,
-    unit_id: &str,
+    unit_id: &UnitId,
     field: &str,
 ) -> AppResult<String> {
     match units::find(conn, unit_id)? {
@@ -509,7 +510,7 @@ pub(crate) fn check_anonymous(
 }
 
 /// The server's proposal of an anonymised text for a request (the reviewer may edit it).
-pub fn proposed_text(conn: &mut DbConnection, request_id: &str) -> AppResult<String> {
+pub fn proposed_text(conn: &mut DbConnection, request_id: &RequestId) -> AppResult<String> {
     let row: RequestRow = repo::find(conn, request_id)?.ok_or(AppError::NotFound("request"))?;
     let identity = requests::identity(conn, request_id)?;
     let codes = citizen_tracking_codes(conn, &identity)?;

@@ -7,6 +7,7 @@ use chrono::NaiveDateTime;
 use crate::db::notifications::{self as outbox, NotificationRow};
 use crate::db::requests::{self as repo, EventRow, RequestRow};
 use crate::db::{self, DbConnection};
+use crate::domain::ids::{RequestId, UserId};
 use crate::domain::lifecycle::Transition;
 use crate::domain::request::{ActorKind, Status};
 
@@ -49,9 +50,9 @@ impl Entry {
 /// Appends one history event, next in the request's sequence.
 pub(crate) fn record(
     conn: &mut DbConnection,
-    request_id: &str,
+    request_id: &RequestId,
     entry: Entry,
-    actor: (ActorKind, Option<String>),
+    actor: (ActorKind, Option<UserId>),
     details: serde_json::Value,
     at: NaiveDateTime,
 ) -> AppResult<Event> {
@@ -63,10 +64,10 @@ pub(crate) fn record(
 
 /// The stored row of a history event.
 pub(crate) fn event_row(
-    request_id: &str,
+    request_id: &RequestId,
     seq: i32,
     entry: Entry,
-    (actor_kind, actor_id): (ActorKind, Option<String>),
+    (actor_kind, actor_id): (ActorKind, Option<UserId>),
     details: serde_json::Value,
     at: NaiveDateTime,
 ) -> EventRow {

@@ -8,6 +8,7 @@ use chrono::{Duration, NaiveDateTime};
 use crate::db::meetings::{self as repo, MeetingRow};
 use crate::db::{self, DbConnection};
 use crate::domain::citizen::RequestText;
+use crate::domain::ids::{MeetingId, RequestId, UnitId, UserId};
 use crate::domain::lifecycle::{Command, MeetingOutcome};
 use crate::domain::meeting::MeetingEvent;
 pub use crate::domain::meeting::MeetingStatus;
@@ -26,8 +27,8 @@ pub const DURATION_MINUTES: std::ops::RangeInclusive<i64> = 5..=480;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Meeting {
-    pub id: String,
-    pub request_id: String,
+    pub id: MeetingId,
+    pub request_id: RequestId,
     pub starts_at: NaiveDateTime,
     pub ends_at: NaiveDateTime,
     pub place: String,
@@ -85,7 +86,7 @@ fn require_free(
     conn: &mut DbConnection,
     start: NaiveDateTime,
     end: NaiveDateTime,
-    except: Option<&str>,
+    except: Option<&MeetingId>,
 ) -> AppResult<()> {
     repo::lock_calendar(conn)?;
     match repo::overlapping(conn, start, end, except)? {
@@ -110,7 +111,7 @@ fn time_params(start: NaiveDateTime, place: &str) -> serde_json::Value {
 
 pub fn schedule(
     conn: &mut DbConnection,
-    request_id: &str,
+    request_id: &RequestId,
     caller: &Caller,
     slot: Slot,
 ) -> AppResult<RequestDetail> {
@@ -123,7 +124,7 @@ pub fn schedule(
         |conn, request, _, _| {
             require_free(conn, slot.starts_at, end, None)?;
             let now = db::now();
-            let id = db::new_id();
+            let id = MeetingId::generate();
             repo::insert(
                 conn,
                 &MeetingRow {
@@ -148,7 +149,7 @@ pub fn schedule(
     )
 }
 
-fn current_meeting(conn: &mut DbConnection, request_id: &str) -> AppResult<MeetingRow> {
+fn current_meeting(conn: &mut DbConnection, request_id: &RequestId) -> AppResult<MeetingRow> {
     repo::scheduled_for(conn, request_id)?.ok_or_else(|| {
         AppError::Internal(format!(
             "request {request_id} is meeting_scheduled without a scheduled meeting"
@@ -182,7 +183,7 @@ fn save(conn: &mut DbConnection, row: MeetingRow) -> AppResult<()> {
 
 pub fn reschedule(
     conn: &mut DbConnection,
-    request_id: &str,
+    request_id: &RequestId,
     caller: &Caller,
     slot: Slot,
 ) -> AppResult<RequestDetail> {
@@ -218,7 +219,7 @@ pub fn reschedule(
 
 pub fn cancel(
     conn: &mut DbConnection,
-    request_id: &str,
+    request_id: &RequestId,
     caller: &Caller,
 ) -> AppResult<RequestDetail> {
     handling::run(
@@ -242,7 +243,7 @@ pub fn cancel(
 /// One follow-up the head asks for: a unit and the anonymised text it receives.
 #[derive(Debug, Clone)]
 pub struct FollowUp {
-    pub unit_id: String,
+    pub unit_id: UnitId,
     pub text: String,
 }
 
@@ -256,7 +257,7 @@ pub struct Outcome {
 
 pub fn record_outcome(
     conn: &mut DbConnection,
-    request_id: &str,
+    request_id: &RequestId,
     caller: &Caller,
     outcome: Outcome,
     due_days: u32,
@@ -333,7 +334,7 @@ fn follow_up_texts(outcome: &Outcome) -> AppResult<Vec<RequestText>> {
 struct FollowUps<'a> {
     request: &'a super::requests::Request,
     identity: &'a super::requests::Identity,
-    staff_id: &'a str,
+    staff_id: &'a UserId,
     due_days: u32,
 }
 
@@ -382,7 +383,7 @@ impl FollowUps<'_> {
 /// Hands a meeting request to a unit instead of a meeting (`redirect`).
 pub fn redirect(
     conn: &mut DbConnection,
-    request_id: &str,
+    request_id: &RequestId,
     caller: &Caller,
     referral: handling::NewReferral,
     due_days: u32,
@@ -401,7 +402,7 @@ pub fn redirect(
 /// Declines a meeting request with a reason the citizen is told (`decline`).
 pub fn decline(
     conn: &mut DbConnection,
-    request_id: &str,
+    request_id: &RequestId,
     caller: &Caller,
     reason: &str,
 ) -> AppResult<RequestDetail> {
@@ -450,7 +451,7 @@ pub fn calendar(conn: &mut DbConnection, window: CalendarWindow) -> AppResult<Ve
 /// Every meeting a request ever had, by start time, starting in [from, to) where given.
 pub fn of_request(
     conn: &mut DbConnection,
-    request_id: &str,
+    request_id: &RequestId,
     from: Option<NaiveDateTime>,
     to: Option<NaiveDateTime>,
 ) -> AppResult<Vec<Meeting>> {
@@ -460,7 +461,7 @@ pub fn of_request(
         .collect()
 }
 
-pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<Meeting> {
+pub fn get(conn: &mut DbConnection, id: &MeetingId) -> AppResult<Meeting> {
     let row = repo::find(conn, id)?.ok_or(AppError::NotFound("meeting"))?;
     Ok(Meeting::from(row))
 }

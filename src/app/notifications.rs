@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use crate::db::notifications::{self as repo, NotificationRow};
 use crate::db::outbox;
 use crate::db::{self, DbConnection, write_transaction};
+use crate::domain::ids::{NotificationId, RequestId};
 use crate::domain::lifecycle::Template;
 use crate::domain::notification::NotificationStatus;
 
@@ -15,8 +16,8 @@ use super::{AppError, AppResult};
 /// A notification with the recipient as the caller may see it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notification {
-    pub id: String,
-    pub request_id: Option<String>,
+    pub id: NotificationId,
+    pub request_id: Option<RequestId>,
     pub template: Template,
     pub recipient: String,
     pub params: serde_json::Value,
@@ -66,7 +67,7 @@ impl Notification {
 pub struct NotificationFilter {
     pub status: Option<NotificationStatus>,
     pub template: Option<String>,
-    pub request_id: Option<String>,
+    pub request_id: Option<RequestId>,
     /// Created at or after.
     pub created_from: Option<NaiveDateTime>,
     /// Created before.
@@ -101,13 +102,21 @@ pub fn list(
     page.fetch(load, |row| Notification::from_row(row, unmasked))
 }
 
-pub fn get(conn: &mut DbConnection, id: &str, unmasked: bool) -> AppResult<Notification> {
+pub fn get(
+    conn: &mut DbConnection,
+    id: &NotificationId,
+    unmasked: bool,
+) -> AppResult<Notification> {
     let row = repo::find(conn, id)?.ok_or(AppError::NotFound("notification"))?;
     Ok(Notification::from_row(row, unmasked))
 }
 
 /// Queues a failed or undelivered message again with a fresh attempt budget.
-pub fn retry(conn: &mut DbConnection, id: &str, unmasked: bool) -> AppResult<Notification> {
+pub fn retry(
+    conn: &mut DbConnection,
+    id: &NotificationId,
+    unmasked: bool,
+) -> AppResult<Notification> {
     write_transaction(conn, |conn| {
         let row = repo::find(conn, id)?.ok_or(AppError::NotFound("notification"))?;
         if !outbox::retry(conn, id, db::now())? {

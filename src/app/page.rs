@@ -44,7 +44,7 @@ macro_rules! keyed_by_creation {
     ($($row:ty),* $(,)?) => {$(
         impl Keyed for $row {
             fn key(&self) -> Key {
-                (self.created_at, self.id.clone())
+                (self.created_at, self.id.to_string())
             }
         }
     )*};

@@ -8,6 +8,7 @@ use crate::db::referrals::{self as repo, ReferralRow, UnitReferralRow};
 use crate::db::requests as request_repo;
 use crate::db::{self, DbConnection, write_transaction};
 use crate::domain::citizen::RequestText;
+use crate::domain::ids::{ReferralId, RequestId, UnitId};
 use crate::domain::referral::{self, ReferralReason, ReferralStatus, Step};
 use crate::domain::request::{ActorKind, RequestKind, Subject};
 use crate::domain::{Role, StaffUser, parse_field};
@@ -18,9 +19,9 @@ use super::{AppError, AppResult};
 /// A referral as a unit sees it: no request id, tracking code, identity or original text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Referral {
-    pub id: String,
+    pub id: ReferralId,
     pub reference: String,
-    pub unit_id: String,
+    pub unit_id: UnitId,
     pub reason: ReferralReason,
     pub kind: Option<RequestKind>,
     pub subject: Option<Subject>,
@@ -64,7 +65,7 @@ impl Referral {
 #[derive(Debug, Default, Clone)]
 pub struct ReferralFilter {
     /// Only this request's (the desk only: unit staff never see request ids).
-    pub request_id: Option<String>,
+    pub request_id: Option<RequestId>,
     pub status: Option<ReferralStatus>,
     /// Only those past due and not yet answered, now.
     pub overdue: bool,
@@ -75,7 +76,7 @@ pub struct ReferralFilter {
 }
 
 /// The unit whose referrals a staff member may see: their own for unit staff, any for the desk.
-fn scope(staff: &StaffUser) -> AppResult<Option<String>> {
+fn scope(staff: &StaffUser) -> AppResult<Option<UnitId>> {
     match staff.role {
         Role::UnitStaff => staff
             .unit_id
@@ -121,7 +122,7 @@ pub fn list(
 }
 
 /// One referral; another unit's is "not found", exactly like a missing one.
-pub fn get(conn: &mut DbConnection, staff: &StaffUser, id: &str) -> AppResult<Referral> {
+pub fn get(conn: &mut DbConnection, staff: &StaffUser, id: &ReferralId) -> AppResult<Referral> {
     let row = find_visible(conn, staff, id)?;
     Ok(Referral::read(row, db::now()))
 }
@@ -129,7 +130,7 @@ pub fn get(conn: &mut DbConnection, staff: &StaffUser, id: &str) -> AppResult<Re
 fn find_visible(
     conn: &mut DbConnection,
     staff: &StaffUser,
-    id: &str,
+    id: &ReferralId,
 ) -> AppResult<UnitReferralRow> {
     let found = match scope(staff)? {
         Some(unit) => repo::find_for_unit(conn, id, &unit)?,
@@ -161,7 +162,7 @@ impl StepInput {
 pub fn step(
     conn: &mut DbConnection,
     staff: &StaffUser,
-    id: &str,
+    id: &ReferralId,
     if_match: Option<i32>,
     input: StepInput,
 ) -> AppResult<Referral> {
@@ -247,7 +248,7 @@ fn record_step(
 /// Referrals of one request, for the desk, read at `now`.
 pub fn of_request(
     conn: &mut DbConnection,
-    request_id: &str,
+    request_id: &RequestId,
     now: NaiveDateTime,
 ) -> AppResult<Vec<Referral>> {
     Ok(repo::for_request(conn, request_id)?

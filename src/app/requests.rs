@@ -12,6 +12,7 @@ use crate::db::requests::{self as repo, EventRow, IdentityRow, RequestRow};
 use crate::db::{self, CorruptRow, DbConnection, units};
 use crate::domain::Role;
 use crate::domain::citizen::{CitizenName, Email, RequestText, search_key};
+use crate::domain::ids::{NotificationId, RequestId, UnitId, UserId};
 use crate::domain::lifecycle::{self, Action};
 use crate::domain::national_id::NationalId;
 use crate::domain::notification::NotificationStatus;
@@ -37,7 +38,7 @@ pub struct RequestInput {
     pub text: String,
     pub proposed_kind: Option<RequestKind>,
     pub subject: Option<Subject>,
-    pub subject_unit_id: Option<String>,
+    pub subject_unit_id: Option<UnitId>,
 }
 
 /// A request input that parsed: every value normalised and valid.
@@ -50,14 +51,14 @@ pub struct ParsedRequest {
     pub text: RequestText,
     pub proposed_kind: Option<RequestKind>,
     pub subject: Option<Subject>,
-    pub subject_unit_id: Option<String>,
+    pub subject_unit_id: Option<UnitId>,
 }
 
 /// Who registers a request: the citizen online, or a staff member on their behalf.
 #[derive(Debug, Clone)]
 pub enum Registrar {
     Citizen,
-    Staff { user_id: String, channel: Channel },
+    Staff { user_id: UserId, channel: Channel },
 }
 
 impl Registrar {
@@ -68,7 +69,7 @@ impl Registrar {
         }
     }
 
-    fn actor(&self) -> (ActorKind, Option<String>) {
+    fn actor(&self) -> (ActorKind, Option<UserId>) {
         match self {
             Registrar::Citizen => (ActorKind::Citizen, None),
             Registrar::Staff { user_id, .. } => (ActorKind::Staff, Some(user_id.clone())),
@@ -79,18 +80,18 @@ impl Registrar {
 /// A stored request, its values read back into domain types. No identity here.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
-    pub id: String,
+    pub id: RequestId,
     pub tracking_code: String,
     pub channel: Channel,
     pub text: String,
     pub proposed_kind: Option<RequestKind>,
     pub kind: Option<RequestKind>,
     pub subject: Option<Subject>,
-    pub subject_unit_id: Option<String>,
+    pub subject_unit_id: Option<UnitId>,
     pub status: Status,
     pub resolution: Option<Resolution>,
     pub version: i32,
-    pub registered_by: Option<String>,
+    pub registered_by: Option<UserId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub closed_at: Option<NaiveDateTime>,
@@ -111,7 +112,7 @@ pub struct Event {
     pub seq: i32,
     pub at: NaiveDateTime,
     pub actor_kind: ActorKind,
-    pub actor_id: Option<String>,
+    pub actor_id: Option<UserId>,
     pub action: String,
     pub from_status: Option<Status>,
     pub to_status: Option<Status>,
@@ -138,7 +139,7 @@ pub struct RequestDetail {
     pub history: Vec<Event>,
     /// The messages sent about it: (id, template, status, created_at).
     pub notifications: Vec<(
-        String,
+        NotificationId,
         crate::domain::lifecycle::Template,
         NotificationStatus,
         NaiveDateTime,
@@ -321,7 +322,7 @@ impl RegistrationRows {
         let now = db::now();
         let transition = lifecycle::register();
         let request = RequestRow {
-            id: db::new_id(),
+            id: RequestId::generate(),
             tracking_code: code.as_str().to_owned(),
             channel: registrar.channel(),
             body: input.text.as_str().to_owned(),
@@ -375,13 +376,13 @@ impl RegistrationRows {
 
 /// One request as `reader` (a desk role) reads it, in one snapshot: `allowed_actions` agree
 /// with the referrals and the meeting shown beside them.
-pub fn read(conn: &mut DbConnection, id: &str, reader: Role) -> AppResult<RequestDetail> {
+pub fn read(conn: &mut DbConnection, id: &RequestId, reader: Role) -> AppResult<RequestDetail> {
     diesel::Connection::transaction(conn, |conn| detail(conn, id, reader))
 }
 
 /// One request as `reader` (a desk role) sees it: everything, with what they may do next. Runs
 /// in the caller's transaction.
-pub fn detail(conn: &mut DbConnection, id: &str, reader: Role) -> AppResult<RequestDetail> {
+pub fn detail(conn: &mut DbConnection, id: &RequestId, reader: Role) -> AppResult<RequestDetail> {
     let row = repo::find(conn, id)?.ok_or(AppError::NotFound("request"))?;
     let request = Request::from(row);
     let state = super::state::of(conn, &request)?;
@@ -411,7 +412,7 @@ pub fn detail(conn: &mut DbConnection, id: &str, reader: Role) -> AppResult<Requ
 }
 
 /// Who filed a request. Every request has one: its absence is a broken invariant.
-pub(crate) fn identity(conn: &mut DbConnection, id: &str) -> AppResult<Identity> {
+pub(crate) fn identity(conn: &mut DbConnection, id: &RequestId) -> AppResult<Identity> {
     let row = repo::find_identity(conn, id)?
         .ok_or_else(|| AppError::Internal(format!("request {id} has no identity row")))?;
     Ok(Identity {
@@ -424,7 +425,7 @@ pub(crate) fn identity(conn: &mut DbConnection, id: &str) -> AppResult<Identity>
 
 pub(crate) fn history(
     conn: &mut DbConnection,
-    id: &str,
+    id: &RequestId,
     public_only: bool,
 ) -> AppResult<Vec<Event>> {
     repo::events(conn, id, public_only)?
@@ -441,7 +442,7 @@ pub struct RequestFilter {
     pub kind: Option<RequestKind>,
     pub channel: Option<Channel>,
     /// Requests about this unit.
-    pub unit_id: Option<String>,
+    pub unit_id: Option<UnitId>,
     /// Registered at or after.
     pub created_from: Option<NaiveDateTime>,
     /// Registered before.

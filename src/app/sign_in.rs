@@ -14,6 +14,7 @@ use crate::auth::password;
 use crate::auth::token::IssuedToken;
 use crate::db::users::UserRow;
 use crate::db::{DbConnection, users};
+use crate::domain::ids::UserId;
 use crate::domain::limits::Limit;
 use crate::domain::{StaffUser, Username};
 
@@ -116,7 +117,7 @@ pub fn complete(
         .issue(
             &user.id,
             user.role,
-            user.unit_id.as_deref(),
+            user.unit_id.as_ref(),
             user.token_version,
             Utc::now(),
         )
@@ -128,7 +129,7 @@ pub fn complete(
 /// password has not been reset since the token was issued.
 pub fn current_user(
     conn: &mut DbConnection,
-    user_id: &str,
+    user_id: &UserId,
     token_version: i32,
 ) -> AppResult<Option<StaffUser>> {
     let Some(row) = users::find(conn, user_id)? else {

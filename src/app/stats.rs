@@ -11,6 +11,7 @@ use crate::db::contacts::{self as contact_repo, ContactFilter};
 use crate::db::stats::{self as repo, Period as StoredPeriod};
 use crate::db::{self, DbConnection};
 use crate::domain::contact::ContactOutcome;
+use crate::domain::ids::UnitId;
 use crate::domain::request::{Channel, RequestKind, Resolution, Status};
 
 use super::AppResult;
@@ -86,7 +87,7 @@ pub struct ContactStats {
 /// One unit's referrals that still wait for it, now.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnitWorkload {
-    pub unit_id: String,
+    pub unit_id: UnitId,
     pub unit_name: String,
     /// Open, acknowledged or returned.
     pub open: i64,
@@ -183,7 +184,7 @@ fn contact_stats(conn: &mut DbConnection, period: StoredPeriod) -> AppResult<Con
 }
 
 fn workload(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<UnitWorkload>> {
-    let overdue: BTreeMap<String, i64> = repo::overdue_by_unit(conn, now)?.into_iter().collect();
+    let overdue: BTreeMap<UnitId, i64> = repo::overdue_by_unit(conn, now)?.into_iter().collect();
     let mut units: Vec<UnitWorkload> = repo::unanswered_by_unit(conn)?
         .into_iter()
         .map(|(unit_id, unit_name, open)| UnitWorkload {

@@ -2,6 +2,7 @@
 
 use crate::db::units::{self as repo, UnitRow};
 use crate::db::{self, DbConnection, write_transaction};
+use crate::domain::ids::UnitId;
 use crate::domain::unit::parent_would_cycle;
 use crate::domain::{Unit, UnitKind, UnitName, parse_field};
 
@@ -13,7 +14,7 @@ const MAX_DEPTH: usize = 32;
 pub struct NewUnit {
     pub name: String,
     pub kind: UnitKind,
-    pub parent_id: Option<String>,
+    pub parent_id: Option<UnitId>,
 }
 
 /// A partial change; `None` leaves a field as it is, `Some(None)` clears the parent.
@@ -21,7 +22,7 @@ pub struct NewUnit {
 pub struct UnitChanges {
     pub name: Option<String>,
     pub kind: Option<UnitKind>,
-    pub parent_id: Option<Option<String>>,
+    pub parent_id: Option<Option<UnitId>>,
     pub active: Option<bool>,
 }
 
@@ -34,7 +35,7 @@ pub fn create(conn: &mut DbConnection, input: NewUnit) -> AppResult<Unit> {
         require_free_name(conn, name.as_str(), None)?;
         let now = db::now();
         let row = UnitRow {
-            id: db::new_id(),
+            id: UnitId::generate(),
             name: name.into_string(),
             kind: input.kind,
             parent_id: input.parent_id,
@@ -53,7 +54,7 @@ pub struct UnitFilter {
     pub active: Option<bool>,
     pub kind: Option<UnitKind>,
     /// Only the units directly under this one.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<UnitId>,
 }
 
 /// Every unit that matches, by name: units are few, so they are listed whole.
@@ -69,12 +70,12 @@ pub fn list(conn: &mut DbConnection, filter: UnitFilter) -> AppResult<Vec<Unit>>
         .collect()
 }
 
-pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<Unit> {
+pub fn get(conn: &mut DbConnection, id: &UnitId) -> AppResult<Unit> {
     let row = repo::find(conn, id)?.ok_or(AppError::NotFound("unit"))?;
     Ok(Unit::from(row))
 }
 
-pub fn update(conn: &mut DbConnection, id: &str, changes: UnitChanges) -> AppResult<Unit> {
+pub fn update(conn: &mut DbConnection, id: &UnitId, changes: UnitChanges) -> AppResult<Unit> {
     let name = changes
         .name
         .as_deref()
@@ -114,7 +115,7 @@ pub fn update(conn: &mut DbConnection, id: &str, changes: UnitChanges) -> AppRes
 
 /// Deletes a unit nothing refers to. A unit that has staff or sub-units (and, later, referrals)
 /// keeps its history: it is deactivated instead, and deleting it is a 409.
-pub fn delete(conn: &mut DbConnection, id: &str) -> AppResult<()> {
+pub fn delete(conn: &mut DbConnection, id: &UnitId) -> AppResult<()> {
     write_transaction(conn, |conn| {
         repo::find(conn, id)?.ok_or(AppError::NotFound("unit"))?;
         let usage = repo::usage(conn, id)?;
@@ -139,7 +140,7 @@ fn in_use() -> AppError {
     )
 }
 
-fn require_parent(conn: &mut DbConnection, parent_id: &str) -> AppResult<()> {
+fn require_parent(conn: &mut DbConnection, parent_id: &UnitId) -> AppResult<()> {
     match repo::find(conn, parent_id)? {
         Some(_) => Ok(()),
         None => Err(AppError::invalid(
@@ -150,7 +151,11 @@ fn require_parent(conn: &mut DbConnection, parent_id: &str) -> AppResult<()> {
     }
 }
 
-fn require_free_name(conn: &mut DbConnection, name: &str, except: Option<&str>) -> AppResult<()> {
+fn require_free_name(
+    conn: &mut DbConnection,
+    name: &str,
+    except: Option<&UnitId>,
+) -> AppResult<()> {
     if repo::name_taken(conn, name, except)? {
         Err(name_taken())
     } else {

@@ -3,6 +3,7 @@
 use crate::auth::password;
 use crate::db::users::{self as repo, UserRow};
 use crate::db::{self, DbConnection, units, write_transaction};
+use crate::domain::ids::{UnitId, UserId};
 use crate::domain::user::check_role_unit;
 use crate::domain::{DisplayName, FieldError, Password, Role, StaffUser, Username, parse_field};
 
@@ -14,7 +15,7 @@ pub struct NewUser {
     pub display_name: String,
     pub password: String,
     pub role: Role,
-    pub unit_id: Option<String>,
+    pub unit_id: Option<UnitId>,
 }
 
 /// A partial change; `None` leaves a field as it is. A role other than `unit_staff` clears the
@@ -23,7 +24,7 @@ pub struct NewUser {
 pub struct UserChanges {
     pub display_name: Option<String>,
     pub role: Option<Role>,
-    pub unit_id: Option<String>,
+    pub unit_id: Option<UnitId>,
     pub active: Option<bool>,
 }
 
@@ -31,7 +32,7 @@ pub struct UserChanges {
 #[derive(Debug, Default, Clone)]
 pub struct UserFilter {
     pub role: Option<Role>,
-    pub unit_id: Option<String>,
+    pub unit_id: Option<UnitId>,
     pub active: Option<bool>,
 }
 
@@ -39,7 +40,7 @@ pub fn create(conn: &mut DbConnection, input: NewUser) -> AppResult<StaffUser> {
     let username = parse_field("username", Username::parse(&input.username));
     let display_name = parse_field("display_name", DisplayName::parse(&input.display_name));
     let new_password = parse_field("password", Password::parse(&input.password));
-    let binding = check_role_unit(input.role, input.unit_id.as_deref());
+    let binding = check_role_unit(input.role, input.unit_id.as_ref());
     let (username, display_name, new_password) =
         match (username, display_name, new_password, binding) {
             (Ok(u), Ok(d), Ok(p), Ok(())) => (u, d, p),
@@ -64,7 +65,7 @@ pub fn create(conn: &mut DbConnection, input: NewUser) -> AppResult<StaffUser> {
         }
         let now = db::now();
         let row = UserRow {
-            id: db::new_id(),
+            id: UserId::generate(),
             username: username.as_str().to_owned(),
             display_name: display_name.into_string(),
             password_hash,
@@ -104,12 +105,12 @@ pub fn list(
     page.fetch(load, StaffUser::from)
 }
 
-pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<StaffUser> {
+pub fn get(conn: &mut DbConnection, id: &UserId) -> AppResult<StaffUser> {
     let row = repo::find(conn, id)?.ok_or(AppError::NotFound("user"))?;
     Ok(StaffUser::from(row))
 }
 
-pub fn update(conn: &mut DbConnection, id: &str, changes: UserChanges) -> AppResult<StaffUser> {
+pub fn update(conn: &mut DbConnection, id: &UserId, changes: UserChanges) -> AppResult<StaffUser> {
     let display_name = changes
         .display_name
         .as_deref()
@@ -135,7 +136,7 @@ pub fn update(conn: &mut DbConnection, id: &str, changes: UserChanges) -> AppRes
             (false, Some(unit)) => Some(unit),
             (false, None) => None,
         };
-        check_role_unit(role, row.unit_id.as_deref())?;
+        check_role_unit(role, row.unit_id.as_ref())?;
         if let Some(active) = changes.active {
             row.active = active;
         }
@@ -158,7 +159,7 @@ pub fn update(conn: &mut DbConnection, id: &str, changes: UserChanges) -> AppRes
 }
 
 /// Sets a new password and signs the user out everywhere (older tokens stop working).
-pub fn reset_password(conn: &mut DbConnection, id: &str, new_password: &str) -> AppResult<()> {
+pub fn reset_password(conn: &mut DbConnection, id: &UserId, new_password: &str) -> AppResult<()> {
     let new_password = parse_field("password", Password::parse(new_password))?;
     let password_hash =
         password::hash(new_password.expose()).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -172,7 +173,7 @@ pub fn reset_password(conn: &mut DbConnection, id: &str, new_password: &str) -> 
     })
 }
 
-fn require_active_unit(conn: &mut DbConnection, unit_id: &str) -> AppResult<()> {
+fn require_active_unit(conn: &mut DbConnection, unit_id: &UnitId) -> AppResult<()> {
     match units::find(conn, unit_id)? {
         Some(unit) if unit.active => Ok(()),
         Some(_) => {

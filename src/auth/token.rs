@@ -9,6 +9,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Role;
+use crate::domain::ids::{UnitId, UserId};
 
 pub const ISSUER: &str = "mardom";
 pub const AUDIENCE: &str = "mardom-staff";
@@ -17,10 +18,10 @@ pub const AUDIENCE: &str = "mardom-staff";
 /// changed or deactivated account takes effect at once; `role` and `unit` are for clients.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Claims {
-    pub sub: String,
+    pub sub: UserId,
     pub role: Role,
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub unit: Option<String>,
+    pub unit: Option<UnitId>,
     /// The account's token version when issued; a password reset bumps it.
     pub ver: i32,
     pub iss: String,
@@ -81,9 +82,9 @@ impl TokenIssuer {
 
     pub fn issue(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         role: Role,
-        unit: Option<&str>,
+        unit: Option<&UnitId>,
         version: i32,
         now: DateTime<Utc>,
     ) -> Result<IssuedToken, TokenError> {
@@ -93,7 +94,7 @@ impl TokenIssuer {
         let claims = Claims {
             sub: user_id.to_owned(),
             role,
-            unit: unit.map(str::to_owned),
+            unit: unit.cloned(),
             ver: version,
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
@@ -130,11 +131,17 @@ mod tests {
     #[test]
     fn a_token_verifies_with_its_own_key_only() {
         let token = issuer("k1-0123456789abcdef0123456789abcdef")
-            .issue("u1", Role::Reviewer, None, 0, Utc::now())
+            .issue(
+                &UserId::stored("u1".to_owned()),
+                Role::Reviewer,
+                None,
+                0,
+                Utc::now(),
+            )
             .map(|t| t.token)
             .unwrap_or_default();
         let claims = issuer("k1-0123456789abcdef0123456789abcdef").verify(&token);
-        assert!(claims.is_ok_and(|c| c.sub == "u1" && c.role == Role::Reviewer));
+        assert!(claims.is_ok_and(|c| c.sub.as_str() == "u1" && c.role == Role::Reviewer));
         let other = issuer("k2-0123456789abcdef0123456789abcdef").verify(&token);
         assert!(matches!(other, Err(TokenError::Invalid)));
     }
@@ -144,7 +151,13 @@ mod tests {
         let key = "k1-0123456789abcdef0123456789abcdef";
         let long_ago = Utc::now() - chrono::Duration::hours(2);
         let token = issuer(key)
-            .issue("u1", Role::Admin, None, 0, long_ago)
+            .issue(
+                &UserId::stored("u1".to_owned()),
+                Role::Admin,
+                None,
+                0,
+                long_ago,
+            )
             .map(|t| t.token)
             .unwrap_or_default();
         assert!(matches!(

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::contacts;
 use crate::domain::contact::{ContactChannel, ContactOutcome};
+use crate::domain::ids::{RequestId, UnitId, UserId};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = contacts)]
@@ -17,9 +18,9 @@ pub struct ContactRow {
     pub citizen_name: Option<String>,
     pub citizen_mobile: Option<String>,
     pub outcome: ContactOutcome,
-    pub unit_id: Option<String>,
-    pub request_id: Option<String>,
-    pub staff_id: String,
+    pub unit_id: Option<UnitId>,
+    pub request_id: Option<RequestId>,
+    pub staff_id: UserId,
     pub created_at: NaiveDateTime,
 }
 
@@ -28,7 +29,7 @@ pub struct ContactRow {
 pub struct ContactFilter {
     pub channel: Option<ContactChannel>,
     pub outcome: Option<ContactOutcome>,
-    pub staff_id: Option<String>,
+    pub staff_id: Option<UserId>,
     pub created_from: Option<NaiveDateTime>,
     pub created_before: Option<NaiveDateTime>,
 }

@@ -5,14 +5,15 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::meetings;
+use crate::domain::ids::{MeetingId, RequestId};
 use crate::domain::meeting::MeetingStatus;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = meetings)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct MeetingRow {
-    pub id: String,
-    pub request_id: String,
+    pub id: MeetingId,
+    pub request_id: RequestId,
     pub starts_at: NaiveDateTime,
     pub ends_at: NaiveDateTime,
     pub place: String,
@@ -31,7 +32,7 @@ pub fn insert(conn: &mut DbConnection, row: &MeetingRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<MeetingRow>> {
+pub fn find(conn: &mut DbConnection, id: &MeetingId) -> QueryResult<Option<MeetingRow>> {
     meetings::table
         .find(id)
         .select(MeetingRow::as_select())
@@ -40,7 +41,10 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<MeetingRow>
 }
 
 /// The scheduled meeting of a request, if it has one.
-pub fn scheduled_for(conn: &mut DbConnection, request_id: &str) -> QueryResult<Option<MeetingRow>> {
+pub fn scheduled_for(
+    conn: &mut DbConnection,
+    request_id: &RequestId,
+) -> QueryResult<Option<MeetingRow>> {
     meetings::table
         .filter(meetings::request_id.eq(request_id))
         .filter(meetings::status.eq(MeetingStatus::Scheduled))
@@ -52,7 +56,7 @@ pub fn scheduled_for(conn: &mut DbConnection, request_id: &str) -> QueryResult<O
 /// The meetings of a request, by start time, starting in [from, to) where given.
 pub fn of_request(
     conn: &mut DbConnection,
-    request_id: &str,
+    request_id: &RequestId,
     from: Option<NaiveDateTime>,
     to: Option<NaiveDateTime>,
 ) -> QueryResult<Vec<MeetingRow>> {
@@ -72,7 +76,10 @@ pub fn of_request(
 }
 
 /// The request's latest meeting, whatever its status (a request has at most one scheduled).
-pub fn latest_for(conn: &mut DbConnection, request_id: &str) -> QueryResult<Option<MeetingRow>> {
+pub fn latest_for(
+    conn: &mut DbConnection,
+    request_id: &RequestId,
+) -> QueryResult<Option<MeetingRow>> {
     meetings::table
         .filter(meetings::request_id.eq(request_id))
         .select(MeetingRow::as_select())
@@ -84,7 +91,7 @@ pub fn latest_for(conn: &mut DbConnection, request_id: &str) -> QueryResult<Opti
 /// Cancels the request's meeting if it is still scheduled; returns the ids it cancelled.
 pub fn cancel_scheduled_for(
     conn: &mut DbConnection,
-    request_id: &str,
+    request_id: &RequestId,
     at: NaiveDateTime,
 ) -> QueryResult<Vec<String>> {
     diesel::update(
@@ -106,7 +113,7 @@ pub fn overlapping(
     conn: &mut DbConnection,
     start: NaiveDateTime,
     end: NaiveDateTime,
-    except: Option<&str>,
+    except: Option<&MeetingId>,
 ) -> QueryResult<Option<MeetingRow>> {
     let mut query = meetings::table
         .filter(meetings::status.eq(MeetingStatus::Scheduled))

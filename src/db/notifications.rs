@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::notifications;
+use crate::domain::ids::{NotificationId, RequestId};
 use crate::domain::lifecycle::Template;
 use crate::domain::notification::NotificationStatus;
 
@@ -12,8 +13,8 @@ use crate::domain::notification::NotificationStatus;
 #[diesel(table_name = notifications)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct NotificationRow {
-    pub id: String,
-    pub request_id: Option<String>,
+    pub id: NotificationId,
+    pub request_id: Option<RequestId>,
     pub template: Template,
     pub recipient: String,
     pub params: String,
@@ -34,14 +35,14 @@ pub struct NotificationRow {
 impl NotificationRow {
     /// A message due now, not yet tried.
     pub fn pending(
-        request_id: Option<String>,
+        request_id: Option<RequestId>,
         template: Template,
         recipient: &str,
         params: String,
         at: NaiveDateTime,
     ) -> Self {
         Self {
-            id: super::new_id(),
+            id: NotificationId::generate(),
             request_id,
             template,
             recipient: recipient.to_owned(),
@@ -68,7 +69,10 @@ pub fn insert(conn: &mut DbConnection, row: &NotificationRow) -> QueryResult<()>
         .map(|_| ())
 }
 
-pub fn for_request(conn: &mut DbConnection, request_id: &str) -> QueryResult<Vec<NotificationRow>> {
+pub fn for_request(
+    conn: &mut DbConnection,
+    request_id: &RequestId,
+) -> QueryResult<Vec<NotificationRow>> {
     notifications::table
         .filter(notifications::request_id.eq(request_id))
         .select(NotificationRow::as_select())
@@ -81,14 +85,14 @@ pub fn for_request(conn: &mut DbConnection, request_id: &str) -> QueryResult<Vec
 pub struct NotificationFilter {
     pub status: Option<NotificationStatus>,
     pub template: Option<Template>,
-    pub request_id: Option<String>,
+    pub request_id: Option<RequestId>,
     pub created_from: Option<NaiveDateTime>,
     pub created_before: Option<NaiveDateTime>,
     /// Keyset cursor: only notifications strictly older than this (time, id).
     pub before: Option<(NaiveDateTime, String)>,
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<NotificationRow>> {
+pub fn find(conn: &mut DbConnection, id: &NotificationId) -> QueryResult<Option<NotificationRow>> {
     notifications::table
         .find(id)
         .select(NotificationRow::as_select())

@@ -14,6 +14,7 @@ use super::notifications::NotificationRow;
 use super::schema::notifications;
 use super::sms_charges::{self, Charge};
 use super::{DbConnection, write_transaction};
+use crate::domain::ids::NotificationId;
 use crate::domain::notification::NotificationStatus;
 use crate::domain::sms_cap::{self, Candidate, Cap, Decision};
 
@@ -28,7 +29,7 @@ pub struct Claimed {
 #[derive(QueryableByName)]
 struct Due {
     #[diesel(sql_type = Text)]
-    id: String,
+    id: NotificationId,
     #[diesel(sql_type = Text)]
     recipient: String,
 }
@@ -119,11 +120,11 @@ fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> QueryResult<V
 #[derive(Default)]
 struct Split {
     /// Claimed for sending now.
-    taken: Vec<String>,
+    taken: Vec<NotificationId>,
     /// The slots they take (a retry within its window keeps the one it has).
     charged: Vec<Charge>,
     /// Held until a slot frees, by that time.
-    held: BTreeMap<NaiveDateTime, Vec<String>>,
+    held: BTreeMap<NaiveDateTime, Vec<NotificationId>>,
 }
 
 /// Decides which due messages go and which the cap holds (`domain::sms_cap::split`), with each
@@ -230,10 +231,10 @@ fn still_held_by<'a>(worker: &'a str) -> _ {
 pub fn renew(
     conn: &mut DbConnection,
     worker: &str,
-    ids: &[String],
+    ids: &[NotificationId],
     now: NaiveDateTime,
     until: NaiveDateTime,
-) -> QueryResult<Vec<String>> {
+) -> QueryResult<Vec<NotificationId>> {
     diesel::update(
         notifications::table
             .filter(notifications::id.eq_any(ids))
@@ -254,7 +255,7 @@ pub fn renew(
 pub fn release(
     conn: &mut DbConnection,
     worker: &str,
-    ids: &[String],
+    ids: &[NotificationId],
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
@@ -283,7 +284,7 @@ pub enum Recorded {
 /// Records an attempt's outcome if `worker` still holds the message; false when it lost it.
 pub fn record(
     conn: &mut DbConnection,
-    id: &str,
+    id: &NotificationId,
     worker: &str,
     outcome: &Recorded,
     now: NaiveDateTime,
@@ -353,7 +354,7 @@ pub fn awaiting_report(
 /// moves; a repeated report finds it final already and changes nothing. Returns whether it moved.
 pub fn settle(
     conn: &mut DbConnection,
-    id: &str,
+    id: &NotificationId,
     status: NotificationStatus,
     error: Option<&str>,
     now: NaiveDateTime,
@@ -380,7 +381,10 @@ pub fn settle(
 }
 
 /// The id of the message a provider knows by `provider_id`.
-pub fn by_provider_id(conn: &mut DbConnection, provider_id: &str) -> QueryResult<Option<String>> {
+pub fn by_provider_id(
+    conn: &mut DbConnection,
+    provider_id: &str,
+) -> QueryResult<Option<NotificationId>> {
     notifications::table
         .filter(notifications::provider_message_id.eq(provider_id))
         .select(notifications::id)
@@ -390,7 +394,11 @@ pub fn by_provider_id(conn: &mut DbConnection, provider_id: &str) -> QueryResult
 
 /// Puts a failed message back in the queue with a fresh attempt budget (same id, so the
 /// provider still sees the same idempotency key).
-pub fn retry(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<bool> {
+pub fn retry(
+    conn: &mut DbConnection,
+    id: &NotificationId,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     let updated = diesel::update(
         notifications::table
             .filter(notifications::id.eq(id))

@@ -5,12 +5,13 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::ratings;
+use crate::domain::ids::RequestId;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ratings)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct RatingRow {
-    pub request_id: String,
+    pub request_id: RequestId,
     pub score: i32,
     pub comment: Option<String>,
     pub created_at: NaiveDateTime,

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{referrals, units};
+use crate::domain::ids::{ReferralId, RequestId, UnitId, UserId};
 use crate::domain::referral::{ReferralReason, ReferralStatus};
 use crate::domain::request::{RequestKind, Subject};
 
@@ -13,10 +14,10 @@ use crate::domain::request::{RequestKind, Subject};
 #[diesel(table_name = referrals)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct ReferralRow {
-    pub id: String,
-    pub request_id: String,
+    pub id: ReferralId,
+    pub request_id: RequestId,
     pub reference: String,
-    pub unit_id: String,
+    pub unit_id: UnitId,
     pub reason: ReferralReason,
     pub kind: Option<RequestKind>,
     pub subject: Option<Subject>,
@@ -26,7 +27,7 @@ pub struct ReferralRow {
     pub answer: Option<String>,
     pub return_reason: Option<String>,
     pub version: i32,
-    pub created_by: String,
+    pub created_by: UserId,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -35,9 +36,9 @@ pub struct ReferralRow {
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = referrals)]
 pub struct UnitReferralRow {
-    pub id: String,
+    pub id: ReferralId,
     pub reference: String,
-    pub unit_id: String,
+    pub unit_id: UnitId,
     pub reason: ReferralReason,
     pub kind: Option<RequestKind>,
     pub subject: Option<Subject>,
@@ -55,9 +56,9 @@ pub struct UnitReferralRow {
 #[derive(Debug, Default, Clone)]
 pub struct ReferralFilter {
     /// Only this unit's (always set for unit staff).
-    pub unit_id: Option<String>,
+    pub unit_id: Option<UnitId>,
     /// Only this request's (never set for unit staff).
-    pub request_id: Option<String>,
+    pub request_id: Option<RequestId>,
     pub status: Option<ReferralStatus>,
     /// Past due and not yet answered (at this time).
     pub overdue_at: Option<NaiveDateTime>,
@@ -89,7 +90,7 @@ pub fn reference_exists(conn: &mut DbConnection, reference: &str) -> QueryResult
     .get_result(conn)
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ReferralRow>> {
+pub fn find(conn: &mut DbConnection, id: &ReferralId) -> QueryResult<Option<ReferralRow>> {
     referrals::table
         .find(id)
         .select(ReferralRow::as_select())
@@ -100,8 +101,8 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ReferralRow
 /// One referral as a unit sees it, only if it belongs to `unit_id`.
 pub fn find_for_unit(
     conn: &mut DbConnection,
-    id: &str,
-    unit_id: &str,
+    id: &ReferralId,
+    unit_id: &UnitId,
 ) -> QueryResult<Option<UnitReferralRow>> {
     referrals::table
         .find(id)
@@ -115,7 +116,7 @@ pub fn find_for_unit(
 /// public lookup's hot path).
 pub fn unit_names_for_request(
     conn: &mut DbConnection,
-    request_id: &str,
+    request_id: &RequestId,
 ) -> QueryResult<Vec<String>> {
     referrals::table
         .inner_join(units::table)
@@ -125,7 +126,10 @@ pub fn unit_names_for_request(
         .load(conn)
 }
 
-pub fn for_request(conn: &mut DbConnection, request_id: &str) -> QueryResult<Vec<ReferralRow>> {
+pub fn for_request(
+    conn: &mut DbConnection,
+    request_id: &RequestId,
+) -> QueryResult<Vec<ReferralRow>> {
     referrals::table
         .filter(referrals::request_id.eq(request_id))
         .select(ReferralRow::as_select())
@@ -178,7 +182,7 @@ pub fn list(
 /// Moves a referral on if nobody changed it since `version`; false on a concurrent change.
 pub fn update_step(
     conn: &mut DbConnection,
-    id: &str,
+    id: &ReferralId,
     version: i32,
     status: ReferralStatus,
     answer: Option<&str>,

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{request_events, request_identities, requests};
+use crate::domain::ids::{RequestId, UnitId, UserId};
 use crate::domain::request::{ActorKind, Channel, RequestKind, Resolution, Status, Subject};
 
 #[derive(
@@ -14,7 +15,7 @@ use crate::domain::request::{ActorKind, Channel, RequestKind, Resolution, Status
 #[diesel(table_name = requests)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct RequestRow {
-    pub id: String,
+    pub id: RequestId,
     pub tracking_code: String,
     pub channel: Channel,
     pub body: String,
@@ -22,11 +23,11 @@ pub struct RequestRow {
     pub proposed_kind: Option<RequestKind>,
     pub kind: Option<RequestKind>,
     pub subject: Option<Subject>,
-    pub subject_unit_id: Option<String>,
+    pub subject_unit_id: Option<UnitId>,
     pub status: Status,
     pub resolution: Option<Resolution>,
     pub version: i32,
-    pub registered_by: Option<String>,
+    pub registered_by: Option<UserId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub closed_at: Option<NaiveDateTime>,
@@ -36,7 +37,7 @@ pub struct RequestRow {
 #[diesel(table_name = request_identities)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct IdentityRow {
-    pub request_id: String,
+    pub request_id: RequestId,
     pub name: String,
     pub mobile: String,
     pub national_id: Option<String>,
@@ -50,11 +51,11 @@ pub struct IdentityRow {
 #[diesel(treat_none_as_default_value = false)]
 pub struct EventRow {
     pub id: String,
-    pub request_id: String,
+    pub request_id: RequestId,
     pub seq: i32,
     pub at: NaiveDateTime,
     pub actor_kind: ActorKind,
-    pub actor_id: Option<String>,
+    pub actor_id: Option<UserId>,
     pub action: String,
     pub from_status: Option<Status>,
     pub to_status: Option<Status>,
@@ -68,7 +69,7 @@ pub struct RequestFilter {
     pub status: Option<Status>,
     pub kind: Option<RequestKind>,
     pub channel: Option<Channel>,
-    pub unit_id: Option<String>,
+    pub unit_id: Option<UnitId>,
     pub created_from: Option<NaiveDateTime>,
     pub created_before: Option<NaiveDateTime>,
     /// Already normalised with `citizen::search_key`.
@@ -105,7 +106,7 @@ pub fn insert_event(conn: &mut DbConnection, row: &EventRow) -> QueryResult<()> 
         .map(|_| ())
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<RequestRow>> {
+pub fn find(conn: &mut DbConnection, id: &RequestId) -> QueryResult<Option<RequestRow>> {
     requests::table
         .find(id)
         .select(RequestRow::as_select())
@@ -139,7 +140,7 @@ pub fn tracking_codes_of_identity_mobile(
 
 pub fn find_identity(
     conn: &mut DbConnection,
-    request_id: &str,
+    request_id: &RequestId,
 ) -> QueryResult<Option<IdentityRow>> {
     request_identities::table
         .find(request_id)
@@ -151,7 +152,7 @@ pub fn find_identity(
 /// The history of a request in order; only the public events when `public_only`.
 pub fn events(
     conn: &mut DbConnection,
-    request_id: &str,
+    request_id: &RequestId,
     public_only: bool,
 ) -> QueryResult<Vec<EventRow>> {
     let mut query = request_events::table
@@ -165,7 +166,7 @@ pub fn events(
 }
 
 /// The next event number of a request.
-pub fn next_seq(conn: &mut DbConnection, request_id: &str) -> QueryResult<i32> {
+pub fn next_seq(conn: &mut DbConnection, request_id: &RequestId) -> QueryResult<i32> {
     let last: Option<i32> = request_events::table
         .filter(request_events::request_id.eq(request_id))
         .select(diesel::dsl::max(request_events::seq))
@@ -177,7 +178,7 @@ pub fn next_seq(conn: &mut DbConnection, request_id: &str) -> QueryResult<i32> {
 /// whether it did (zero rows means a concurrent change).
 pub fn change_status(
     conn: &mut DbConnection,
-    id: &str,
+    id: &RequestId,
     version: i32,
     status: Status,
     resolution: Option<Resolution>,
@@ -222,7 +223,7 @@ pub fn list(
         query = query.filter(requests::channel.eq(*channel));
     }
     if let Some(unit) = &filter.unit_id {
-        query = query.filter(requests::subject_unit_id.eq(unit.clone()));
+        query = query.filter(requests::subject_unit_id.eq(unit));
     }
     if let Some(from) = filter.created_from {
         query = query.filter(requests::created_at.ge(from));
@@ -267,10 +268,10 @@ fn escape_like(text: &str) -> String {
 /// transaction, which is what protects it from a concurrent change).
 pub fn set_classification(
     conn: &mut DbConnection,
-    id: &str,
+    id: &RequestId,
     kind: RequestKind,
     subject: Option<Subject>,
-    subject_unit_id: Option<&str>,
+    subject_unit_id: Option<&UnitId>,
 ) -> QueryResult<()> {
     diesel::update(requests::table.find(id))
         .set((

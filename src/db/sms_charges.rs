@@ -8,12 +8,13 @@ use diesel::upsert::excluded;
 
 use super::DbConnection;
 use super::schema::sms_charges;
+use crate::domain::ids::NotificationId;
 
 /// A slot taken.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sms_charges)]
 pub struct Charge {
-    pub notification_id: String,
+    pub notification_id: NotificationId,
     pub recipient: String,
     pub charged_at: NaiveDateTime,
 }

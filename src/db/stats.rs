@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::referrals::UNANSWERED;
 use super::schema::{ratings, referrals, request_events, requests, units};
+use crate::domain::ids::UnitId;
 use crate::domain::request::{Channel, RequestKind, Resolution, Status};
 
 /// A half-open span of creation times, `[from, before)`, in stored (naive UTC) time.
@@ -97,7 +98,7 @@ pub fn ratings(conn: &mut DbConnection, period: Period) -> QueryResult<(i64, Opt
 
 /// Per unit with any: (unit id, unit name, unanswered referrals). All referrals, whatever
 /// their age: it is the current workload, not a figure of a period.
-pub fn unanswered_by_unit(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, i64)>> {
+pub fn unanswered_by_unit(conn: &mut DbConnection) -> QueryResult<Vec<(UnitId, String, i64)>> {
     referrals::table
         .inner_join(units::table)
         .filter(referrals::status.eq_any(UNANSWERED))
@@ -110,7 +111,7 @@ pub fn unanswered_by_unit(conn: &mut DbConnection) -> QueryResult<Vec<(String, S
 pub fn overdue_by_unit(
     conn: &mut DbConnection,
     now: NaiveDateTime,
-) -> QueryResult<Vec<(String, i64)>> {
+) -> QueryResult<Vec<(UnitId, i64)>> {
     referrals::table
         .filter(referrals::status.eq_any(UNANSWERED))
         .filter(referrals::due_at.lt(now))

@@ -4,6 +4,9 @@
 //! program wrote fails the query that reads it (a `DeserializationError` naming the value and
 //! the type), where before every reader had to remember to check.
 //!
+//! The ids (`domain::ids`) cross it the same way: a `RequestId` column reads back as a
+//! `RequestId`, so a query cannot be handed a referral's id for a request's.
+//!
 //! The domain types stay free of Diesel (`domain` imports nothing); the impls live here, which
 //! the orphan rule allows because both the types and this module are in the same crate.
 
@@ -13,10 +16,10 @@ use diesel::expression::AsExpression;
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, Text};
 
-/// Gives each listed `labels!` type (it has `as_str` and `parse`) the text column conversions:
-/// written as its label, read back through `parse`.
-macro_rules! stored_as_text {
-    ($($ty:ty),+ $(,)?) => {$(
+/// Gives `$ty` the text column conversions: written as `as_str()`, read back through `$read`
+/// (text → `deserialize::Result<$ty>`); bound by value as `$owned` (what `$into` makes of it).
+macro_rules! text_column {
+    ($ty:ty, read: $read:expr, owned: $owned:ty, into: $into:expr) => {
         impl<DB> ToSql<Text, DB> for $ty
         where
             DB: Backend,
@@ -43,10 +46,8 @@ macro_rules! stored_as_text {
             String: FromSql<Text, DB>,
         {
             fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
-                let label = String::from_sql(bytes)?;
-                <$ty>::parse(&label).ok_or_else(|| {
-                    format!("unreadable {} {label:?}", stringify!($ty)).into()
-                })
+                let read: fn(String) -> deserialize::Result<$ty> = $read;
+                read(String::from_sql(bytes)?)
             }
         }
 
@@ -62,26 +63,28 @@ macro_rules! stored_as_text {
             }
         }
 
-        // Bound as its label: the expression types are those of `&'static str`, named through
-        // its own `AsExpression` so that nothing of Diesel's hidden internals is spelt here.
+        // Bound as text: the expression types are those of `&str` and `$owned`, named through
+        // their own `AsExpression` so that nothing of Diesel's hidden internals is spelt here.
         impl AsExpression<Text> for $ty {
-            type Expression = <&'static str as AsExpression<Text>>::Expression;
+            type Expression = <$owned as AsExpression<Text>>::Expression;
 
             fn as_expression(self) -> Self::Expression {
-                AsExpression::<Text>::as_expression(self.as_str())
+                let into: fn($ty) -> $owned = $into;
+                AsExpression::<Text>::as_expression(into(self))
             }
         }
 
         impl AsExpression<Nullable<Text>> for $ty {
-            type Expression = <&'static str as AsExpression<Nullable<Text>>>::Expression;
+            type Expression = <$owned as AsExpression<Nullable<Text>>>::Expression;
 
             fn as_expression(self) -> Self::Expression {
-                AsExpression::<Nullable<Text>>::as_expression(self.as_str())
+                let into: fn($ty) -> $owned = $into;
+                AsExpression::<Nullable<Text>>::as_expression(into(self))
             }
         }
 
         impl<'a> AsExpression<Text> for &'a $ty {
-            type Expression = <&'static str as AsExpression<Text>>::Expression;
+            type Expression = <&'a str as AsExpression<Text>>::Expression;
 
             fn as_expression(self) -> Self::Expression {
                 AsExpression::<Text>::as_expression(self.as_str())
@@ -89,12 +92,35 @@ macro_rules! stored_as_text {
         }
 
         impl<'a> AsExpression<Nullable<Text>> for &'a $ty {
-            type Expression = <&'static str as AsExpression<Nullable<Text>>>::Expression;
+            type Expression = <&'a str as AsExpression<Nullable<Text>>>::Expression;
 
             fn as_expression(self) -> Self::Expression {
                 AsExpression::<Nullable<Text>>::as_expression(self.as_str())
             }
         }
+    };
+}
+
+/// The `labels!` types (they have `as_str` and `parse`): written as their label, read back
+/// through `parse`, a text no version wrote refused with its value and type.
+macro_rules! stored_as_label {
+    ($($ty:ty),+ $(,)?) => {$(
+        text_column!(
+            $ty,
+            read: |label| {
+                <$ty>::parse(&label)
+                    .ok_or_else(|| format!("unreadable {} {label:?}", stringify!($ty)).into())
+            },
+            owned: &'static str,
+            into: <$ty>::as_str
+        );
+    )+};
+}
+
+/// The id types: written as their text, read back as stored.
+macro_rules! stored_as_id {
+    ($($ty:ty),+ $(,)?) => {$(
+        text_column!($ty, read: |text| Ok(<$ty>::stored(text)), owned: String, into: String::from);
     )+};
 }
 
@@ -106,7 +132,7 @@ use crate::domain::referral::{ReferralReason, ReferralStatus};
 use crate::domain::request::{ActorKind, Channel, RequestKind, Resolution, Status, Subject};
 use crate::domain::{Role, UnitKind};
 
-stored_as_text!(
+stored_as_label!(
     Channel,
     RequestKind,
     Subject,
@@ -123,6 +149,8 @@ stored_as_text!(
     Role,
     UnitKind,
 );
+
+crate::domain::ids::for_each_id!(stored_as_id);
 
 #[cfg(test)]
 mod tests {

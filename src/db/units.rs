@@ -6,15 +6,16 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::{units, users};
 use crate::domain::UnitKind;
+use crate::domain::ids::UnitId;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = units, treat_none_as_null = true)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct UnitRow {
-    pub id: String,
+    pub id: UnitId,
     pub name: String,
     pub kind: UnitKind,
-    pub parent_id: Option<String>,
+    pub parent_id: Option<UnitId>,
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -25,7 +26,7 @@ pub struct UnitRow {
 pub struct UnitFilter {
     pub active: Option<bool>,
     pub kind: Option<UnitKind>,
-    pub parent_id: Option<String>,
+    pub parent_id: Option<UnitId>,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &UnitRow) -> QueryResult<()> {
@@ -35,7 +36,7 @@ pub fn insert(conn: &mut DbConnection, row: &UnitRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UnitRow>> {
+pub fn find(conn: &mut DbConnection, id: &UnitId) -> QueryResult<Option<UnitRow>> {
     units::table
         .find(id)
         .select(UnitRow::as_select())
@@ -64,17 +65,17 @@ pub fn update(conn: &mut DbConnection, row: &UnitRow) -> QueryResult<usize> {
         .execute(conn)
 }
 
-pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+pub fn delete(conn: &mut DbConnection, id: &UnitId) -> QueryResult<usize> {
     diesel::delete(units::table.find(id)).execute(conn)
 }
 
 /// The chain from `id` up to its root, `id` first. Stops after `limit` steps so that a corrupt
 /// loop cannot hang a request.
-pub fn ancestors(conn: &mut DbConnection, id: &str, limit: usize) -> QueryResult<Vec<String>> {
+pub fn ancestors(conn: &mut DbConnection, id: &UnitId, limit: usize) -> QueryResult<Vec<UnitId>> {
     let mut chain = vec![id.to_owned()];
     let mut current = id.to_owned();
     while chain.len() <= limit {
-        let parent: Option<Option<String>> = units::table
+        let parent: Option<Option<UnitId>> = units::table
             .find(&current)
             .select(units::parent_id)
             .first(conn)
@@ -103,7 +104,7 @@ impl UnitUsage {
     }
 }
 
-pub fn usage(conn: &mut DbConnection, id: &str) -> QueryResult<UnitUsage> {
+pub fn usage(conn: &mut DbConnection, id: &UnitId) -> QueryResult<UnitUsage> {
     let users = users::table
         .filter(users::unit_id.eq(id))
         .count()
@@ -118,7 +119,7 @@ pub fn usage(conn: &mut DbConnection, id: &str) -> QueryResult<UnitUsage> {
 pub fn name_taken(
     conn: &mut DbConnection,
     name: &str,
-    except_id: Option<&str>,
+    except_id: Option<&UnitId>,
 ) -> QueryResult<bool> {
     let mut query = units::table.filter(units::name.eq(name)).into_boxed();
     if let Some(id) = except_id {

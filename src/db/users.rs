@@ -6,17 +6,18 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::users;
 use crate::domain::Role;
+use crate::domain::ids::{UnitId, UserId};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = users, treat_none_as_null = true)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct UserRow {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
     pub password_hash: String,
     pub role: Role,
-    pub unit_id: Option<String>,
+    pub unit_id: Option<UnitId>,
     pub active: bool,
     pub token_version: i32,
     pub created_at: NaiveDateTime,
@@ -26,7 +27,7 @@ pub struct UserRow {
 #[derive(Debug, Default, Clone)]
 pub struct UserFilter {
     pub role: Option<Role>,
-    pub unit_id: Option<String>,
+    pub unit_id: Option<UnitId>,
     pub active: Option<bool>,
     /// Keyset cursor: only users created strictly before this (time, id).
     pub before: Option<(NaiveDateTime, String)>,
@@ -39,7 +40,7 @@ pub fn insert(conn: &mut DbConnection, row: &UserRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
+pub fn find(conn: &mut DbConnection, id: &UserId) -> QueryResult<Option<UserRow>> {
     users::table
         .find(id)
         .select(UserRow::as_select())

@@ -6,6 +6,7 @@ pub mod citizen;
 pub mod contact;
 pub mod delivery;
 pub mod error;
+pub mod ids;
 pub mod jalali;
 mod labels;
 pub mod lifecycle;

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::ids::UnitId;
+
 use super::error::HasCode;
 use super::text::{char_len, normalise_line};
 
@@ -75,7 +77,7 @@ impl UnitName {
 
 /// Would making `proposed_parent` the parent of `unit` close a loop? `ancestors_of_parent` is the
 /// chain from the proposed parent up to the root (the parent itself first).
-pub fn parent_would_cycle(unit: &str, ancestors_of_parent: &[String]) -> bool {
+pub fn parent_would_cycle(unit: &UnitId, ancestors_of_parent: &[UnitId]) -> bool {
     ancestors_of_parent.iter().any(|ancestor| ancestor == unit)
 }
 
@@ -98,9 +100,10 @@ mod tests {
 
     #[test]
     fn a_unit_cannot_become_its_own_ancestor() {
-        let chain = vec!["b".to_owned(), "a".to_owned()];
-        assert!(parent_would_cycle("a", &chain));
-        assert!(!parent_would_cycle("c", &chain));
+        let id = |text: &str| UnitId::stored(text.to_owned());
+        let chain = vec![id("b"), id("a")];
+        assert!(parent_would_cycle(&id("a"), &chain));
+        assert!(!parent_would_cycle(&id("c"), &chain));
     }
 
     #[test]
@@ -114,10 +117,10 @@ mod tests {
 /// A unit as the rest of the program sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unit {
-    pub id: String,
+    pub id: UnitId,
     pub name: String,
     pub kind: UnitKind,
-    pub parent_id: Option<String>,
+    pub parent_id: Option<UnitId>,
     pub active: bool,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,

@@ -111,7 +111,7 @@ impl Password {
 }
 
 /// Unit staff belong to exactly one unit; every other role to none.
-pub fn check_role_unit(role: Role, unit_id: Option<&str>) -> Result<(), FieldError> {
+pub fn check_role_unit(role: Role, unit_id: Option<&super::ids::UnitId>) -> Result<(), FieldError> {
     match (role.requires_unit(), unit_id) {
         (true, None) => Err(FieldError::new(
             "unit_id",
@@ -166,9 +166,21 @@ mod tests {
 
     #[test]
     fn only_unit_staff_have_a_unit() {
-        assert!(check_role_unit(Role::UnitStaff, Some("u")).is_ok());
+        assert!(
+            check_role_unit(
+                Role::UnitStaff,
+                Some(&super::super::ids::UnitId::stored("u".to_owned()))
+            )
+            .is_ok()
+        );
         assert!(check_role_unit(Role::UnitStaff, None).is_err());
-        assert!(check_role_unit(Role::Reviewer, Some("u")).is_err());
+        assert!(
+            check_role_unit(
+                Role::Reviewer,
+                Some(&super::super::ids::UnitId::stored("u".to_owned()))
+            )
+            .is_err()
+        );
         assert!(check_role_unit(Role::Admin, None).is_ok());
     }
 }
@@ -176,11 +188,11 @@ mod tests {
 /// A staff account as the rest of the program sees it (never with its password hash).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StaffUser {
-    pub id: String,
+    pub id: super::ids::UserId,
     pub username: String,
     pub display_name: String,
     pub role: Role,
-    pub unit_id: Option<String>,
+    pub unit_id: Option<super::ids::UnitId>,
     pub active: bool,
     pub token_version: i32,
     pub created_at: chrono::NaiveDateTime,

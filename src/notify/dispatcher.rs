@@ -34,6 +34,7 @@ use super::lease::Lease;
 use crate::db::notifications::NotificationRow;
 use crate::db::outbox::{self, Recorded};
 use crate::db::{self, DbPool};
+use crate::domain::ids::NotificationId;
 use crate::domain::sms_cap::Cap;
 use crate::domain::templates::Templates;
 
@@ -200,7 +201,7 @@ impl Dispatcher {
         if claimed.rows.is_empty() {
             return Ok(pass);
         }
-        let ids: Vec<String> = claimed.rows.iter().map(|r| r.id.clone()).collect();
+        let ids: Vec<NotificationId> = claimed.rows.iter().map(|r| r.id.clone()).collect();
         let lease = Lease::new(ids.iter().cloned(), taken, self.settings.lease);
         let unstarted = Mutex::new(Vec::new());
         let sends = futures_util::stream::iter(claimed.rows.iter())
@@ -245,7 +246,7 @@ impl Dispatcher {
     /// Renews the batch's lease every third of it, for as long as the batch is in flight (the
     /// caller drops this when the sends are done). A failed renewal is logged and the lease
     /// left as it was: sends stop starting before it lapses.
-    async fn heartbeat(&self, lease: &Lease, ids: &[String]) -> Infallible {
+    async fn heartbeat(&self, lease: &Lease, ids: &[NotificationId]) -> Infallible {
         loop {
             tokio::time::sleep(lease.heartbeat()).await;
             let written = Instant::now();
@@ -265,7 +266,7 @@ impl Dispatcher {
     }
 
     /// Records one outcome if this worker still holds the message.
-    async fn record(&self, id: &str, outcome: &Recorded) {
+    async fn record(&self, id: &NotificationId, outcome: &Recorded) {
         let (owned, outcome, worker) = (id.to_owned(), outcome.clone(), self.worker.clone());
         let recorded = self
             .blocking(move |conn| outbox::record(conn, &owned, &worker, &outcome, db::now()))
@@ -304,7 +305,7 @@ impl Dispatcher {
             // after the request left, a 5xx that was accepted): ask before sending again.
             match self
                 .gateway
-                .status(&row.id, row.provider_message_id.as_deref())
+                .status(row.id.as_str(), row.provider_message_id.as_deref())
                 .await
             {
                 Ok(DeliveryStatus::NotFound) => {}
@@ -325,7 +326,7 @@ impl Dispatcher {
             }
         }
         let sms = OutgoingSms {
-            id: row.id.clone(),
+            id: row.id.to_string(),
             to: row.recipient.clone(),
             text: rendered.text,
         };
@@ -365,7 +366,7 @@ impl Dispatcher {
         for row in rows {
             let status = self
                 .gateway
-                .status(&row.id, row.provider_message_id.as_deref())
+                .status(row.id.as_str(), row.provider_message_id.as_deref())
                 .await;
             let Some((status, error)) = status.ok().and_then(DeliveryStatus::settles) else {
                 continue;

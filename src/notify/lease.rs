@@ -8,6 +8,7 @@
 //! renewals fail (its database unreachable) stops starting sends, because another worker may
 //! soon take those messages over.
 
+use crate::domain::ids::NotificationId;
 use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -21,7 +22,7 @@ pub struct Lease {
 
 #[derive(Debug)]
 struct State {
-    held: HashSet<String>,
+    held: HashSet<NotificationId>,
     /// When the lease last written runs out, by this process's clock (measured from before the
     /// write, so never later than what the database holds).
     until: Instant,
@@ -29,7 +30,11 @@ struct State {
 
 impl Lease {
     /// A lease on `ids`, written at `taken` for `duration`.
-    pub fn new(ids: impl IntoIterator<Item = String>, taken: Instant, duration: Duration) -> Self {
+    pub fn new(
+        ids: impl IntoIterator<Item = NotificationId>,
+        taken: Instant,
+        duration: Duration,
+    ) -> Self {
         Self {
             duration,
             state: Mutex::new(State {
@@ -46,13 +51,13 @@ impl Lease {
 
     /// Whether `id` may be started at `now`: still held, and the lease good for one more
     /// heartbeat (so a send never starts on a lease that is about to lapse).
-    pub fn may_start(&self, id: &str, now: Instant) -> bool {
+    pub fn may_start(&self, id: &NotificationId, now: Instant) -> bool {
         let state = self.lock();
         state.held.contains(id) && now + self.heartbeat() < state.until
     }
 
     /// A renewal written at `written` came back: these are the messages still held.
-    pub fn renewed(&self, held: impl IntoIterator<Item = String>, written: Instant) {
+    pub fn renewed(&self, held: impl IntoIterator<Item = NotificationId>, written: Instant) {
         let mut state = self.lock();
         state.held = held.into_iter().collect();
         state.until = written + self.duration;
@@ -70,25 +75,29 @@ impl Lease {
 mod tests {
     use super::*;
 
-    fn ids(ids: &[&str]) -> Vec<String> {
-        ids.iter().map(|&id| id.to_owned()).collect()
+    fn ids(ids: &[&str]) -> Vec<NotificationId> {
+        ids.iter().map(|&id| id_of(id)).collect()
+    }
+
+    fn id_of(text: &str) -> NotificationId {
+        NotificationId::stored(text.to_owned())
     }
 
     #[test]
     fn a_fresh_lease_lets_its_messages_start() {
         let t0 = Instant::now();
         let lease = Lease::new(ids(&["a", "b"]), t0, Duration::from_secs(3));
-        assert!(lease.may_start("a", t0));
-        assert!(!lease.may_start("c", t0), "not in the batch");
-        assert!(lease.may_start("b", t0 + Duration::from_millis(1900)));
+        assert!(lease.may_start(&id_of("a"), t0));
+        assert!(!lease.may_start(&id_of("c"), t0), "not in the batch");
+        assert!(lease.may_start(&id_of("b"), t0 + Duration::from_millis(1900)));
     }
 
     #[test]
     fn without_renewal_sends_stop_a_heartbeat_before_the_lease_lapses() {
         let t0 = Instant::now();
         let lease = Lease::new(ids(&["a"]), t0, Duration::from_secs(3));
-        assert!(!lease.may_start("a", t0 + Duration::from_millis(2000)));
-        assert!(!lease.may_start("a", t0 + Duration::from_secs(5)));
+        assert!(!lease.may_start(&id_of("a"), t0 + Duration::from_millis(2000)));
+        assert!(!lease.may_start(&id_of("a"), t0 + Duration::from_secs(5)));
     }
 
     #[test]
@@ -96,8 +105,11 @@ mod tests {
         let t0 = Instant::now();
         let lease = Lease::new(ids(&["a", "b"]), t0, Duration::from_secs(3));
         lease.renewed(ids(&["b"]), t0 + Duration::from_secs(1));
-        assert!(!lease.may_start("a", t0 + Duration::from_secs(1)), "lost");
-        assert!(lease.may_start("b", t0 + Duration::from_millis(2900)));
-        assert!(!lease.may_start("b", t0 + Duration::from_millis(3100)));
+        assert!(
+            !lease.may_start(&id_of("a"), t0 + Duration::from_secs(1)),
+            "lost"
+        );
+        assert!(lease.may_start(&id_of("b"), t0 + Duration::from_millis(2900)));
+        assert!(!lease.may_start(&id_of("b"), t0 + Duration::from_millis(3100)));
     }
 }

@@ -12,6 +12,7 @@ use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use mardom::db::notifications::{self, NotificationRow};
+use mardom::domain::ids::NotificationId;
 use mardom::domain::lifecycle::Template;
 use mardom::domain::templates::Templates;
 use mardom::notify::dispatcher::{Dispatcher, DispatcherSettings};
@@ -138,7 +139,7 @@ fn code() -> String {
 
 fn row(app: &TestApp, id: &str) -> NotificationRow {
     let mut conn = app.pool.get().unwrap();
-    notifications::find(&mut conn, id)
+    notifications::find(&mut conn, &NotificationId::stored(id.to_owned()))
         .unwrap()
         .expect("notification")
 }
@@ -153,7 +154,7 @@ fn enqueue(app: &TestApp, template: &str, recipient: &str, params: Value) -> Str
     );
     let mut conn = app.pool.get().unwrap();
     notifications::insert(&mut conn, &row).unwrap();
-    row.id
+    row.id.to_string()
 }
 
 /// A provider that accepts every message and, asked by our id, tells whether it has it — as
@@ -501,7 +502,7 @@ async fn two_dispatchers_on_postgres_send_each_of_2000_messages_once() {
                 .unwrap();
         for row in taken.iter().take(40) {
             let sms = mardom::notify::gateway::OutgoingSms {
-                id: row.id.clone(),
+                id: row.id.to_string(),
                 to: row.recipient.clone(),
                 text: "…".into(),
             };

@@ -6,6 +6,7 @@ use mardom::db::idempotency::IdempotencyRow;
 use mardom::db::notifications::NotificationRow;
 use mardom::db::registration::{self, NewRegistration, Written};
 use mardom::db::{self, requests, write_transaction};
+use mardom::domain::ids::{NotificationId, RequestId};
 
 use crate::public::{request_id, submission, submit};
 use crate::support::{TestApp, on_both_backends};
@@ -24,9 +25,9 @@ async fn copy_of_a_submitted_request(app: &TestApp) -> Copy {
         .as_str()
         .unwrap()
         .to_owned();
-    let id = request_id(app, &code).await;
+    let id = RequestId::stored(request_id(app, &code).await);
     let mut conn = app.pool.get().unwrap();
-    let new_id = db::new_id();
+    let new_id = RequestId::generate();
     let mut request = requests::find(&mut conn, &id).unwrap().unwrap();
     request.id.clone_from(&new_id);
     let mut identity = requests::find_identity(&mut conn, &id).unwrap().unwrap();
@@ -38,7 +39,7 @@ async fn copy_of_a_submitted_request(app: &TestApp) -> Copy {
         .unwrap()
         .into_iter()
         .map(|m| NotificationRow {
-            id: db::new_id(),
+            id: NotificationId::generate(),
             request_id: Some(new_id.clone()),
             ..m
         })

@@ -376,18 +376,21 @@ impl TestApp {
     /// The outbox rows of a request: (template, recipient, params as JSON, status).
     pub fn notifications_of(&self, request_id: &str) -> Vec<(String, String, Value, String)> {
         let mut conn = self.pool.get().expect("connection");
-        mardom::db::notifications::for_request(&mut conn, request_id)
-            .expect("notifications")
-            .into_iter()
-            .map(|n| {
-                (
-                    n.template.as_str().to_owned(),
-                    n.recipient,
-                    serde_json::from_str(&n.params).expect("params JSON"),
-                    n.status.as_str().to_owned(),
-                )
-            })
-            .collect()
+        mardom::db::notifications::for_request(
+            &mut conn,
+            &mardom::domain::ids::RequestId::stored(request_id.to_owned()),
+        )
+        .expect("notifications")
+        .into_iter()
+        .map(|n| {
+            (
+                n.template.as_str().to_owned(),
+                n.recipient,
+                serde_json::from_str(&n.params).expect("params JSON"),
+                n.status.as_str().to_owned(),
+            )
+        })
+        .collect()
     }
 
     /// Moves the request's scheduled meeting back so that it started `minutes_ago` (keeping its
