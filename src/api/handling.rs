@@ -15,9 +15,12 @@ use super::requests::RequestDetailView;
 use super::staff::Staff;
 use super::state::AppState;
 use super::versioning::{etag, if_match};
+use crate::app::AppResult;
 use crate::app::handling::{self, Caller, Classification, NewReferral};
 use crate::app::requests::RequestDetail;
+use crate::app::store::Conn;
 use crate::domain::Role;
+use crate::domain::ids::RequestId;
 use crate::domain::lifecycle::{Action, Actor};
 use crate::domain::request::{RequestKind, Subject};
 
@@ -103,6 +106,28 @@ pub(crate) fn answered(detail: RequestDetail) -> HttpResponse {
         .json(RequestDetailView::from(detail))
 }
 
+/// One command on a request at the HTTP edge, in the order every command follows: the role and
+/// `If-Match` (`caller`), then what the body says (`input`, already parsed but judged only
+/// now, so that a role without the right hears 403 whatever it sent), then the use case on the
+/// pool, answered with the request's detail and its new `ETag`.
+pub(crate) async fn command<I: Send + 'static>(
+    (req, state, staff): (&HttpRequest, &AppState, &Staff),
+    action: Action,
+    id: web::Path<Uuid>,
+    input: Result<I, ApiError>,
+    use_case: impl FnOnce(&mut Conn, &RequestId, &Caller, I) -> AppResult<RequestDetail>
+    + Send
+    + 'static,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller(req, staff, action)?;
+    let input = input?;
+    let id = RequestId::from(id.into_inner());
+    let detail = state
+        .db(move |conn| use_case(conn, &id, &caller, input))
+        .await?;
+    Ok(answered(detail))
+}
+
 /// Classify a request (`registered` → `in_review`; reclassify while `in_review`).
 #[utoipa::path(
     tag = "requests", security(("bearer" = [])), request_body = ClassifyBody,
@@ -120,18 +145,19 @@ pub async fn classify(
     id: web::Path<Uuid>,
     body: ValidJson<ClassifyBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &staff, Action::Classify)?;
-    let body = body.into_inner()?;
-    let input = Classification {
+    let input = body.into_inner().map(|body| Classification {
         kind: body.kind,
         subject: body.subject,
         subject_unit_id: body.subject_unit_id.map(Into::into),
-    };
-    let id = id.into_inner().into();
-    let detail = state
-        .db(move |conn| handling::classify(conn, &id, &caller, input))
-        .await?;
-    Ok(answered(detail))
+    });
+    command(
+        (&req, &state, &staff),
+        Action::Classify,
+        id,
+        input,
+        handling::classify,
+    )
+    .await
 }
 
 /// Refer a feedback request to a unit with an anonymised text (`in_review` → `referred`; SMS).
@@ -157,14 +183,16 @@ pub async fn refer(
     id: web::Path<Uuid>,
     body: ValidJson<ReferBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &staff, Action::Refer)?;
-    let referral = NewReferral::from(body.into_inner()?);
-    let id = id.into_inner().into();
     let due_days = state.referral_due_days;
-    let detail = state
-        .db(move |conn| handling::refer(conn, &id, &caller, referral, due_days))
-        .await?;
-    Ok(answered(detail))
+    let input = body.into_inner().map(NewReferral::from);
+    command(
+        (&req, &state, &staff),
+        Action::Refer,
+        id,
+        input,
+        move |conn, id, caller, referral| handling::refer(conn, id, caller, referral, due_days),
+    )
+    .await
 }
 
 /// Thank the citizen and close a feedback request that needs no action (SMS).
@@ -183,12 +211,14 @@ pub async fn thank(
     staff: Staff,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &staff, Action::Thank)?;
-    let id = id.into_inner().into();
-    let detail = state
-        .db(move |conn| handling::thank(conn, &id, &caller))
-        .await?;
-    Ok(answered(detail))
+    command(
+        (&req, &state, &staff),
+        Action::Thank,
+        id,
+        Ok(()),
+        |conn, id, caller, ()| handling::thank(conn, id, caller),
+    )
+    .await
 }
 
 /// Close a referred or followed-up request as resolved, once every referral is accepted (SMS).
@@ -208,13 +238,15 @@ pub async fn close(
     id: web::Path<Uuid>,
     body: ValidJson<CloseBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &staff, Action::Close)?;
-    let summary = body.into_inner()?.summary;
-    let id = id.into_inner().into();
-    let detail = state
-        .db(move |conn| handling::close(conn, &id, &caller, &summary))
-        .await?;
-    Ok(answered(detail))
+    let summary = body.into_inner().map(|body| body.summary);
+    command(
+        (&req, &state, &staff),
+        Action::Close,
+        id,
+        summary,
+        |conn, id, caller, summary| handling::close(conn, id, caller, &summary),
+    )
+    .await
 }
 
 /// The proposed anonymised text of a request, for a referral (reviewer, admin).

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::error::{ApiError, Kind, Problem};
-use super::handling::{ReferBody, answered, caller};
+use super::handling::{ReferBody, command};
 use super::json::ValidJson;
 use super::staff::Staff;
 use super::state::AppState;
@@ -152,14 +152,15 @@ pub async fn schedule(
     id: web::Path<Uuid>,
     body: ValidJson<SlotBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &staff, Action::Schedule)?;
-    let slot = body.into_inner()?.slot();
-    let id = id.into_inner().into();
-    Ok(answered(
-        state
-            .db(move |conn| meetings::schedule(conn, &id, &caller, slot))
-            .await?,
-    ))
+    let slot = body.into_inner().map(|body| body.slot());
+    command(
+        (&req, &state, &staff),
+        Action::Schedule,
+        id,
+        slot,
+        meetings::schedule,
+    )
+    .await
 }
 
 /// Move a scheduled meeting (reviewer, head; SMS).
@@ -179,14 +180,15 @@ pub async fn reschedule(
     id: web::Path<Uuid>,
     body: ValidJson<SlotBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &staff, Action::Reschedule)?;
-    let slot = body.into_inner()?.slot();
-    let id = id.into_inner().into();
-    Ok(answered(
-        state
-            .db(move |conn| meetings::reschedule(conn, &id, &caller, slot))
-            .await?,
-    ))
+    let slot = body.into_inner().map(|body| body.slot());
+    command(
+        (&req, &state, &staff),
+        Action::Reschedule,
+        id,
+        slot,
+        meetings::reschedule,
+    )
+    .await
 }
 
 /// Cancel a scheduled meeting; the request goes back to review (reviewer, head; SMS).
@@ -204,13 +206,14 @@ pub async fn cancel(
     staff: Staff,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &staff, Action::Cancel)?;
-    let id = id.into_inner().into();
-    Ok(answered(
-        state
-            .db(move |conn| meetings::cancel(conn, &id, &caller))
-            .await?,
-    ))
+    command(
+        (&req, &state, &staff),
+        Action::Cancel,
+        id,
+        Ok(()),
+        |conn, id, caller, ()| meetings::cancel(conn, id, caller),
+    )
+    .await
 }
 
 /// Record the meeting's outcome (head): no show, held with no action (SMS), or held with
@@ -234,9 +237,8 @@ pub async fn outcome(
     id: web::Path<Uuid>,
     body: ValidJson<OutcomeBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &staff, Action::Outcome)?;
-    let body = body.into_inner()?;
-    let outcome = Outcome {
+    let due_days = state.referral_due_days;
+    let outcome = body.into_inner().map(|body| Outcome {
         held: body.held,
         notes: body.notes,
         follow_ups: body
@@ -247,14 +249,17 @@ pub async fn outcome(
                 text: f.text,
             })
             .collect(),
-    };
-    let id = id.into_inner().into();
-    let due_days = state.referral_due_days;
-    Ok(answered(
-        state
-            .db(move |conn| meetings::record_outcome(conn, &id, &caller, outcome, due_days))
-            .await?,
-    ))
+    });
+    command(
+        (&req, &state, &staff),
+        Action::Outcome,
+        id,
+        outcome,
+        move |conn, id, caller, outcome| {
+            meetings::record_outcome(conn, id, caller, outcome, due_days)
+        },
+    )
+    .await
 }
 
 /// Hand a meeting request to a unit instead of a meeting (reviewer; SMS).
@@ -273,15 +278,16 @@ pub async fn redirect(
     id: web::Path<Uuid>,
     body: ValidJson<ReferBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &staff, Action::Redirect)?;
-    let referral = NewReferral::from(body.into_inner()?);
-    let id = id.into_inner().into();
     let due_days = state.referral_due_days;
-    Ok(answered(
-        state
-            .db(move |conn| meetings::redirect(conn, &id, &caller, referral, due_days))
-            .await?,
-    ))
+    let input = body.into_inner().map(NewReferral::from);
+    command(
+        (&req, &state, &staff),
+        Action::Redirect,
+        id,
+        input,
+        move |conn, id, caller, referral| meetings::redirect(conn, id, caller, referral, due_days),
+    )
+    .await
 }
 
 /// Decline a meeting request with a reason (reviewer; SMS).
@@ -300,14 +306,15 @@ pub async fn decline(
     id: web::Path<Uuid>,
     body: ValidJson<DeclineBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &staff, Action::Decline)?;
-    let reason = body.into_inner()?.reason;
-    let id = id.into_inner().into();
-    Ok(answered(
-        state
-            .db(move |conn| meetings::decline(conn, &id, &caller, &reason))
-            .await?,
-    ))
+    let reason = body.into_inner().map(|body| body.reason);
+    command(
+        (&req, &state, &staff),
+        Action::Decline,
+        id,
+        reason,
+        |conn, id, caller, reason| meetings::decline(conn, id, caller, &reason),
+    )
+    .await
 }
 
 /// The head's calendar (reviewer, head, admin).
