@@ -119,6 +119,10 @@ pub struct ReturnBody {
     pub reason: String,
 }
 
+/// Who has a referral inbox: a unit's staff (their unit's), and the desk (every unit's). Intake
+/// and operators hand requests in; they follow none.
+const INBOX: &[Role] = &[Role::UnitStaff, Role::Reviewer, Role::Head, Role::Admin];
+
 /// The inbox: a unit's referrals (unit staff), or all (reviewer, head, admin), newest first.
 #[utoipa::path(tag = "referrals", security(("bearer" = [])), params(ReferralQuery, PageParams), responses((status = 200, description = "One page of referrals", body = ReferralList)))]
 #[get("/referrals")]
@@ -127,6 +131,7 @@ pub async fn list_referrals(
     staff: Staff,
     query: ListQuery<ReferralQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    staff.require(INBOX)?;
     let (query, page) = query.into_parts()?;
     let filter = ReferralFilter {
         request_id: query.request_id.map(Into::into),
@@ -159,6 +164,7 @@ pub async fn get_referral(
     staff: Staff,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
+    staff.require(INBOX)?;
     let id = id.into_inner().into();
     let user = staff.user().clone();
     let referral = state
