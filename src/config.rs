@@ -41,6 +41,10 @@ pub struct Settings {
     pub lookups_per_client_minute: u32,
     /// Online submissions per mobile number per day (each one costs an SMS).
     pub submissions_per_mobile_day: u32,
+    /// A citizen's messages per request per day.
+    pub citizen_messages_per_request_day: u32,
+    /// "A message is waiting" SMS per request's conversation per day.
+    pub conversation_sms_per_request_day: u32,
     /// Count public requests against the first `X-Forwarded-For` address.
     pub trust_forwarded_for: bool,
     /// Days a unit has to answer a referral when the reviewer sets no due date.
@@ -117,6 +121,10 @@ impl Settings {
             submissions_per_client_hour: vars.rate("MARDOM_SUBMISSIONS_PER_CLIENT_HOUR", 20)?,
             lookups_per_client_minute: vars.rate("MARDOM_LOOKUPS_PER_CLIENT_MINUTE", 60)?,
             submissions_per_mobile_day: vars.rate("MARDOM_SUBMISSIONS_PER_MOBILE_DAY", 5)?,
+            citizen_messages_per_request_day: vars
+                .rate("MARDOM_CITIZEN_MESSAGES_PER_REQUEST_DAY", 10)?,
+            conversation_sms_per_request_day: vars
+                .rate("MARDOM_CONVERSATION_SMS_PER_REQUEST_DAY", 5)?,
             trust_forwarded_for: vars.flag("MARDOM_TRUST_FORWARDED_FOR"),
             referral_due_days: vars.limit("MARDOM_REFERRAL_DUE_DAYS", 7)?.max(1),
             sms: crate::notify::gateway::SmsSettings::from_lookup(&vars.lookup)?,

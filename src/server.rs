@@ -161,6 +161,14 @@ pub fn limits(
                 settings.sign_in_window,
             ),
         ),
+        (
+            Limit::CitizenMessagesPerRequest,
+            Allowance::new(settings.citizen_messages_per_request_day, 24 * hour),
+        ),
+        (
+            Limit::ConversationSmsPerRequest,
+            Allowance::new(settings.conversation_sms_per_request_day, 24 * hour),
+        ),
     ];
     Ok(Limits::new(
         allowances,

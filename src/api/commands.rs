@@ -45,6 +45,10 @@ pub const VERSIONED: [Versioned; 2] = [
 
 const STALE: &str = "`If-Match` names an older version";
 
+/// The lists under a versioned resource that a `POST` adds to (a message to a conversation):
+/// not commands on the resource, which they leave at its version.
+const ADDED_TO: [&str; 1] = ["messages"];
+
 /// Whether `path` is the read of a versioned resource.
 pub fn is_versioned_read(path: &str) -> bool {
     VERSIONED.iter().any(|v| v.item == path)
@@ -55,7 +59,9 @@ fn commanded(path: &str) -> Option<&'static Versioned> {
     VERSIONED.iter().find(|v| {
         path.strip_prefix(v.item)
             .and_then(|rest| rest.strip_prefix('/'))
-            .is_some_and(|verb| !verb.is_empty() && !verb.contains('/'))
+            .is_some_and(|verb| {
+                !verb.is_empty() && !verb.contains('/') && !ADDED_TO.contains(&verb)
+            })
     })
 }
 

@@ -7,6 +7,7 @@ pub mod client;
 mod commands;
 pub mod contacts;
 mod contract;
+pub mod conversation;
 pub mod cursor;
 pub mod delivery_reports;
 mod error;
@@ -131,6 +132,11 @@ fn desk(config: &mut ServiceConfig) {
         .service(referrals::answer)
         .service(referrals::accept)
         .service(referrals::return_referral)
+        .service(conversation::desk_conversation)
+        .service(conversation::desk_write)
+        .service(conversation::release_reply)
+        .service(conversation::unit_conversation)
+        .service(conversation::unit_ask)
         .service(public::submit_request);
 }
 
@@ -140,6 +146,8 @@ fn citizens_and_outbox(config: &mut ServiceConfig) {
         .service(public::lookup_request)
         .service(public::withdraw_request)
         .service(public::rate_request)
+        .service(conversation::citizen_conversation)
+        .service(conversation::citizen_reply)
         .service(stats::stats_report)
         .service(notifications::list_notifications)
         .service(notifications::get_notification)

@@ -29,7 +29,8 @@ use crate::domain::request::{RequestKind, Subject};
     "id": "6c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "reference": "R-04817263", "unit_id": "0d6f3c52-8d0e-4f4e-9a0b-2b9c1a7d5e10",
     "reason": "action_required", "kind": "complaint", "subject": "unit",
     "text": "شکایت از برخورد نامناسب کارکنان واحد پذیرش با [نام]", "due_at": "2026-12-06T08:30:00Z",
-    "overdue": false, "status": "open", "answer": null, "return_reason": null, "version": 1,
+    "overdue": false, "awaiting_citizen": false, "awaiting_citizen_since": null,
+    "replies_waiting_for_desk": 0, "status": "open", "answer": null, "return_reason": null, "version": 1,
     "created_at": "2026-11-29T08:30:00Z", "updated_at": "2026-11-29T08:30:00Z"
 }))]
 pub struct ReferralView {
@@ -47,6 +48,12 @@ pub struct ReferralView {
     pub due_at: DateTime<Utc>,
     /// Past due and not yet answered.
     pub overdue: bool,
+    /// The unit asked the citizen (`POST /referrals/{id}/messages`) and no answer has come yet.
+    pub awaiting_citizen: bool,
+    /// Since when: the first question the citizen has not answered.
+    pub awaiting_citizen_since: Option<DateTime<Utc>>,
+    /// The citizen's answers that wait for the desk to release them to the unit.
+    pub replies_waiting_for_desk: i64,
     pub status: ReferralStatus,
     pub answer: Option<String>,
     /// Why the desk returned it for more work.
@@ -61,6 +68,9 @@ impl From<Referral> for ReferralView {
     fn from(r: Referral) -> Self {
         Self {
             overdue: r.overdue,
+            awaiting_citizen: r.awaiting_citizen,
+            awaiting_citizen_since: r.awaiting_citizen_since.map(utc),
+            replies_waiting_for_desk: r.replies_waiting_for_desk,
             id: r.id.into(),
             reference: r.reference,
             unit_id: r.unit_id.into(),

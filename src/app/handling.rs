@@ -471,7 +471,10 @@ pub(crate) fn citizen_tracking_codes(
 }
 
 /// What the anonymiser looks for: the citizen's identity and their tracking codes.
-fn citizen<'a>(identity: &'a Identity, tracking_codes: &'a [String]) -> CitizenIdentity<'a> {
+pub(crate) fn citizen<'a>(
+    identity: &'a Identity,
+    tracking_codes: &'a [String],
+) -> CitizenIdentity<'a> {
     CitizenIdentity {
         name: &identity.name,
         mobile: &identity.mobile,

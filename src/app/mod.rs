@@ -3,6 +3,7 @@
 
 pub mod bootstrap;
 pub mod contacts;
+pub mod conversation;
 pub mod delivery_reports;
 pub mod handling;
 pub mod health;

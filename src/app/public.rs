@@ -296,6 +296,37 @@ pub fn withdraw(
     })
 }
 
+/// The conversation of the citizen's request, for the citizen who proves it is theirs (the
+/// tracking code and the mobile it was filed with), counted like any proof of ownership.
+pub fn conversation(
+    conn: &mut DbConnection,
+    limits: &Limits,
+    client: &str,
+    raw_code: &str,
+    mobile: &str,
+) -> AppResult<Vec<super::conversation::CitizenMessage>> {
+    let code = &count_proof(conn, limits, client, raw_code, mobile)?;
+    let mobile = parse_field("mobile", MobileNumber::parse(mobile))?;
+    let row = owned_request(conn, code, &mobile)?;
+    super::conversation::for_citizen(conn, &row)
+}
+
+/// The citizen's reply on their own request (see `conversation::citizen_reply`).
+pub fn reply(
+    conn: &mut DbConnection,
+    limits: &Limits,
+    client: &str,
+    (raw_code, mobile): (&str, &str),
+    text: &str,
+) -> AppResult<super::conversation::CitizenMessage> {
+    let code = &count_proof(conn, limits, client, raw_code, mobile)?;
+    let mobile = parse_field("mobile", MobileNumber::parse(mobile))?;
+    write_transaction(conn, |conn| {
+        let row = owned_request(conn, code, &mobile)?;
+        super::conversation::citizen_reply(conn, limits, &row, text)
+    })
+}
+
 /// The request behind `code` if `mobile` is the number it was filed with (404 without it, 403
 /// with another number): the citizen's proof of ownership, for withdrawal and rating.
 fn owned_request(

@@ -35,6 +35,12 @@ pub struct Referral {
     pub updated_at: NaiveDateTime,
     /// Past due and still the unit's to handle, when it was read.
     pub overdue: bool,
+    /// The unit asked the citizen and no answer has come since (the deadline clock's pause).
+    pub awaiting_citizen: bool,
+    /// Since when, if so: the unit's first question after the citizen's last answer.
+    pub awaiting_citizen_since: Option<NaiveDateTime>,
+    /// The citizen's answers to it that wait for the desk to release them.
+    pub replies_waiting_for_desk: i64,
 }
 
 impl Referral {
@@ -45,6 +51,9 @@ impl Referral {
             kind: row.kind,
             subject: row.subject,
             overdue: row.due_at < now && row.status.is_unanswered(),
+            awaiting_citizen: false,
+            awaiting_citizen_since: None,
+            replies_waiting_for_desk: 0,
             status: row.status,
             id: row.id,
             reference: row.reference,
@@ -58,6 +67,29 @@ impl Referral {
             updated_at: row.updated_at,
         }
     }
+}
+
+/// Adds what the referrals' conversations say of them (one query for all of them).
+fn with_activity(
+    conn: &mut DbConnection,
+    mut referrals: Vec<Referral>,
+) -> AppResult<Vec<Referral>> {
+    let ids: Vec<ReferralId> = referrals.iter().map(|r| r.id.clone()).collect();
+    let activity = crate::db::messages::activity(conn, &ids)?;
+    for referral in &mut referrals {
+        if let Some(a) = activity.get(&referral.id) {
+            referral.awaiting_citizen_since = a.awaiting_since();
+            referral.awaiting_citizen = referral.awaiting_citizen_since.is_some();
+            referral.replies_waiting_for_desk = a.held_replies;
+        }
+    }
+    Ok(referrals)
+}
+
+fn one_with_activity(conn: &mut DbConnection, referral: Referral) -> AppResult<Referral> {
+    with_activity(conn, vec![referral])?
+        .pop()
+        .ok_or_else(|| AppError::Internal("a referral went missing".to_owned()))
 }
 
 /// Which referrals an inbox lists; `None` (or `false`) means "any". The unit is not chosen
@@ -120,13 +152,17 @@ pub fn list(
         };
         repo::list(conn, &filter, limit)
     };
-    page.fetch(load, |row| Referral::read(row, now))
+    let page = page.fetch(load, |row| Referral::read(row, now))?;
+    Ok(Page {
+        items: with_activity(conn, page.items)?,
+        next: page.next,
+    })
 }
 
 /// One referral; another unit's is "not found", exactly like a missing one.
 pub fn get(conn: &mut DbConnection, staff: &StaffUser, id: &ReferralId) -> AppResult<Referral> {
     let row = find_visible(conn, staff, id)?;
-    Ok(Referral::read(row, db::now()))
+    one_with_activity(conn, Referral::read(row, db::now()))
 }
 
 fn find_visible(
@@ -195,7 +231,7 @@ pub fn step(
         }
         let full = repo::find(conn, id)?.ok_or(AppError::NotFound("referral"))?;
         record_step(conn, &full, step, next, staff, now)?;
-        Ok(Referral::read(UnitReferralRow::from(full), now))
+        one_with_activity(conn, Referral::read(UnitReferralRow::from(full), now))
     })
 }
 
@@ -253,10 +289,11 @@ pub fn of_request(
     request_id: &RequestId,
     now: NaiveDateTime,
 ) -> AppResult<Vec<Referral>> {
-    Ok(repo::for_request(conn, request_id)?
+    let referrals = repo::for_request(conn, request_id)?
         .into_iter()
         .map(|row| Referral::read(UnitReferralRow::from(row), now))
-        .collect())
+        .collect();
+    with_activity(conn, referrals)
 }
 
 impl From<crate::db::referrals::ReferralRow> for UnitReferralRow {

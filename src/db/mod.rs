@@ -6,6 +6,7 @@ pub mod counters;
 pub mod fifo_gate;
 pub mod idempotency;
 pub mod meetings;
+pub mod messages;
 pub mod notifications;
 pub mod outbox;
 pub mod pool;

@@ -195,6 +195,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    messages (id) {
+        id -> Text,
+        request_id -> Text,
+        seq -> Integer,
+        author_kind -> Text,
+        author_id -> Nullable<Text>,
+        author_role -> Nullable<Text>,
+        referral_id -> Nullable<Text>,
+        body -> Text,
+        unit_body -> Nullable<Text>,
+        release -> Nullable<Text>,
+        released_by -> Nullable<Text>,
+        released_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(messages -> requests (request_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     units,
     users,
@@ -208,4 +228,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     meetings,
     ratings,
     sms_charges,
+    messages,
 );

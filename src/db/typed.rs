@@ -125,6 +125,7 @@ macro_rules! stored_as_id {
 }
 
 use crate::domain::contact::{ContactChannel, ContactOutcome};
+use crate::domain::conversation::{AuthorKind, Release};
 use crate::domain::lifecycle::Template;
 use crate::domain::meeting::MeetingStatus;
 use crate::domain::notification::NotificationStatus;
@@ -133,6 +134,8 @@ use crate::domain::request::{ActorKind, Channel, RequestKind, Resolution, Status
 use crate::domain::{Role, UnitKind};
 
 stored_as_label!(
+    AuthorKind,
+    Release,
     Channel,
     RequestKind,
     Subject,

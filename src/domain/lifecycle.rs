@@ -52,6 +52,8 @@ labels! {
         MeetingNoAction = "meeting_no_action",
         /// «your request was dealt with: outcome»
         Resolved = "resolved",
+        /// «a message about your request is waiting: read and answer it with your code»
+        MessageWaiting = "message_waiting",
     }
 }
 

@@ -25,16 +25,23 @@ pub enum Limit {
     SignInFailuresPerUsername,
     /// Failed sign-ins per client address: slows trying many usernames from one place.
     SignInFailuresPerAddress,
+    /// A citizen's messages per request: a conversation, not a channel for a flood.
+    CitizenMessagesPerRequest,
+    /// SMS a request's conversation sends ("a message is waiting"): past it, messages are
+    /// still written, the citizen finds them at their next visit, and no SMS is paid for.
+    ConversationSmsPerRequest,
 }
 
 impl Limit {
-    pub const ALL: [Limit; 6] = [
+    pub const ALL: [Limit; 8] = [
         Limit::SubmissionsPerClient,
         Limit::SubmissionsPerMobile,
         Limit::LookupsPerClient,
         Limit::ProofsPerMobile,
         Limit::SignInFailuresPerUsername,
         Limit::SignInFailuresPerAddress,
+        Limit::CitizenMessagesPerRequest,
+        Limit::ConversationSmsPerRequest,
     ];
 
     /// The stored name of the limit's counters.
@@ -46,6 +53,8 @@ impl Limit {
             Limit::ProofsPerMobile => "proofs_per_mobile",
             Limit::SignInFailuresPerUsername => "sign_in_failures_per_username",
             Limit::SignInFailuresPerAddress => "sign_in_failures_per_address",
+            Limit::CitizenMessagesPerRequest => "citizen_messages_per_request",
+            Limit::ConversationSmsPerRequest => "conversation_sms_per_request",
         }
     }
 
@@ -58,6 +67,8 @@ impl Limit {
             Limit::ProofsPerMobile => "too many attempts for this mobile number",
             Limit::SignInFailuresPerUsername => "too many failed attempts",
             Limit::SignInFailuresPerAddress => "too many failed sign-ins from this address",
+            Limit::CitizenMessagesPerRequest => "too many messages on this request today",
+            Limit::ConversationSmsPerRequest => "too many SMS for this conversation today",
         }
     }
 }

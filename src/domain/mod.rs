@@ -4,6 +4,7 @@
 pub mod anonymise;
 pub mod citizen;
 pub mod contact;
+pub mod conversation;
 pub mod delivery;
 pub mod error;
 pub mod ids;

@@ -175,6 +175,10 @@ fn spec(template: Template) -> Spec {
             text: "{center}: رسیدگی به درخواست شما با کد رهگیری {tracking_code} به پایان رسید. از شکیبایی شما سپاسگزاریم.",
             extra: &[],
         },
+        Template::MessageWaiting => Spec {
+            text: "{center}: پیامی درباره\u{200C}ی درخواست {tracking_code} دارید. برای خواندن و پاسخ، با کد رهگیری به درگاه مراجعه کنید.",
+            extra: &[],
+        },
     }
 }
 
@@ -742,6 +746,7 @@ mod tests {
             "meeting_cancelled",
             "meeting_no_action",
             "resolved",
+            "message_waiting",
         ] {
             cases.push((name, json!({"tracking_code": CODE})));
         }

@@ -8,6 +8,7 @@ mod auth;
 mod authz;
 mod bad_input;
 mod contacts;
+mod conversation;
 mod delivery;
 mod handling;
 mod limits;

@@ -55,6 +55,8 @@ struct World {
     other_unit: String,
     user_id: String,
     code: String,
+    /// Every tracking code of the world's requests.
+    codes: Vec<String>,
 }
 
 async fn world(app: &TestApp) -> World {
@@ -72,10 +74,12 @@ async fn world(app: &TestApp) -> World {
         "text": submitted_text(), "proposed_kind": "complaint"
     });
     let mut referred = Vec::new();
+    let mut codes = Vec::new();
     let mut code = String::new();
     for target in [&unit, &other_unit] {
         let submitted = crate::public::submit(app, &citizen).await;
         code = submitted["tracking_code"].as_str().unwrap().to_owned();
+        codes.push(code.clone());
         let id = crate::public::request_id(app, &code).await;
         let base = format!("/api/v1/requests/{id}");
         app.post(&format!("{base}/classify"))
@@ -109,6 +113,28 @@ async fn world(app: &TestApp) -> World {
         .as_str()
         .unwrap()
         .to_owned();
+    // The unit asks on its referral; the citizen answers once naming themself (held for the
+    // desk) and once not (straight to the unit): the unit's conversation view has both kinds.
+    let asked = app
+        .post(&format!("/api/v1/referrals/{own}/messages"))
+        .bearer(&unit_staff)
+        .json(&json!({"text": "لطفاً زمان دقیق رخداد را بنویسید"}))
+        .send()
+        .await;
+    assert_eq!(asked.status.as_u16(), 201, "{}", asked.text());
+    // The unit's referral is of the first request (its unit was the first target).
+    let first_code = codes[0].clone();
+    for text in [
+        format!("من {NAME} هستم و با شماره‌ی ۰۹۱۲ ۷۶۵ ۴۳۲۱ در دسترسم"),
+        "ساعت ده صبح روز دوشنبه بود".to_owned(),
+    ] {
+        let replied = app
+            .post(&format!("/api/v1/public/requests/{first_code}/messages"))
+            .json(&json!({"mobile": "09127654321", "text": text}))
+            .send()
+            .await;
+        assert_eq!(replied.status.as_u16(), 201, "{}", replied.text());
+    }
     let all = inbox(reviewer.clone()).await;
     let other = all["items"]
         .as_array()
@@ -167,6 +193,7 @@ async fn world(app: &TestApp) -> World {
         other_unit,
         user_id,
         code,
+        codes,
     }
 }
 
@@ -190,6 +217,11 @@ pub fn body_for(path: &str) -> Value {
         "withdrawal" => json!({"mobile": "09127654321"}),
         "rating" => json!({"mobile": "09127654321", "score": 5}),
         "password" => json!({"password": "a long new password"}),
+        "messages" if path.contains("/public/") => {
+            json!({"mobile": "09127654321", "text": "پاسخ آزمایشی شهروند"})
+        }
+        "messages" => json!({"text": "پیام آزمایشی"}),
+        "conversation" => json!({"mobile": "09127654321"}),
         _ => json!({}),
     }
 }
@@ -198,7 +230,7 @@ on_both_backends! {
     async fn unit_staff_never_see_the_citizen_through_any_endpoint(app) {
         let w = world(&app).await;
         let secrets = secrets(&w.code, &w.request_id);
-        let other_secrets = secrets.iter().cloned().chain([w.other_request_id.clone(), w.meeting_request_id.clone()]).collect::<Vec<_>>();
+        let other_secrets = secrets.iter().cloned().chain([w.other_request_id.clone(), w.meeting_request_id.clone()]).chain(w.codes.iter().cloned()).collect::<Vec<_>>();
         let ids = [
             &w.own_referral, &w.other_referral, &w.request_id, &w.other_request_id, &w.meeting_request_id,
             &w.meeting_id, &w.unit, &w.other_unit, &w.user_id,
@@ -245,6 +277,7 @@ on_both_backends! {
         for expected in [
             format!("GET /api/v1/referrals/{}", w.own_referral),
             format!("POST /api/v1/referrals/{}/answer", w.own_referral),
+            format!("GET /api/v1/referrals/{}/messages", w.own_referral),
             "GET /api/v1/referrals".to_owned(),
         ] {
             assert!(answered_ok.contains(&expected), "{expected} in {answered_ok:?}");

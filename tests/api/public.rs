@@ -565,7 +565,7 @@ pub fn urlencode(text: &str) -> String {
 }
 
 /// A code with a valid check digit that differs from `code`.
-fn valid_code_other_than(code: &str) -> String {
+pub(crate) fn valid_code_other_than(code: &str) -> String {
     let mut rng = rand::rng();
     loop {
         let candidate = mardom::domain::tracking_code::TrackingCode::generate(&mut rng);
