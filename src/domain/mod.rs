@@ -2,6 +2,7 @@
 //! made on them. Nothing here knows about HTTP or SQL.
 
 pub mod anonymise;
+pub mod attachment;
 pub mod citizen;
 pub mod contact;
 pub mod conversation;
