@@ -282,3 +282,34 @@ on_both_backends! {
         assert_eq!(waiting_sms(&app, &id).len(), 2);
     }
 }
+
+/// The citizen's message allowance is one count however many instances serve the replies.
+#[cfg(postgres_tests)]
+mod across_two_instances {
+    use super::*;
+
+    #[actix_web::test]
+    async fn ten_replies_over_two_instances_write_exactly_the_daily_allowance() {
+        let env = [("MARDOM_CITIZEN_MESSAGES_PER_REQUEST_DAY", "3")];
+        let a = TestApp::postgres(&env).await;
+        let b = a.second_instance(&env).await;
+        let desk = desk(&a).await;
+        let (_, code, referral) = referred(&a, &desk).await;
+        ask(&a, &desk, &referral, QUESTION).await;
+        let texts: Vec<String> = (0..10)
+            .map(|i| format!("پاسخ شماره‌ی {i} از دو نمونه"))
+            .collect();
+        let replies = join_all(
+            texts
+                .iter()
+                .enumerate()
+                .map(|(i, text)| reply([&a, &b][i % 2], &code, text)),
+        )
+        .await;
+        let written = replies.iter().filter(|r| r.status.as_u16() == 201).count();
+        let refused = replies.iter().filter(|r| r.status.as_u16() == 429).count();
+        eprintln!("FIGURES citizen messages, two instances: {written} written, {refused} refused");
+        assert_eq!((written, refused), (3, 7));
+        assert_eq!(a.count("messages"), 4, "one question and three replies");
+    }
+}
