@@ -150,6 +150,7 @@ fn new_row(
     text: String,
     now: NaiveDateTime,
 ) -> AppResult<MessageRow> {
+    repo::hold(conn, &request.id)?;
     Ok(MessageRow {
         id: db::new_id(),
         request_id: request.id.clone(),
@@ -320,11 +321,9 @@ fn own_referral(
     staff: &StaffUser,
     referral_id: &ReferralId,
 ) -> AppResult<ReferralRow> {
-    let row = referral_repo::find(conn, referral_id)?.ok_or(AppError::NotFound("referral"))?;
-    if staff.unit_id.as_ref() != Some(&row.unit_id) {
-        return Err(AppError::NotFound("referral"));
-    }
-    Ok(row)
+    // Visible by the inbox's one rule (another unit's is "not found"), then read whole.
+    super::referrals::get(conn, staff, referral_id)?;
+    referral_repo::find(conn, referral_id)?.ok_or(AppError::NotFound("referral"))
 }
 
 /// A unit asks the citizen a question about its referral; the citizen is told by SMS, and the

@@ -39,14 +39,27 @@ pub fn insert(conn: &mut DbConnection, row: &MessageRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// The next message number of a request's conversation (the unique (request, seq) makes two
-/// writers that read the same number collide rather than interleave).
+/// The next message number of a request's conversation, for a writer that holds the
+/// conversation (`hold`): two writers never read the same number.
 pub fn next_seq(conn: &mut DbConnection, request_id: &RequestId) -> QueryResult<i32> {
     let last: Option<i32> = messages::table
         .filter(messages::request_id.eq(request_id))
         .select(diesel::dsl::max(messages::seq))
         .first(conn)?;
     Ok(last.unwrap_or(0) + 1)
+}
+
+/// Holds a request's conversation for the rest of the transaction, so that concurrent
+/// writers (the desk, a unit, the citizen) number their messages one after another instead
+/// of colliding on the unique (request, seq). PostgreSQL: the request's row lock. SQLite:
+/// nothing to do, its writers hold the whole database (`write_transaction`).
+pub fn hold(conn: &mut DbConnection, request_id: &RequestId) -> QueryResult<()> {
+    if let DbConnection::Postgresql(c) = conn {
+        diesel::sql_query("SELECT id FROM requests WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::Text, _>(request_id.as_str())
+            .execute(c)?;
+    }
+    Ok(())
 }
 
 /// A request's whole conversation, in order.

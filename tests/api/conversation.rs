@@ -313,3 +313,24 @@ mod across_two_instances {
         assert_eq!(a.count("messages"), 4, "one question and three replies");
     }
 }
+
+on_both_backends! {
+    async fn the_desk_a_unit_and_the_citizen_writing_at_once_each_get_their_own_place(app) {
+        let desk = desk(&app).await;
+        let (id, code, referral) = referred(&app, &desk).await;
+        let desk_posts = (0..4).map(|_| app.post(&format!("/api/v1/requests/{id}/messages")).bearer(&desk.reviewer).json(&json!({"text": "پیام میز"})).send());
+        let unit_posts = (0..4).map(|_| app.post(&format!("/api/v1/referrals/{referral}/messages")).bearer(&desk.unit_staff).json(&json!({"text": QUESTION})).send());
+        let (by_desk, by_unit, by_citizen) = futures_util::join!(
+            join_all(desk_posts),
+            join_all(unit_posts),
+            join_all((0..4).map(|_| reply(&app, &code, CLEAN_ANSWER))),
+        );
+        for answer in by_desk.iter().chain(&by_unit).chain(&by_citizen) {
+            assert_eq!(answer.status.as_u16(), 201, "{}", answer.text());
+        }
+        let all = desk_view(&app, &desk, &id).await;
+        let seqs: Vec<i64> = all["items"].as_array().unwrap().iter().map(|m| m["seq"].as_i64().unwrap()).collect();
+        assert_eq!(seqs, (1..=12).collect::<Vec<_>>());
+        assert_eq!(app.count("messages"), 12);
+    }
+}
