@@ -1,9 +1,11 @@
 //! The database: one connection type over SQLite and PostgreSQL, the pool, migrations and the
 //! write transaction every use case runs in. Nothing here knows about HTTP.
 
+pub mod attachments;
 pub mod contacts;
 pub mod counters;
 pub mod fifo_gate;
+pub mod file_contents;
 pub mod idempotency;
 pub mod meetings;
 pub mod messages;

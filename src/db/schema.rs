@@ -215,6 +215,42 @@ diesel::table! {
 
 diesel::joinable!(messages -> requests (request_id));
 
+diesel::table! {
+    file_contents (sha256) {
+        sha256 -> Text,
+        content -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> Text,
+        sha256 -> Text,
+        size -> BigInt,
+        file_type -> Text,
+        file_name -> Text,
+        author_kind -> Text,
+        uploaded_by -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        message_id -> Nullable<Text>,
+        referral_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        attached_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    attachment_releases (attachment_id, referral_id) {
+        attachment_id -> Text,
+        referral_id -> Text,
+        released_by -> Text,
+        released_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(attachment_releases -> attachments (attachment_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     units,
     users,
@@ -229,4 +265,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ratings,
     sms_charges,
     messages,
+    file_contents,
+    attachments,
+    attachment_releases,
 );

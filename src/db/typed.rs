@@ -124,6 +124,7 @@ macro_rules! stored_as_id {
     )+};
 }
 
+use crate::domain::attachment::FileType;
 use crate::domain::contact::{ContactChannel, ContactOutcome};
 use crate::domain::conversation::{AuthorKind, Release};
 use crate::domain::lifecycle::Template;
@@ -134,6 +135,7 @@ use crate::domain::request::{ActorKind, Channel, RequestKind, Resolution, Status
 use crate::domain::{Role, UnitKind};
 
 stored_as_label!(
+    FileType,
     AuthorKind,
     Release,
     Channel,

@@ -73,6 +73,8 @@ ids! {
     MeetingId,
     /// One message in the outbox.
     NotificationId,
+    /// An uploaded file, attached to a request or waiting to be.
+    AttachmentId,
 }
 
 /// Hands every id type to `$apply` (a macro taking a list of types), so that what other layers
@@ -87,6 +89,7 @@ macro_rules! for_each_id {
             $crate::domain::ids::UserId,
             $crate::domain::ids::MeetingId,
             $crate::domain::ids::NotificationId,
+            $crate::domain::ids::AttachmentId,
         );
     };
 }

@@ -19,6 +19,8 @@
 //! verbatim (metadata between the scans of a progressive JPEG, and the images with their own EXIF
 //! that phones append after EOI), and would bring itself and miniz_oxide into the build.
 
+mod access;
+mod name;
 mod sniff;
 mod strip;
 #[cfg(test)]
@@ -26,6 +28,8 @@ mod tests;
 
 use std::fmt;
 
+pub use access::{FileReader, Filed, ReleaseRefusal, may_read, may_release};
+pub use name::file_name;
 pub use sniff::{SNIFF_LEN, check_complete, sniff};
 pub use strip::strip_metadata;
 
@@ -52,7 +56,7 @@ impl FileType {
     }
 
     /// The label in configuration and storage; never change one.
-    pub fn as_str(&self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             FileType::Jpeg => "jpeg",
             FileType::Png => "png",

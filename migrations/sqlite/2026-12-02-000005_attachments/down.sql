@@ -1,0 +1,3 @@
+DROP TABLE attachment_releases;
+DROP TABLE attachments;
+DROP TABLE file_contents;
