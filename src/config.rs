@@ -59,6 +59,14 @@ pub struct Settings {
     pub dispatcher_in_serve: bool,
     /// SMS to one number per hour before further ones are held.
     pub sms_per_mobile_hour: u32,
+    /// Files per request, bytes per file and together, and the accepted types.
+    pub attachments: crate::domain::attachment::AttachmentLimits,
+    /// Minutes an upload waits to be attached before it is deleted.
+    pub upload_ttl_minutes: u32,
+    /// Public uploads per client address per hour.
+    pub uploads_per_client_hour: u32,
+    /// Where file contents are kept.
+    pub file_store: crate::storage::StoreSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +143,10 @@ impl Settings {
                 .unwrap_or_else(|| "ارتباطات مردمی".to_owned()),
             sms_templates_file: vars.text("MARDOM_SMS_TEMPLATES_FILE"),
             sms_per_mobile_hour: vars.limit("MARDOM_SMS_PER_MOBILE_HOUR", 10)?,
+            attachments: attachment_limits(&vars)?,
+            upload_ttl_minutes: vars.limit("MARDOM_UPLOAD_TTL_MINUTES", 60)?.max(1),
+            uploads_per_client_hour: vars.rate("MARDOM_UPLOADS_PER_CLIENT_HOUR", 30)?,
+            file_store: file_store(&vars)?,
             dispatcher_in_serve: !vars
                 .text("MARDOM_DISPATCHER")
                 .is_some_and(|v| matches!(v.trim(), "off" | "0" | "false" | "no")),
@@ -229,6 +241,53 @@ impl<L: Fn(&str) -> Option<String>> Vars<L> {
                     .collect()
             })
             .unwrap_or_default()
+    }
+}
+
+/// The attachment limits: each setting defaults to `AttachmentLimits::default()`'s value.
+fn attachment_limits<L: Fn(&str) -> Option<String>>(
+    vars: &Vars<L>,
+) -> Result<crate::domain::attachment::AttachmentLimits, ConfigError> {
+    use crate::domain::attachment::{AttachmentLimits, FileType};
+    let default = AttachmentLimits::default();
+    let allowed = match vars.text("MARDOM_ATTACHMENT_TYPES") {
+        None => default.allowed.clone(),
+        Some(raw) => raw
+            .split(',')
+            .filter(|label| !label.trim().is_empty())
+            .map(|label| {
+                FileType::parse(label).ok_or_else(|| ConfigError::Invalid {
+                    name: "MARDOM_ATTACHMENT_TYPES",
+                    reason: format!("{label:?} is none of jpeg, png, webp, pdf"),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    Ok(AttachmentLimits {
+        max_files_per_request: vars.limit(
+            "MARDOM_ATTACHMENTS_PER_REQUEST",
+            u64::from(default.max_files_per_request),
+        )?,
+        max_bytes_per_file: vars
+            .number("MARDOM_ATTACHMENT_MAX_BYTES", default.max_bytes_per_file)?,
+        max_total_bytes: vars.number(
+            "MARDOM_ATTACHMENTS_MAX_TOTAL_BYTES",
+            default.max_total_bytes,
+        )?,
+        allowed,
+    })
+}
+
+/// `MARDOM_FILE_STORE`: `database` (the default) or `s3`.
+fn file_store<L: Fn(&str) -> Option<String>>(
+    vars: &Vars<L>,
+) -> Result<crate::storage::StoreSettings, ConfigError> {
+    match vars.text("MARDOM_FILE_STORE").as_deref().map(str::trim) {
+        None | Some("database") => Ok(crate::storage::StoreSettings::Database),
+        Some(other) => Err(ConfigError::Invalid {
+            name: "MARDOM_FILE_STORE",
+            reason: format!("expected database or s3, got {other:?}"),
+        }),
     }
 }
 

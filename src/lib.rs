@@ -13,4 +13,6 @@ pub mod domain;
 pub mod notify;
 pub mod private_files;
 pub mod server;
+pub mod storage;
+pub mod sweeper;
 pub mod telemetry;

@@ -41,6 +41,8 @@ pub enum StartError {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Sms(#[from] crate::notify::gateway::SmsConfigError),
+    #[error("file store: {0}")]
+    FileStore(#[from] crate::storage::StoreError),
     #[error("SMS templates: {0}")]
     Templates(String),
 }
@@ -117,10 +119,20 @@ pub fn app_state(
             Duration::from_secs(10),
         )),
         referral_due_days: settings.referral_due_days,
+        files: Arc::new(files(settings)?),
         sms: Arc::new(crate::api::state::SmsRuntime {
             gateway: crate::notify::gateway::from_settings(&settings.sms)?,
             callback_secret: settings.sms.callback_secret.clone(),
         }),
+    })
+}
+
+/// The store of file contents the settings choose, with the attachment limits.
+pub fn files(settings: &Settings) -> Result<crate::app::attachments::Files, StartError> {
+    Ok(crate::app::attachments::Files {
+        store: crate::storage::open(&settings.file_store)?,
+        limits: settings.attachments.clone(),
+        upload_ttl: chrono::Duration::minutes(i64::from(settings.upload_ttl_minutes)),
     })
 }
 
@@ -168,6 +180,10 @@ pub fn limits(
         (
             Limit::ConversationSmsPerRequest,
             Allowance::new(settings.conversation_sms_per_request_day, 24 * hour),
+        ),
+        (
+            Limit::UploadsPerClient,
+            Allowance::new(settings.uploads_per_client_hour, hour),
         ),
     ];
     Ok(Limits::new(
@@ -217,9 +233,21 @@ pub fn dispatcher(settings: &Settings, pool: DbPool) -> Result<Dispatcher, Start
 /// Runs the SMS dispatcher alone until Ctrl-C or SIGTERM.
 pub async fn work(settings: Settings) -> Result<(), StartError> {
     let pool = open_database(&settings)?;
-    let dispatcher = dispatcher(&settings, pool)?;
+    let files = Arc::new(files(&settings)?);
+    let dispatcher = dispatcher(&settings, pool.clone())?;
     tracing::info!(worker = dispatcher.worker(), provider = %settings.sms.provider, "dispatching SMS");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let sweeping = tokio::spawn(crate::sweeper::run(
+        pool,
+        files,
+        crate::sweeper::EVERY,
+        async {
+            let _ = stopped.await;
+        },
+    ));
     dispatcher.run(shutdown_signal()).await;
+    let _ = stop.send(());
+    let _ = sweeping.await;
     tracing::info!("dispatcher stopped");
     Ok(())
 }
@@ -257,7 +285,16 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         .dispatcher_in_serve
         .then(|| dispatcher(&settings, pool.clone()))
         .transpose()?;
-    let state = app_state(&settings, &secret, pool)?;
+    let state = app_state(&settings, &secret, pool.clone())?;
+    let (stop_sweep, sweep_stopped) = tokio::sync::oneshot::channel::<()>();
+    let sweeping = actix_web::rt::spawn(crate::sweeper::run(
+        pool,
+        state.files.clone(),
+        crate::sweeper::EVERY,
+        async {
+            let _ = sweep_stopped.await;
+        },
+    ));
     let http = http_settings(&settings);
     let server = HttpServer::new(move || build_app(state.clone(), http.clone()))
         .bind(&settings.bind)
@@ -283,6 +320,8 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
     });
     let served = server.run().await;
     let _ = stop.send(());
+    let _ = stop_sweep.send(());
+    let _ = sweeping.await;
     if let Some(dispatching) = dispatching {
         let _ = dispatching.await;
     }

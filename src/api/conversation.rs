@@ -21,7 +21,7 @@ use crate::app::conversation::{self, CitizenMessage, DeskMessage, UnitMessage};
 use crate::app::public;
 use crate::domain::Role;
 use crate::domain::conversation::{AuthorKind, DESK_WRITERS, RELEASERS, Release};
-use crate::domain::ids::{ReferralId, RequestId};
+use crate::domain::ids::{AttachmentId, ReferralId, RequestId};
 
 /// The desk reads conversations: the reviewers, the head, the admin.
 const DESK_READERS: &[Role] = DESK_WRITERS;
@@ -37,6 +37,15 @@ pub struct MessageBody {
     /// 1 to 2000 characters.
     #[schema(min_length = 1, max_length = 2000)]
     pub text: String,
+    /// Your uploads (`POST /api/v1/uploads`) to send with it, each listed once; attached with
+    /// the message, all or none.
+    #[schema(max_items = 20)]
+    pub attachments: Option<Vec<Uuid>>,
+}
+
+/// Upload ids as the use cases take them.
+fn attachment_ids(ids: Option<Vec<Uuid>>) -> Vec<AttachmentId> {
+    ids.into_iter().flatten().map(AttachmentId::from).collect()
 }
 
 /// How a held reply reaches its unit: as the desk edited it, or (without `text`) as the
@@ -69,6 +78,9 @@ pub struct CitizenReplyBody {
     /// 1 to 2000 characters.
     #[schema(min_length = 1, max_length = 2000)]
     pub text: String,
+    /// Your uploads (`POST /api/v1/public/uploads`) to send with it, each listed once.
+    #[schema(max_items = 20)]
+    pub attachments: Option<Vec<Uuid>>,
 }
 
 /// A message as the desk reads it: as written, with where it went.
@@ -228,11 +240,18 @@ pub async fn desk_write(
     body: ValidJson<MessageBody>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(DESK_WRITERS)?;
-    let text = body.into_inner()?.text;
+    let MessageBody { text, attachments } = body.into_inner()?;
+    let ids = attachment_ids(attachments);
     let id = RequestId::from(id.into_inner());
-    let (limits, user) = (state.limits.clone(), staff.user().clone());
+    let (limits, files, user) = (
+        state.limits.clone(),
+        state.files.clone(),
+        staff.user().clone(),
+    );
     let message = state
-        .db(move |conn| conversation::desk_write(conn, &limits, &user, &id, &text))
+        .db(move |conn| {
+            conversation::desk_write(conn, (&limits, &files), &user, &id, (&text, &ids))
+        })
         .await?;
     Ok(HttpResponse::Created().json(DeskMessageView::from(message)))
 }
@@ -315,11 +334,16 @@ pub async fn unit_ask(
     body: ValidJson<MessageBody>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(&[Role::UnitStaff])?;
-    let text = body.into_inner()?.text;
+    let MessageBody { text, attachments } = body.into_inner()?;
+    let ids = attachment_ids(attachments);
     let id = ReferralId::from(id.into_inner());
-    let (limits, user) = (state.limits.clone(), staff.user().clone());
+    let (limits, files, user) = (
+        state.limits.clone(),
+        state.files.clone(),
+        staff.user().clone(),
+    );
     let message = state
-        .db(move |conn| conversation::unit_ask(conn, &limits, &user, &id, &text))
+        .db(move |conn| conversation::unit_ask(conn, (&limits, &files), &user, &id, (&text, &ids)))
         .await?;
     Ok(HttpResponse::Created().json(UnitMessageView::from(message)))
 }
@@ -374,10 +398,23 @@ pub async fn citizen_reply(
     code: web::Path<String>,
     body: ValidJson<CitizenReplyBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let CitizenReplyBody { mobile, text } = body.into_inner()?;
-    let limits = state.limits.clone();
+    let CitizenReplyBody {
+        mobile,
+        text,
+        attachments,
+    } = body.into_inner()?;
+    let ids = attachment_ids(attachments);
+    let (limits, files) = (state.limits.clone(), state.files.clone());
     let message = state
-        .db(move |conn| public::reply(conn, &limits, &client.0, (&code, &mobile), &text))
+        .db(move |conn| {
+            public::reply(
+                conn,
+                (&limits, &files),
+                &client.0,
+                (&code, &mobile),
+                (&text, &ids),
+            )
+        })
         .await?;
     Ok(HttpResponse::Created().json(CitizenMessageView::from(message)))
 }

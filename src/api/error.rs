@@ -256,6 +256,8 @@ impl From<AppError> for ApiError {
             AppError::Limited { limit, retry_after } => {
                 ApiError::too_many_requests(retry_after, limit.refusal())
             }
+            AppError::UnsupportedFile(detail) => ApiError::new(Kind::UnsupportedMediaType, detail),
+            AppError::FileTooLarge(detail) => ApiError::new(Kind::PayloadTooLarge, detail),
             AppError::Unavailable(cause) => {
                 tracing::warn!(%cause, "service unavailable");
                 ApiError::new(

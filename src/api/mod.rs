@@ -1,6 +1,7 @@
 //! The HTTP face: routes, extractors, DTOs and the problem+json rendering. Handlers authorise,
 //! translate DTOs to use-case inputs, call one use case, and translate the result back.
 
+pub mod attachments;
 pub mod auth;
 mod body;
 pub mod client;
@@ -29,6 +30,7 @@ pub mod staff;
 pub mod state;
 pub mod stats;
 pub mod units;
+pub mod uploads;
 pub mod users;
 pub mod versioning;
 pub mod views;
@@ -137,6 +139,12 @@ fn desk(config: &mut ServiceConfig) {
         .service(conversation::release_reply)
         .service(conversation::unit_conversation)
         .service(conversation::unit_ask)
+        .service(uploads::staff_upload)
+        .service(attachments::desk_attachments)
+        .service(attachments::desk_download)
+        .service(attachments::release_attachment)
+        .service(attachments::unit_attachments)
+        .service(attachments::unit_download)
         .service(public::submit_request);
 }
 
@@ -148,6 +156,9 @@ fn citizens_and_outbox(config: &mut ServiceConfig) {
         .service(public::rate_request)
         .service(conversation::citizen_conversation)
         .service(conversation::citizen_reply)
+        .service(uploads::public_upload)
+        .service(attachments::citizen_attachments)
+        .service(attachments::citizen_download)
         .service(stats::stats_report)
         .service(notifications::list_notifications)
         .service(notifications::get_notification)

@@ -34,6 +34,7 @@ error names each field in `errors`. When it points into a text (`findings` of an
         (name = "requests", description = "Requests: registration by staff, lists, one request with identity and history, and the desk's commands"),
         (name = "meetings", description = "The head's calendar and the meeting commands"),
         (name = "referrals", description = "Referrals: a unit's inbox (anonymised) and the referral lifecycle"),
+        (name = "attachments", description = "Files that travel with a request: uploaded first, then listed by id in a submission or message; a citizen's file reaches a unit only when the desk releases it"),
         (name = "conversation", description = "Messages between the desk, the units and the citizen: a unit never learns who the citizen is, and reads a reply only anonymised"),
         (name = "notifications", description = "The SMS outbox and the providers' delivery reports"),
         (name = "stats", description = "Counts and handling times for dashboards"),

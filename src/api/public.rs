@@ -12,7 +12,7 @@ use validator::Validate;
 use super::client::ClientAddress;
 use super::error::{ApiError, Kind, Problem};
 use super::json::ValidJson;
-use super::requests::CitizenRequest;
+use super::requests::OnlineSubmission;
 use super::state::AppState;
 use super::views::utc;
 use crate::app::public;
@@ -145,8 +145,12 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 /// Keys are remembered for 24 hours. A twin sent while the first is still being written waits
 /// for it and gets its answer; after a few seconds' wait it gets 409 instead. Limited per
 /// client address and per mobile number (429).
+///
+/// Files go first, each on its own (`POST /api/v1/public/uploads`), and are listed here by id
+/// in `attachments`: the request and its files are stored together or not at all (an upload
+/// that is unknown, someone else's, already attached or expired is 422 and nothing is filed).
 #[utoipa::path(
-    tag = "public", request_body = CitizenRequest,
+    tag = "public", request_body = OnlineSubmission,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 printable ASCII characters, e.g. a UUID", pattern = r"^[!-~]{1,255}$")),
     responses(
         (status = 201, description = "Registered; `Location` is the public lookup of the tracking code", body = PublicRequestView,
@@ -160,12 +164,12 @@ pub async fn submit_request(
     req: HttpRequest,
     client: ClientAddress,
     state: web::Data<AppState>,
-    body: ValidJson<CitizenRequest>,
+    body: ValidJson<OnlineSubmission>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
     let parsed = body
         .into_inner()
-        .and_then(|body| Ok(public::parse_submission(&body.request_input())?));
+        .and_then(|body| Ok(public::parse_submission(&body.submission_input())?));
     // A replay is answered before any limit is counted, and never counts against one: a portal
     // whose last submission of the day timed out gets its tracking code back.
     if let (Some(key), Ok(parsed)) = (&key, &parsed) {
@@ -178,12 +182,12 @@ pub async fn submit_request(
         }
     }
     let parsed = parsed?;
-    let limits = state.limits.clone();
+    let (limits, files) = (state.limits.clone(), state.files.clone());
     let submitted = state
         .db(move |conn| {
             public::submit(
                 conn,
-                &limits,
+                (&limits, &files),
                 &client.0,
                 &parsed,
                 key.as_deref(),

@@ -21,6 +21,7 @@ use crate::app::requests::{
 };
 use crate::domain::Role;
 use crate::domain::contact::ContactChannel;
+use crate::domain::ids::AttachmentId;
 use crate::domain::lifecycle::Action;
 use crate::domain::notification::NotificationStatus;
 use crate::domain::referral::{ReferralReason, ReferralStatus, Step};
@@ -87,6 +88,7 @@ macro_rules! registration_body {
                     proposed_kind: self.proposed_kind,
                     subject: self.subject,
                     subject_unit_id: self.subject_unit_id.map(Into::into),
+                    attachments: Vec::new(),
                 }
             }
         }
@@ -101,6 +103,37 @@ registration_body! {
         "proposed_kind": "meeting"
     }))]
     pub struct CitizenRequest {}
+}
+
+registration_body! {
+    /// A request submitted online: the citizen's request, with the files uploaded for it
+    /// (`POST /api/v1/public/uploads`) listed by id.
+    #[schema(example = json!({
+        "name": "مریم حسینی", "mobile": "0912 345 6789",
+        "text": "تصویر نامه‌ی ارسالی به اداره را پیوست کرده‌ام؛ پاسخی دریافت نکرده‌ام.",
+        "proposed_kind": "complaint", "attachments": ["3d9a7c1e-5b2f-4c8a-9e0d-1f2a3b4c5d6e"]
+    }))]
+    pub struct OnlineSubmission {
+        /// Uploads to attach, each listed once; they are attached with the request, all or
+        /// none. Part of what makes a retry "the same submission".
+        #[schema(max_items = 20)]
+        pub attachments: Option<Vec<Uuid>>,
+    }
+}
+
+impl OnlineSubmission {
+    /// The submission as the use cases take it, with its attachments.
+    pub fn submission_input(&self) -> RequestInput {
+        RequestInput {
+            attachments: self
+                .attachments
+                .iter()
+                .flatten()
+                .map(|id| AttachmentId::from(*id))
+                .collect(),
+            ..self.request_input()
+        }
+    }
 }
 
 registration_body! {

@@ -17,12 +17,13 @@ use crate::db::{self, DbConnection, referrals as referral_repo, units, write_tra
 use crate::domain::conversation::{
     self, AuthorKind, MessageText, Reader, Refusal, Release, Routing, Shown, Stored,
 };
-use crate::domain::ids::{ReferralId, RequestId};
+use crate::domain::ids::{AttachmentId, ReferralId, RequestId};
 use crate::domain::lifecycle::Template;
 use crate::domain::limits::Limit;
 use crate::domain::request::ActorKind;
 use crate::domain::{Role, StaffUser, parse_field};
 
+use super::attachments::{Files, Target, Uploader};
 use super::history::{self, Entry};
 use super::limits::Limits;
 use super::{AppError, AppResult};
@@ -168,6 +169,22 @@ fn new_row(
     })
 }
 
+/// Attaches a message's uploads to it (in the message's transaction).
+fn attach(
+    conn: &mut DbConnection,
+    files: &Files,
+    ids: &[AttachmentId],
+    uploader: Uploader<'_>,
+    row: &MessageRow,
+) -> AppResult<()> {
+    let target = Target {
+        request_id: &row.request_id,
+        message_id: Some(&row.id),
+        referral_id: row.referral_id.as_ref(),
+    };
+    super::attachments::attach(conn, files, ids, uploader, target)
+}
+
 /// Tells the citizen a message waits for them, unless the conversation's SMS allowance for the
 /// day is spent (then they find it at their next visit). Returns whether an SMS was queued.
 fn notify_citizen(
@@ -197,7 +214,7 @@ fn notify_citizen(
 }
 
 /// A staff-only history event beside the request's status.
-fn record(
+pub(crate) fn record(
     conn: &mut DbConnection,
     request: &RequestRow,
     action: &'static str,
@@ -219,10 +236,10 @@ fn record(
 /// The desk writes to the citizen (any open status); the citizen is told by SMS.
 pub fn desk_write(
     conn: &mut DbConnection,
-    limits: &Limits,
+    (limits, files): (&Limits, &Files),
     staff: &StaffUser,
     request_id: &RequestId,
-    text: &str,
+    (text, attachments): (&str, &[AttachmentId]),
 ) -> AppResult<DeskMessage> {
     let text = parse_field("text", MessageText::parse(text))?;
     write_transaction(conn, |conn| {
@@ -242,6 +259,7 @@ pub fn desk_write(
             )?
         };
         repo::insert(conn, &row)?;
+        attach(conn, files, attachments, Uploader::Staff(staff), &row)?;
         let notified = notify_citizen(conn, limits, &request, now)?;
         let details = serde_json::json!({"message": row.id, "sms": notified});
         let actor = (ActorKind::Staff, Some(staff.id.clone()));
@@ -316,7 +334,7 @@ pub fn for_unit(
 
 /// The referral behind `referral_id` if `staff` works in its unit (404 otherwise, as for any
 /// referral of another unit).
-fn own_referral(
+pub(crate) fn own_referral(
     conn: &mut DbConnection,
     staff: &StaffUser,
     referral_id: &ReferralId,
@@ -330,10 +348,10 @@ fn own_referral(
 /// referral waits for the answer.
 pub fn unit_ask(
     conn: &mut DbConnection,
-    limits: &Limits,
+    (limits, files): (&Limits, &Files),
     staff: &StaffUser,
     referral_id: &ReferralId,
-    text: &str,
+    (text, attachments): (&str, &[AttachmentId]),
 ) -> AppResult<UnitMessage> {
     let text = parse_field("text", MessageText::parse(text))?;
     write_transaction(conn, |conn| {
@@ -355,6 +373,7 @@ pub fn unit_ask(
             )?
         };
         repo::insert(conn, &row)?;
+        attach(conn, files, attachments, Uploader::Staff(staff), &row)?;
         let notified = notify_citizen(conn, limits, &request, now)?;
         let details =
             serde_json::json!({"message": row.id, "referral": referral.reference, "sms": notified});
@@ -397,9 +416,9 @@ pub fn for_citizen(
 /// latest: straight when the anonymiser finds nothing in it, held for the desk otherwise.
 pub fn citizen_reply(
     conn: &mut DbConnection,
-    limits: &Limits,
+    (limits, files): (&Limits, &Files),
     request: &RequestRow,
-    text: &str,
+    (text, attachments): (&str, &[AttachmentId]),
 ) -> AppResult<CitizenMessage> {
     let text = parse_field("text", MessageText::parse(text))?;
     conversation::open(request.status).map_err(refused)?;
@@ -437,8 +456,10 @@ pub fn citizen_reply(
         )?
     };
     repo::insert(conn, &row)?;
-    let details =
-        serde_json::json!({"message": row.id, "held": row.release == Some(Release::Held)});
+    attach(conn, files, attachments, Uploader::Citizen, &row)?;
+    let details = serde_json::json!({
+        "message": row.id, "held": row.release == Some(Release::Held), "files": attachments.len(),
+    });
     record(
         conn,
         request,

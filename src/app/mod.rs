@@ -1,6 +1,7 @@
 //! Use cases: each public function is one transaction that loads, decides (with `domain`),
 //! writes and returns. They take a connection and know nothing about HTTP.
 
+pub mod attachments;
 pub mod bootstrap;
 pub mod contacts;
 pub mod conversation;
@@ -53,6 +54,12 @@ pub enum AppError {
         limit: crate::domain::limits::Limit,
         retry_after: Duration,
     },
+    /// A file is not of a type that is accepted (decided by its content).
+    #[error("{0}")]
+    UnsupportedFile(String),
+    /// A file is larger than a file may be.
+    #[error("{0}")]
+    FileTooLarge(String),
     /// The database is unreachable or saturated: retry later.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -96,6 +103,17 @@ impl From<crate::domain::lifecycle::Refusal> for AppError {
             Refusal::ReferralsOpen => AppError::conflict("referrals-open", refusal.to_string()),
             Refusal::MeetingNotStarted { .. } => {
                 AppError::conflict("meeting-not-started", refusal.to_string())
+            }
+        }
+    }
+}
+
+impl From<crate::storage::StoreError> for AppError {
+    fn from(error: crate::storage::StoreError) -> Self {
+        match error {
+            crate::storage::StoreError::Database(e) => e.into(),
+            unreachable @ crate::storage::StoreError::Unreachable(_) => {
+                AppError::Unavailable(unreachable.to_string())
             }
         }
     }

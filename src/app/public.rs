@@ -10,12 +10,14 @@ use crate::db::idempotency::{self as keys, IdempotencyRow};
 use crate::db::public_view::{self, PublicView};
 use crate::db::requests as repo;
 use crate::db::{self, DbConnection, write_transaction};
+use crate::domain::ids::{AttachmentId, RequestId};
 use crate::domain::lifecycle::Command;
 use crate::domain::limits::Limit;
 use crate::domain::phone::MobileNumber;
 use crate::domain::tracking_code::{TrackingCode, TrackingCodeError};
 use crate::domain::{FieldError, parse_field};
 
+use super::attachments::{self, Files, Target, Uploader};
 use super::limits::{Limits, Slot};
 use super::requests::{
     self, Event, KeyClaim, ParsedRequest, Registrar, Request, RequestInput, RequestWithHistory,
@@ -50,7 +52,7 @@ pub fn parse_submission(input: &RequestInput) -> AppResult<ParsedRequest> {
 /// SMS actually sent, and keeps the address's, which counts attempts.
 pub fn submit(
     conn: &mut DbConnection,
-    limits: &Limits,
+    (limits, files): (&Limits, &Files),
     client: &str,
     input: &ParsedRequest,
     key: Option<&str>,
@@ -58,7 +60,7 @@ pub fn submit(
 ) -> AppResult<Submitted> {
     let client_slot = limits.hit(conn, Limit::SubmissionsPerClient, client)?;
     let mobile_slot = limits.hit(conn, Limit::SubmissionsPerMobile, input.mobile.as_str())?;
-    let submitted = submit_counted(conn, input, key, render);
+    let submitted = submit_counted(conn, files, input, key, render);
     match &submitted {
         Ok(fresh) if !fresh.replayed => {}
         Ok(_) => give_back(conn, limits, &[client_slot, mobile_slot]),
@@ -79,21 +81,29 @@ fn give_back(conn: &mut DbConnection, limits: &Limits, slots: &[Slot]) {
 
 fn submit_counted(
     conn: &mut DbConnection,
+    files: &Files,
     input: &ParsedRequest,
     key: Option<&str>,
     render: &dyn Fn(&RequestWithHistory) -> String,
 ) -> AppResult<Submitted> {
     let Some(key) = key else {
-        let registered = requests::register_in(conn, input, &Registrar::Citizen)?;
+        let body = attaching(conn, files, input, |conn| {
+            let registered = requests::register_in(conn, input, &Registrar::Citizen)?;
+            Ok((render(&registered), registered.request.id))
+        })
+        .map_err(Keyed::into_app)?;
         return Ok(Submitted {
-            body: render(&registered),
+            body,
             replayed: false,
         });
     };
     let fingerprint = fingerprint(input);
     // Two passes at most: the second only after an expired claim on this key was cleared.
     for _ in 0..2 {
-        match register_with_key(conn, input, key, &fingerprint, render) {
+        let registered = attaching(conn, files, input, |conn| {
+            register_with_key(conn, input, key, &fingerprint, render)
+        });
+        match registered {
             Err(Keyed::Taken) => {}
             Err(Keyed::App(error)) => return Err(error),
             Ok(body) => {
@@ -144,6 +154,52 @@ enum Keyed {
     App(AppError),
 }
 
+impl Keyed {
+    fn into_app(self) -> AppError {
+        match self {
+            Keyed::Taken => key_in_use(),
+            Keyed::App(error) => error,
+        }
+    }
+}
+
+impl From<AppError> for Keyed {
+    fn from(error: AppError) -> Self {
+        Keyed::App(error)
+    }
+}
+
+impl From<diesel::result::Error> for Keyed {
+    fn from(error: diesel::result::Error) -> Self {
+        Keyed::App(error.into())
+    }
+}
+
+/// Runs `register` and attaches the submission's uploads to the request it registered, in one
+/// transaction when there are any: an attach that fails (an unknown upload, a limit) rolls the
+/// request, its SMS and its idempotency claim back, so a corrected retry under the same key is
+/// a first submission again. Without uploads, the registration runs as it always did.
+fn attaching<T>(
+    conn: &mut DbConnection,
+    files: &Files,
+    input: &ParsedRequest,
+    register: impl FnOnce(&mut DbConnection) -> Result<(T, RequestId), Keyed>,
+) -> Result<T, Keyed> {
+    if input.attachments.is_empty() {
+        return register(conn).map(|(done, _)| done);
+    }
+    write_transaction(conn, |conn| {
+        let (done, request_id) = register(conn)?;
+        let target = Target {
+            request_id: &request_id,
+            message_id: None,
+            referral_id: None,
+        };
+        attachments::attach(conn, files, &input.attachments, Uploader::Citizen, target)?;
+        Ok(done)
+    })
+}
+
 /// Registers the request and stores its answer under the key, all or nothing. A twin submitted
 /// at the same moment waits on the first one's claim (up to the lock wait,
 /// `MARDOM_DB_LOCK_WAIT_MS`) until it commits, then finds the key taken and writes nothing, so
@@ -154,7 +210,7 @@ fn register_with_key(
     key: &str,
     fingerprint: &str,
     render: &dyn Fn(&RequestWithHistory) -> String,
-) -> Result<String, Keyed> {
+) -> Result<(String, RequestId), Keyed> {
     let claim = |registered: &RequestWithHistory| {
         let now = db::now();
         IdempotencyRow {
@@ -168,7 +224,9 @@ fn register_with_key(
         }
     };
     match requests::register_claiming(conn, input, &Registrar::Citizen, Some(&claim)) {
-        Ok((_, KeyClaim::Claimed(claim))) => Ok(claim.response_body),
+        Ok((registered, KeyClaim::Claimed(claim))) => {
+            Ok((claim.response_body, registered.request.id))
+        }
         Ok((_, KeyClaim::Busy)) => Err(Keyed::App(key_in_use())),
         Ok((_, KeyClaim::Taken)) => Err(Keyed::Taken),
         Ok((_, KeyClaim::Unkeyed)) => Err(Keyed::App(AppError::Internal(
@@ -197,9 +255,17 @@ fn fingerprint(input: &ParsedRequest) -> String {
         input.proposed_kind.map(|k| k.as_str()),
         input.subject.map(|s| s.as_str()),
         input.subject_unit_id,
+        sorted(&input.attachments),
     ]);
     let digest = Sha256::digest(canonical.to_string().as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Attachment ids in one order: the same files listed in another order are the same submission.
+fn sorted(ids: &[AttachmentId]) -> Vec<&str> {
+    let mut ids: Vec<&str> = ids.iter().map(AttachmentId::as_str).collect();
+    ids.sort_unstable();
+    ids
 }
 
 /// Parses a tracking code from a path, with a hint when only its check digit is wrong.
@@ -305,25 +371,64 @@ pub fn conversation(
     raw_code: &str,
     mobile: &str,
 ) -> AppResult<Vec<super::conversation::CitizenMessage>> {
+    let row = proven_request(conn, limits, client, raw_code, mobile)?;
+    super::conversation::for_citizen(conn, &row)
+}
+
+/// The request behind a proof of ownership, counted like every proof.
+fn proven_request(
+    conn: &mut DbConnection,
+    limits: &Limits,
+    client: &str,
+    raw_code: &str,
+    mobile: &str,
+) -> AppResult<crate::db::requests::RequestRow> {
     let code = &count_proof(conn, limits, client, raw_code, mobile)?;
     let mobile = parse_field("mobile", MobileNumber::parse(mobile))?;
-    let row = owned_request(conn, code, &mobile)?;
-    super::conversation::for_citizen(conn, &row)
+    owned_request(conn, code, &mobile)
+}
+
+/// The files of the citizen's request that the citizen reads: their own, and those staff sent
+/// them with a message (proof of ownership as for the conversation).
+pub fn attachments(
+    conn: &mut DbConnection,
+    limits: &Limits,
+    client: &str,
+    (raw_code, mobile): (&str, &str),
+) -> AppResult<Vec<super::attachments::Attachment>> {
+    let request = proven_request(conn, limits, client, raw_code, mobile)?;
+    super::attachments::readable(
+        conn,
+        super::attachments::Reading::Citizen { request: &request },
+    )
+}
+
+/// One of those files, with its bytes.
+pub fn attachment(
+    conn: &mut DbConnection,
+    (limits, files): (&Limits, &super::attachments::Files),
+    client: &str,
+    (raw_code, mobile): (&str, &str),
+    id: &crate::domain::ids::AttachmentId,
+) -> AppResult<(super::attachments::Attachment, Vec<u8>)> {
+    let request = proven_request(conn, limits, client, raw_code, mobile)?;
+    let reading = super::attachments::Reading::Citizen { request: &request };
+    super::attachments::download(conn, files, reading, id)
 }
 
 /// The citizen's reply on their own request (see `conversation::citizen_reply`).
 pub fn reply(
     conn: &mut DbConnection,
-    limits: &Limits,
+    (limits, files): (&Limits, &Files),
     client: &str,
     (raw_code, mobile): (&str, &str),
-    text: &str,
+    message: (&str, &[AttachmentId]),
 ) -> AppResult<super::conversation::CitizenMessage> {
     let code = &count_proof(conn, limits, client, raw_code, mobile)?;
     let mobile = parse_field("mobile", MobileNumber::parse(mobile))?;
     write_transaction(conn, |conn| {
         let row = owned_request(conn, code, &mobile)?;
-        super::conversation::citizen_reply(conn, limits, &row, text)
+        super::conversation::citizen_reply(conn, (limits, files), &row, message)
     })
 }
 

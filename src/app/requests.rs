@@ -12,7 +12,7 @@ use crate::db::requests::{self as repo, EventRow, IdentityRow, RequestRow};
 use crate::db::{self, CorruptRow, DbConnection, units};
 use crate::domain::Role;
 use crate::domain::citizen::{CitizenName, Email, RequestText, search_key};
-use crate::domain::ids::{NotificationId, RequestId, UnitId, UserId};
+use crate::domain::ids::{AttachmentId, NotificationId, RequestId, UnitId, UserId};
 use crate::domain::lifecycle::{self, Action};
 use crate::domain::national_id::NationalId;
 use crate::domain::notification::NotificationStatus;
@@ -39,6 +39,8 @@ pub struct RequestInput {
     pub proposed_kind: Option<RequestKind>,
     pub subject: Option<Subject>,
     pub subject_unit_id: Option<UnitId>,
+    /// Uploads to attach (online submissions only).
+    pub attachments: Vec<AttachmentId>,
 }
 
 /// A request input that parsed: every value normalised and valid.
@@ -52,6 +54,7 @@ pub struct ParsedRequest {
     pub proposed_kind: Option<RequestKind>,
     pub subject: Option<Subject>,
     pub subject_unit_id: Option<UnitId>,
+    pub attachments: Vec<AttachmentId>,
 }
 
 /// Who registers a request: the citizen online, or a staff member on their behalf.
@@ -207,6 +210,7 @@ pub fn parse(input: &RequestInput) -> AppResult<ParsedRequest> {
                 proposed_kind: input.proposed_kind,
                 subject: input.subject,
                 subject_unit_id: input.subject_unit_id.clone(),
+                attachments: input.attachments.clone(),
             })
         }
         _ => Err(AppError::Invalid(errors)),

@@ -30,10 +30,12 @@ pub enum Limit {
     /// SMS a request's conversation sends ("a message is waiting"): past it, messages are
     /// still written, the citizen finds them at their next visit, and no SMS is paid for.
     ConversationSmsPerRequest,
+    /// Uploads from one client address: each one is stored until it is attached or swept.
+    UploadsPerClient,
 }
 
 impl Limit {
-    pub const ALL: [Limit; 8] = [
+    pub const ALL: [Limit; 9] = [
         Limit::SubmissionsPerClient,
         Limit::SubmissionsPerMobile,
         Limit::LookupsPerClient,
@@ -42,6 +44,7 @@ impl Limit {
         Limit::SignInFailuresPerAddress,
         Limit::CitizenMessagesPerRequest,
         Limit::ConversationSmsPerRequest,
+        Limit::UploadsPerClient,
     ];
 
     /// The stored name of the limit's counters.
@@ -55,6 +58,7 @@ impl Limit {
             Limit::SignInFailuresPerAddress => "sign_in_failures_per_address",
             Limit::CitizenMessagesPerRequest => "citizen_messages_per_request",
             Limit::ConversationSmsPerRequest => "conversation_sms_per_request",
+            Limit::UploadsPerClient => "uploads_per_client",
         }
     }
 
@@ -69,6 +73,7 @@ impl Limit {
             Limit::SignInFailuresPerAddress => "too many failed sign-ins from this address",
             Limit::CitizenMessagesPerRequest => "too many messages on this request today",
             Limit::ConversationSmsPerRequest => "too many SMS for this conversation today",
+            Limit::UploadsPerClient => "too many uploads from this address",
         }
     }
 }

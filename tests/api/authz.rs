@@ -62,6 +62,18 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("get", "/api/v1/requests/{id}/anonymised-text") => Roles(DESK),
         ("get" | "post", "/api/v1/requests/{id}/messages") => Roles(CALENDAR),
         ("post", "/api/v1/requests/{id}/messages/{message_id}/release") => Roles(DESK),
+        ("post", "/api/v1/uploads") => Roles(INBOX),
+        (
+            "get",
+            "/api/v1/requests/{id}/attachments"
+            | "/api/v1/requests/{id}/attachments/{attachment_id}",
+        ) => Roles(CALENDAR),
+        ("post", "/api/v1/requests/{id}/attachments/{attachment_id}/release") => Roles(DESK),
+        (
+            "get",
+            "/api/v1/referrals/{id}/attachments"
+            | "/api/v1/referrals/{id}/attachments/{attachment_id}",
+        ) => Roles(INBOX),
         ("get", "/api/v1/referrals/{id}/messages") => Roles(INBOX),
         ("post", "/api/v1/referrals/{id}/messages") => Roles(UNIT),
         ("post", p) if p.starts_with("/api/v1/requests/{id}/") => match p.rsplit('/').next() {
@@ -83,7 +95,9 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             "/api/v1/public/requests/{tracking_code}/withdrawal"
             | "/api/v1/public/requests/{tracking_code}/rating"
             | "/api/v1/public/requests/{tracking_code}/conversation"
-            | "/api/v1/public/requests/{tracking_code}/messages",
+            | "/api/v1/public/requests/{tracking_code}/messages"
+            | "/api/v1/public/requests/{tracking_code}/attachments"
+            | "/api/v1/public/requests/{tracking_code}/attachments/{attachment_id}",
         ) => CitizenProof,
         (_, p) if p.starts_with("/api/v1/public/") => Public,
         ("get", "/api/v1/stats") => Roles(CALENDAR),
@@ -128,7 +142,7 @@ on_both_backends! {
                     else if template.starts_with("/api/v1/users/") { &other_user }
                     else if template.starts_with("/api/v1/units/") { &unit }
                     else { &request };
-                let path = template.replace("{id}", id).replace("{tracking_code}", &code).replace("{provider}", "log").replace("{message_id}", "5b0c8f7e-2d4a-4c1e-9f3a-7e6d5c4b3a21");
+                let path = template.replace("{id}", id).replace("{tracking_code}", &code).replace("{provider}", "log").replace("{message_id}", "5b0c8f7e-2d4a-4c1e-9f3a-7e6d5c4b3a21").replace("{attachment_id}", "7c1d9e2f-3a4b-4c5d-8e6f-9a0b1c2d3e4f");
                 let http_method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
                 let callers = std::iter::once(("anonymous", None)).chain(tokens.iter().map(|(r, t)| (*r, Some(t.as_str()))));
                 for (role, token) in callers {
@@ -159,7 +173,7 @@ on_both_backends! {
                     if let (Rule::Roles(roles), Some(token)) = (rule, token)
                         && !roles.contains(&role)
                     {
-                        let unknown = template.replace("{id}", "00000000-0000-4000-8000-000000000000").replace("{tracking_code}", &code).replace("{provider}", "log").replace("{message_id}", "5b0c8f7e-2d4a-4c1e-9f3a-7e6d5c4b3a21");
+                        let unknown = template.replace("{id}", "00000000-0000-4000-8000-000000000000").replace("{tracking_code}", &code).replace("{provider}", "log").replace("{message_id}", "5b0c8f7e-2d4a-4c1e-9f3a-7e6d5c4b3a21").replace("{attachment_id}", "7c1d9e2f-3a4b-4c5d-8e6f-9a0b1c2d3e4f");
                         let mut call = app.call(http_method.clone(), &unknown).bearer(token).header("If-Match", "\"999\"");
                         if http_method == Method::POST || http_method == Method::PATCH {
                             call = call.json(&json!({"not_a_field": true}));

@@ -10,13 +10,13 @@ use crate::handling::{Desk, complaint, desk, ok, registered};
 use crate::public::NAME;
 use crate::support::{TestApp, on_both_backends};
 
-const MOBILE: &str = "09123456789";
-const QUESTION: &str = "لطفاً بفرمایید در چه تاریخی به واحد پذیرش مراجعه کرده‌اید؟";
-const CLEAN_ANSWER: &str = "روز دوشنبه ساعت ده صبح مراجعه کردم و کسی پاسخگو نبود.";
+pub(crate) const MOBILE: &str = "09123456789";
+pub(crate) const QUESTION: &str = "لطفاً بفرمایید در چه تاریخی به واحد پذیرش مراجعه کرده‌اید؟";
+pub(crate) const CLEAN_ANSWER: &str = "روز دوشنبه ساعت ده صبح مراجعه کردم و کسی پاسخگو نبود.";
 
 /// A complaint, classified and referred to the desk's unit: (request id, tracking code,
 /// referral id).
-async fn referred(app: &TestApp, desk: &Desk) -> (String, String, String) {
+pub(crate) async fn referred(app: &TestApp, desk: &Desk) -> (String, String, String) {
     let (id, code) = registered(app, &complaint()).await;
     let base = format!("/api/v1/requests/{id}");
     ok(app
@@ -57,7 +57,7 @@ async fn created(reply: crate::support::Reply) -> Value {
     reply.json()
 }
 
-async fn ask(app: &TestApp, desk: &Desk, referral: &str, text: &str) -> Value {
+pub(crate) async fn ask(app: &TestApp, desk: &Desk, referral: &str, text: &str) -> Value {
     created(
         app.post(&format!("/api/v1/referrals/{referral}/messages"))
             .bearer(&desk.unit_staff)
@@ -101,7 +101,7 @@ async fn desk_view(app: &TestApp, desk: &Desk, id: &str) -> Value {
 }
 
 /// The "a message is waiting" SMS of a request, as (recipient, params).
-fn waiting_sms(app: &TestApp, id: &str) -> Vec<(String, Value)> {
+pub(crate) fn waiting_sms(app: &TestApp, id: &str) -> Vec<(String, Value)> {
     app.notifications_of(id)
         .into_iter()
         .filter(|(template, ..)| template == "message_waiting")

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod attachments;
 mod auth;
 mod authz;
 mod bad_input;

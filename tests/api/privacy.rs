@@ -57,6 +57,8 @@ struct World {
     code: String,
     /// Every tracking code of the world's requests.
     codes: Vec<String>,
+    /// The citizen's two files on the unit's referral: released, and not.
+    attachments: Vec<String>,
 }
 
 async fn world(app: &TestApp) -> World {
@@ -124,17 +126,47 @@ async fn world(app: &TestApp) -> World {
     assert_eq!(asked.status.as_u16(), 201, "{}", asked.text());
     // The unit's referral is of the first request (its unit was the first target).
     let first_code = codes[0].clone();
-    for text in [
-        format!("من {NAME} هستم و با شماره‌ی ۰۹۱۲ ۷۶۵ ۴۳۲۱ در دسترسم"),
-        "ساعت ده صبح روز دوشنبه بود".to_owned(),
+    // The clean answer carries two files, both named after the citizen: one whose content names
+    // no one, which the desk releases to the unit; one whose content names and numbers them,
+    // which it does not.
+    let mut attachments = Vec::new();
+    for content in [
+        b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n".to_vec(),
+        format!("%PDF-1.7\n1 0 obj\n<< /Author ({NAME} {NATIONAL_ID}) >>\nendobj\n%%EOF\n")
+            .into_bytes(),
+    ] {
+        let uploaded = app
+            .post("/api/v1/public/uploads")
+            .file(&format!("{NAME} {NATIONAL_ID}.pdf"), &content)
+            .send()
+            .await;
+        assert_eq!(uploaded.status.as_u16(), 201, "{}", uploaded.text());
+        attachments.push(uploaded.json()["id"].as_str().unwrap().to_owned());
+    }
+    for (text, files) in [
+        (
+            format!("من {NAME} هستم و با شماره‌ی ۰۹۱۲ ۷۶۵ ۴۳۲۱ در دسترسم"),
+            json!([]),
+        ),
+        ("ساعت ده صبح روز دوشنبه بود".to_owned(), json!(attachments)),
     ] {
         let replied = app
             .post(&format!("/api/v1/public/requests/{first_code}/messages"))
-            .json(&json!({"mobile": "09127654321", "text": text}))
+            .json(&json!({"mobile": "09127654321", "text": text, "attachments": files}))
             .send()
             .await;
         assert_eq!(replied.status.as_u16(), 201, "{}", replied.text());
     }
+    let released = app
+        .post(&format!(
+            "/api/v1/requests/{}/attachments/{}/release",
+            referred[0], attachments[0]
+        ))
+        .bearer(&reviewer)
+        .json(&json!({"referral_id": own}))
+        .send()
+        .await;
+    assert_eq!(released.status.as_u16(), 200, "{}", released.text());
     let all = inbox(reviewer.clone()).await;
     let other = all["items"]
         .as_array()
@@ -194,6 +226,7 @@ async fn world(app: &TestApp) -> World {
         user_id,
         code,
         codes,
+        attachments,
     }
 }
 
@@ -222,6 +255,9 @@ pub fn body_for(path: &str) -> Value {
         }
         "messages" => json!({"text": "پیام آزمایشی"}),
         "conversation" => json!({"mobile": "09127654321"}),
+        _ if path.contains("/public/requests/") && path.contains("/attachments") => {
+            json!({"mobile": "09127654321"})
+        }
         _ => json!({}),
     }
 }
@@ -241,6 +277,7 @@ on_both_backends! {
         for (template, item) in document["paths"].as_object().unwrap() {
             for method in item.as_object().unwrap().keys() {
                 let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                let template = &template.replace("{attachment_id}", "{file}");
                 let paths: Vec<String> = if template.contains("{id}") {
                     ids.iter().map(|id| template.replace("{id}", id)).collect()
                 } else if template.contains("{tracking_code}") {
@@ -251,6 +288,13 @@ on_both_backends! {
                 } else {
                     vec![template.clone()]
                 };
+                let paths: Vec<String> = paths
+                    .iter()
+                    .flat_map(|path| match path.contains("{file}") {
+                        true => w.attachments.iter().map(|file| path.replace("{file}", file)).collect(),
+                        false => vec![path.clone()],
+                    })
+                    .collect();
                 for path in paths {
                     let mut call = app.call(method.clone(), &path).bearer(&w.unit_staff);
                     if method == Method::POST || method == Method::PATCH {
@@ -278,11 +322,14 @@ on_both_backends! {
             format!("GET /api/v1/referrals/{}", w.own_referral),
             format!("POST /api/v1/referrals/{}/answer", w.own_referral),
             format!("GET /api/v1/referrals/{}/messages", w.own_referral),
+            format!("GET /api/v1/referrals/{}/attachments", w.own_referral),
+            format!("GET /api/v1/referrals/{}/attachments/{}", w.own_referral, w.attachments[0]),
             "GET /api/v1/referrals".to_owned(),
         ] {
             assert!(answered_ok.contains(&expected), "{expected} in {answered_ok:?}");
         }
         assert!(!answered_ok.iter().any(|c| c.contains(&w.other_referral)), "another unit's referral: {answered_ok:?}");
+        assert!(!answered_ok.iter().any(|c| c.contains(&w.attachments[1])), "an unreleased file: {answered_ok:?}");
         assert!(!answered_ok.iter().any(|c| c.contains(&w.request_id) || c.contains(&w.meeting_id)), "{answered_ok:?}");
     }
 }

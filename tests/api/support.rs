@@ -60,6 +60,8 @@ type AppService = BoxService<actix_http::Request, ServiceResponse<BoxBody>, acti
 pub struct TestApp {
     service: AppService,
     pub pool: DbPool,
+    /// The app's file store and attachment limits, for the sweep and for reading what is kept.
+    pub files: std::sync::Arc<mardom::app::attachments::Files>,
     /// The database's URL, for a second instance on it (PostgreSQL only: SQLite is one
     /// instance by design).
     #[cfg_attr(not(postgres_tests), allow(dead_code))]
@@ -185,12 +187,14 @@ impl TestApp {
         server::bootstrap(&settings, &pool).expect("bootstrap");
         let secret = settings.resolve_jwt_secret().expect("secret");
         let state = server::app_state(&settings, &secret, pool.clone()).expect("state");
+        let files = state.files.clone();
         let app =
             actix_web::test::init_service(build_app(state, server::http_settings(&settings))).await;
         let service = boxed::service(app.map(|res: ServiceResponse<_>| res.map_into_boxed_body()));
         TestApp {
             service,
             pool,
+            files,
             url: url.to_owned(),
             _database: database,
         }
@@ -476,6 +480,30 @@ impl Call<'_> {
             .insert_header((header::CONTENT_TYPE, content_type.to_owned()))
             .set_payload(body.into());
         self
+    }
+
+    /// A `multipart/form-data` body of the given parts: (name, file name, bytes).
+    pub fn multipart(self, parts: &[(&str, Option<&str>, &[u8])]) -> Self {
+        const BOUNDARY: &str = "mardom-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (name, file_name, bytes) in parts {
+            body.extend(format!("--{BOUNDARY}\r\n").as_bytes());
+            let disposition = match file_name {
+                Some(file) => format!("form-data; name=\"{name}\"; filename=\"{file}\""),
+                None => format!("form-data; name=\"{name}\""),
+            };
+            body.extend(format!("Content-Disposition: {disposition}\r\n").as_bytes());
+            body.extend(b"Content-Type: application/octet-stream\r\n\r\n");
+            body.extend(*bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{BOUNDARY}--\r\n").as_bytes());
+        self.body(&format!("multipart/form-data; boundary={BOUNDARY}"), body)
+    }
+
+    /// An upload of one file, as a browser sends it.
+    pub fn file(self, file_name: &str, bytes: &[u8]) -> Self {
+        self.multipart(&[("file", Some(file_name), bytes)])
     }
 
     pub async fn send(self) -> Reply {

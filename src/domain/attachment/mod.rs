@@ -194,6 +194,24 @@ impl AttachmentLimits {
     }
 }
 
+impl AttachmentLimits {
+    /// Whether a request's files, all of them together, are within the limits: what attaching
+    /// checks once the files are on the request, in its transaction.
+    pub fn fits(&self, files: u64, total_bytes: u64) -> Result<(), LimitRefusal> {
+        if files > u64::from(self.max_files_per_request) {
+            return Err(LimitRefusal::TooManyFiles {
+                max: self.max_files_per_request,
+            });
+        }
+        if total_bytes > self.max_total_bytes {
+            return Err(LimitRefusal::TotalTooLarge {
+                max_bytes: self.max_total_bytes,
+            });
+        }
+        Ok(())
+    }
+}
+
 /// A size as people read it: whole MB or KB where it is one (the limits usually are).
 fn size_label(bytes: u64) -> String {
     if bytes >= MIB && bytes % MIB == 0 {
