@@ -6,6 +6,7 @@
 //! `MARDOM_TEST_POSTGRES_URL` set when the tests are built, `cfg(postgres_tests)` is on and those
 //! tests run (and fail if the server is unreachable); without it they are compiled but marked
 //! ignored, so that `cargo test` reports them as not run instead of passing them silently.
+//! `MARDOM_TEST_S3_URL` arms `cfg(s3_tests)` the same way.
 
 use std::hash::Hasher;
 use std::path::Path;
@@ -16,6 +17,13 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(postgres_tests)");
     if std::env::var("MARDOM_TEST_POSTGRES_URL").is_ok_and(|url| !url.is_empty()) {
         println!("cargo:rustc-cfg=postgres_tests");
+    }
+    // The same for the object-store half of the attachment tests: an S3-compatible server
+    // (`.ci/run` starts moto) at `MARDOM_TEST_S3_URL`.
+    println!("cargo:rerun-if-env-changed=MARDOM_TEST_S3_URL");
+    println!("cargo::rustc-check-cfg=cfg(s3_tests)");
+    if std::env::var("MARDOM_TEST_S3_URL").is_ok_and(|url| !url.is_empty()) {
+        println!("cargo:rustc-cfg=s3_tests");
     }
     let mut files = Vec::new();
     collect(Path::new("migrations"), &mut files);

@@ -284,6 +284,24 @@ fn file_store<L: Fn(&str) -> Option<String>>(
 ) -> Result<crate::storage::StoreSettings, ConfigError> {
     match vars.text("MARDOM_FILE_STORE").as_deref().map(str::trim) {
         None | Some("database") => Ok(crate::storage::StoreSettings::Database),
+        Some("s3") => {
+            let required = |name: &'static str| {
+                vars.text(name).ok_or(ConfigError::Invalid {
+                    name,
+                    reason: "required with MARDOM_FILE_STORE=s3".to_owned(),
+                })
+            };
+            Ok(crate::storage::StoreSettings::ObjectStore(
+                crate::storage::ObjectStoreSettings {
+                    endpoint: required("MARDOM_S3_ENDPOINT")?,
+                    bucket: required("MARDOM_S3_BUCKET")?,
+                    region: vars.text_or("MARDOM_S3_REGION", "us-east-1"),
+                    access_key_id: required("MARDOM_S3_ACCESS_KEY_ID")?,
+                    secret_access_key: SecretString::from(required("MARDOM_S3_SECRET_ACCESS_KEY")?),
+                    prefix: vars.text("MARDOM_S3_PREFIX").unwrap_or_default(),
+                },
+            ))
+        }
         Some(other) => Err(ConfigError::Invalid {
             name: "MARDOM_FILE_STORE",
             reason: format!("expected database or s3, got {other:?}"),

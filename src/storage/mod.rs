@@ -8,10 +8,12 @@
 //! waits for the network on the caller's (blocking-pool) thread.
 
 mod database;
+mod object;
 
 use std::sync::Arc;
 
 pub use database::DatabaseStore;
+pub use object::{ObjectStoreSettings, S3Store};
 
 use crate::db::DbConnection;
 
@@ -41,11 +43,13 @@ pub enum StoreError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreSettings {
     Database,
+    ObjectStore(ObjectStoreSettings),
 }
 
 /// The store the settings choose, ready to use.
 pub fn open(settings: &StoreSettings) -> Result<Arc<dyn ContentStore>, StoreError> {
     Ok(match settings {
         StoreSettings::Database => Arc::new(DatabaseStore),
+        StoreSettings::ObjectStore(object) => Arc::new(S3Store::open(object)?),
     })
 }

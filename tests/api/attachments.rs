@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::conversation::{MOBILE, QUESTION, ask, referred};
 use crate::handling::{complaint, desk, ok};
-use crate::support::{Reply, TestApp, on_both_backends};
+use crate::support::{Reply, TestApp, on_every_store};
 
 const PHOTO: &[u8] = include_bytes!("../fixtures/photo-with-gps.jpg");
 const PNG: &[u8] = include_bytes!("../fixtures/photo-with-gps.png");
@@ -88,8 +88,8 @@ fn stored(app: &TestApp, sha256: &str) -> Vec<u8> {
 }
 
 /// Every row of `attachments` and every kept content: what "nothing stored" is checked on.
-fn kept(app: &TestApp) -> (i64, i64) {
-    (app.count("attachments"), app.count("file_contents"))
+async fn kept(app: &TestApp) -> (i64, i64) {
+    (app.count("attachments"), app.contents_kept().await)
 }
 
 fn assert_download(reply: &Reply, content_type: &str) {
@@ -112,7 +112,7 @@ fn assert_download(reply: &Reply, content_type: &str) {
     );
 }
 
-on_both_backends! {
+on_every_store! {
     async fn a_submission_carries_photos_that_lose_their_metadata(app) {
         assert!(contains(PHOTO, b"SERIAL-4711-XYZ") && contains(PHOTO, b"Exif\0\0"));
         let photo = uploaded(&app, "IMG_20261129_0830.jpg", PHOTO).await;
@@ -312,7 +312,7 @@ on_both_backends! {
             .send()
             .await
             .assert_problem(400, "bad-parameter");
-        assert_eq!(kept(&app), (0, 0), "nothing is stored");
+        assert_eq!(kept(&app).await, (0, 0), "nothing is stored");
         assert_eq!(app.snapshot(), before);
     }
 
@@ -389,7 +389,7 @@ on_both_backends! {
     }
 }
 
-on_both_backends! {
+on_every_store! {
     with &[("MARDOM_ATTACHMENT_MAX_BYTES", "2048"), ("MARDOM_ATTACHMENTS_PER_REQUEST", "2")];
 
     async fn an_oversized_upload_is_refused_at_the_limit(app) {
@@ -399,7 +399,7 @@ on_both_backends! {
         let reply = upload(&app, "big.pdf", &big).await;
         let problem = reply.assert_problem(413, "payload-too-large");
         assert!(problem["detail"].as_str().unwrap().contains("2 KB"), "{problem}");
-        assert_eq!(kept(&app), (0, 0));
+        assert_eq!(kept(&app).await, (0, 0));
     }
 
     async fn a_submission_is_atomic_and_idempotent_with_its_files(app) {
@@ -490,7 +490,7 @@ on_both_backends! {
     }
 }
 
-on_both_backends! {
+on_every_store! {
     async fn uploads_never_attached_are_swept_with_their_content(app) {
         let kept_one = uploaded(&app, "kept.pdf", PDF).await;
         let (_, _) = submitted(&app, &with_files(complaint(), &[&kept_one])).await;
@@ -498,7 +498,7 @@ on_both_backends! {
         // The same bytes as an attached file: swept as an upload, kept as content.
         let twin = uploaded(&app, "twin.pdf", PDF).await;
         assert_eq!(twin["sha256"], kept_one["sha256"]);
-        assert_eq!(kept(&app), (3, 2));
+        assert_eq!(kept(&app).await, (3, 2));
 
         let mut conn = app.pool.get().unwrap();
         let now = mardom::db::now();
@@ -506,7 +506,7 @@ on_both_backends! {
         assert_eq!(mardom::app::attachments::sweep(&mut conn, &app.files, now).unwrap(), 0);
         let later = now + chrono::Duration::minutes(61);
         assert_eq!(mardom::app::attachments::sweep(&mut conn, &app.files, later).unwrap(), 2);
-        assert_eq!(kept(&app), (1, 1));
+        assert_eq!(kept(&app).await, (1, 1));
         assert!(app.files.store.get(&mut conn, forgotten["sha256"].as_str().unwrap()).unwrap().is_none());
         assert!(app.files.store.get(&mut conn, kept_one["sha256"].as_str().unwrap()).unwrap().is_some());
         drop(conn);

@@ -55,6 +55,45 @@ macro_rules! on_both_backends {
 }
 pub(crate) use on_both_backends;
 
+/// As `on_both_backends`, and a third time as `<name>::object_store`: on PostgreSQL with the
+/// files in an S3-compatible store (a bucket of its own on `MARDOM_TEST_S3_URL`), as production
+/// runs when the database is not to hold them.
+macro_rules! on_every_store {
+    (with $env:expr; $($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block)*) => {
+        $(
+            $(#[$meta])*
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                #[actix_web::test]
+                async fn sqlite() {
+                    let $app = $crate::support::TestApp::sqlite($env).await;
+                    $body
+                }
+
+                #[actix_web::test]
+                #[cfg_attr(not(postgres_tests), ignore = "MARDOM_TEST_POSTGRES_URL was not set when the tests were built")]
+                async fn postgres() {
+                    let $app = $crate::support::TestApp::postgres($env).await;
+                    $body
+                }
+
+                #[actix_web::test]
+                #[cfg_attr(not(all(postgres_tests, s3_tests)), ignore = "MARDOM_TEST_POSTGRES_URL and MARDOM_TEST_S3_URL were not both set when the tests were built")]
+                async fn object_store() {
+                    let $app = $crate::support::TestApp::postgres_with_object_store($env).await;
+                    $body
+                }
+            }
+        )*
+    };
+    ($($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block)*) => {
+        $crate::support::on_every_store!(with &[]; $($(#[$meta])* async fn $name($app) $body)*);
+    };
+}
+pub(crate) use on_every_store;
+
 type AppService = BoxService<actix_http::Request, ServiceResponse<BoxBody>, actix_web::Error>;
 
 pub struct TestApp {
@@ -62,6 +101,8 @@ pub struct TestApp {
     pub pool: DbPool,
     /// The app's file store and attachment limits, for the sweep and for reading what is kept.
     pub files: std::sync::Arc<mardom::app::attachments::Files>,
+    /// The bucket's URL when the files are in an object store.
+    pub bucket: Option<String>,
     /// The database's URL, for a second instance on it (PostgreSQL only: SQLite is one
     /// instance by design).
     #[cfg_attr(not(postgres_tests), allow(dead_code))]
@@ -158,6 +199,57 @@ impl TestApp {
         Self::start(&url, TestDatabase::Postgres { admin_url, name }, env).await
     }
 
+    /// The app on a fresh PostgreSQL database with its files in a fresh bucket of the S3
+    /// server at `MARDOM_TEST_S3_URL` (created by an unsigned PUT, which moto accepts).
+    pub async fn postgres_with_object_store(env: &[(&str, &str)]) -> TestApp {
+        let server = std::env::var("MARDOM_TEST_S3_URL")
+            .ok()
+            .filter(|v| !v.is_empty())
+            .expect("MARDOM_TEST_S3_URL names the S3 server these tests were built for");
+        let bucket = format!("mardom-{}", uuid::Uuid::new_v4().simple());
+        let created = reqwest::Client::new()
+            .put(format!("{server}/{bucket}"))
+            .send()
+            .await
+            .expect("the S3 server answers");
+        assert!(
+            created.status().is_success(),
+            "create bucket: {}",
+            created.status()
+        );
+        let mut vars: Vec<(&str, &str)> = vec![
+            ("MARDOM_FILE_STORE", "s3"),
+            ("MARDOM_S3_ENDPOINT", &server),
+            ("MARDOM_S3_BUCKET", &bucket),
+            ("MARDOM_S3_ACCESS_KEY_ID", "test"),
+            ("MARDOM_S3_SECRET_ACCESS_KEY", "test"),
+            ("MARDOM_S3_PREFIX", "files/"),
+        ];
+        vars.extend(env.iter().copied());
+        let mut app = Self::postgres(&vars).await;
+        app.bucket = Some(format!("{server}/{bucket}"));
+        app
+    }
+
+    /// How many contents the file store keeps: rows of `file_contents`, or objects in the
+    /// test's bucket.
+    pub async fn contents_kept(&self) -> i64 {
+        match &self.bucket {
+            None => self.count("file_contents"),
+            Some(bucket) => {
+                let listing = reqwest::Client::new()
+                    .get(format!("{bucket}?list-type=2"))
+                    .send()
+                    .await
+                    .expect("list the bucket")
+                    .text()
+                    .await
+                    .expect("the listing");
+                listing.matches("<Key>").count() as i64
+            }
+        }
+    }
+
     /// The app on a database that something else owns (and drops).
     #[cfg(postgres_tests)]
     pub async fn on_url(url: &str, env: &[(&str, &str)]) -> TestApp {
@@ -195,6 +287,7 @@ impl TestApp {
             service,
             pool,
             files,
+            bucket: None,
             url: url.to_owned(),
             _database: database,
         }
