@@ -7,18 +7,22 @@ served instance:
 
     scripts/client_e2e.py http://127.0.0.1:18080 <admin password>
 
-It takes a complaint from online submission (with an Idempotency-Key, retried) through lookup,
-classification with If-Match taken from the ETag, the proposed anonymised text, referral, the
-unit's acknowledgement and answer, acceptance and closing; then a meeting request scheduled,
-held with no action; then reads the notifications. Every step checks the answer.
+It takes a complaint from online submission (with a photo uploaded first and an Idempotency-Key,
+retried) through lookup, classification with If-Match taken from the ETag, the proposed
+anonymised text, referral, the release of the photo to the unit, the unit's download,
+acknowledgement and answer, acceptance and closing; then a meeting request scheduled, held with
+no action; then reads the notifications. Every step checks the answer.
 """
 
 import datetime
+import io
+import os
 import sys
 import time
 import uuid
 
 from mardom_client import AuthenticatedClient, Client
+from mardom_client.api.attachments import desk_attachments, desk_download, public_upload, release_attachment, unit_attachments, unit_download
 from mardom_client.api.auth import token
 from mardom_client.api.meetings import calendar, outcome, schedule
 from mardom_client.api.notifications import list_notifications
@@ -29,11 +33,13 @@ from mardom_client.api.units import create_unit
 from mardom_client.api.users import create_user
 from mardom_client.models import (
     AnswerBody,
+    AttachmentRelease,
     CitizenRequest,
     ClassifyBody,
     CloseBody,
     NewUnitBody,
     NewUserBody,
+    OnlineSubmission,
     OutcomeBody,
     ReferBody,
     RequestKind,
@@ -42,7 +48,11 @@ from mardom_client.models import (
     Status,
     TokenRequest,
     UnitKind,
+    UploadForm,
 )
+from mardom_client.types import File
+
+PHOTO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "photo-with-gps.jpg")
 
 CALLS = {"n": 0}
 
@@ -91,11 +101,18 @@ def main(base, admin_password):
 
     # --- a complaint, from submission to closure ---
     mobile = "0912" + str(uuid.uuid4().int)[:7]
-    citizen = CitizenRequest(
+    with open(PHOTO, "rb") as photo_file:
+        photo = photo_file.read()
+    uploaded = call(
+        public_upload, 201, client=public, body=UploadForm(file=File(payload=io.BytesIO(photo), file_name="IMG_0042.jpg", mime_type="image/jpeg"))
+    ).parsed
+    check(uploaded.content_type == "image/jpeg" and uploaded.size < len(photo), f"the photo is kept without its metadata: {uploaded}")
+    citizen = OnlineSubmission(
         name="مریم حسینی",
         mobile=mobile,
         text="از برخورد کارکنان واحد پذیرش شکایت دارم؛ شماره‌ی من " + mobile + " است",
         proposed_kind=RequestKind.COMPLAINT,
+        attachments=[uploaded.id],
     )
     key = str(uuid.uuid4())
     first = call(submit_request, 201, client=public, body=citizen, idempotency_key=key)
@@ -105,7 +122,7 @@ def main(base, admin_password):
     check(again.headers.get("idempotent-replayed") == "true", "the retry says it is a replay")
     seen = call(lookup_request, 200, client=public, tracking_code=code).parsed
     check(seen.status == Status.REGISTERED, f"looked up as registered: {seen.status}")
-    complaint_calls = 2  # submission and lookup, as the citizen makes them
+    complaint_calls = 3  # upload, submission and lookup, as the citizen makes them
 
     listed = call(list_requests, 200, client=reviewer, status=Status.REGISTERED, q="برخورد کارکنان").parsed
     request_id = next(r.id for r in listed.items if r.tracking_code == code)
@@ -123,6 +140,18 @@ def main(base, admin_password):
     check(referred.status == Status.REFERRED, "referred")
     referral_id = referred.referrals[0].id
     complaint_calls += 4  # read, classify, proposal, refer
+
+    files = call(desk_attachments, 200, client=reviewer, id=request_id).parsed
+    check([f.id for f in files.items] == [uploaded.id], "the desk sees the photo")
+    served = call(desk_download, 200, client=reviewer, id=request_id, attachment_id=uploaded.id)
+    check(served.headers["content-disposition"].startswith("attachment;"), "downloaded as an attachment")
+    check(b"SERIAL-4711-XYZ" not in served.content and b"GPS" not in served.content, "no metadata served")
+    check(call(unit_attachments, 200, client=unit_staff, id=referral_id).parsed.items == [], "unreleased: the unit sees nothing")
+    call(unit_download, 404, client=unit_staff, id=referral_id, attachment_id=uploaded.id)
+    call(release_attachment, 200, client=reviewer, id=request_id, attachment_id=uploaded.id, body=AttachmentRelease(referral_id=referral_id))
+    unit_served = call(unit_download, 200, client=unit_staff, id=referral_id, attachment_id=uploaded.id)
+    check(unit_served.content == served.content, "the unit gets the same photo once released")
+    complaint_calls += 6  # the photo: list, download, release; the unit: list, 404, download
 
     inbox = call(list_referrals, 200, client=unit_staff).parsed
     check([r.id for r in inbox.items] == [referral_id], "the unit sees its referral")

@@ -19,7 +19,7 @@ use super::versioning::{etag, if_match};
 use super::views::utc;
 use crate::app::referrals::{self, Referral, ReferralFilter, StepInput};
 use crate::domain::Role;
-use crate::domain::ids::ReferralId;
+use crate::domain::ids::{AttachmentId, ReferralId};
 use crate::domain::referral::{ReferralReason, ReferralStatus, Step};
 use crate::domain::request::{RequestKind, Subject};
 
@@ -118,6 +118,10 @@ pub struct ReferralQuery {
 pub struct AnswerBody {
     #[schema(min_length = 10, max_length = 4000)]
     pub answer: String,
+    /// Your uploads (`POST /api/v1/uploads`) that go with the answer, each listed once; the
+    /// desk reads them with the request's attachments.
+    #[schema(max_items = 20)]
+    pub attachments: Option<Vec<Uuid>>,
 }
 
 /// Why the desk sends the answer back.
@@ -200,10 +204,10 @@ async fn step(
     // anything it sent (`If-Match` included) is judged.
     staff.require(input.step().roles())?;
     let version = if_match(req)?;
-    let user = staff.user().clone();
+    let (files, user) = (state.files.clone(), staff.user().clone());
     let id = ReferralId::from(id);
     let referral = state
-        .db(move |conn| referrals::step(conn, &user, &id, version, input))
+        .db(move |conn| referrals::step(conn, &files, &user, (&id, version), input))
         .await?;
     Ok(answered(referral))
 }
@@ -251,13 +255,20 @@ pub async fn answer(
 ) -> Result<HttpResponse, ApiError> {
     // The role is checked before the body is read (the unit by the step itself).
     staff.require(Step::Answer.roles())?;
-    step(
-        &req,
-        &state,
-        &staff,
-        id.into_inner(),
-        StepInput::Answer(body.into_inner()?.answer),
-    )
+    step(&req, &state, &staff, id.into_inner(), {
+        let AnswerBody {
+            answer,
+            attachments,
+        } = body.into_inner()?;
+        StepInput::Answer {
+            text: answer,
+            attachments: attachments
+                .into_iter()
+                .flatten()
+                .map(AttachmentId::from)
+                .collect(),
+        }
+    })
     .await
 }
 

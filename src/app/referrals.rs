@@ -8,11 +8,12 @@ use crate::db::referrals::{self as repo, ReferralRow, UnitReferralRow};
 use crate::db::requests as request_repo;
 use crate::db::{self, DbConnection, write_transaction};
 use crate::domain::citizen::RequestText;
-use crate::domain::ids::{ReferralId, RequestId, UnitId};
+use crate::domain::ids::{AttachmentId, ReferralId, RequestId, UnitId};
 use crate::domain::referral::{self, ReferralReason, ReferralStatus, Step};
 use crate::domain::request::{ActorKind, RequestKind, Subject};
 use crate::domain::{Role, StaffUser, parse_field};
 
+use super::attachments::{Files, Target, Uploader};
 use super::page::{Page, PageRequest};
 use super::{AppError, AppResult};
 
@@ -181,7 +182,12 @@ fn find_visible(
 #[derive(Debug, Clone)]
 pub enum StepInput {
     Acknowledge,
-    Answer(String),
+    /// The answer's text, and the unit's uploads that go with it (the desk reads them; the
+    /// citizen does not: the answer is the desk's to pass on).
+    Answer {
+        text: String,
+        attachments: Vec<AttachmentId>,
+    },
     Accept,
     Return(String),
 }
@@ -190,7 +196,7 @@ impl StepInput {
     pub fn step(&self) -> Step {
         match self {
             StepInput::Acknowledge => Step::Acknowledge,
-            StepInput::Answer(_) => Step::Answer,
+            StepInput::Answer { .. } => Step::Answer,
             StepInput::Accept => Step::Accept,
             StepInput::Return(_) => Step::Return,
         }
@@ -199,9 +205,9 @@ impl StepInput {
 
 pub fn step(
     conn: &mut DbConnection,
+    files: &Files,
     staff: &StaffUser,
-    id: &ReferralId,
-    if_match: Option<i32>,
+    (id, if_match): (&ReferralId, Option<i32>),
     input: StepInput,
 ) -> AppResult<Referral> {
     let (step, text) = input.parsed()?;
@@ -230,6 +236,14 @@ pub fn step(
             return Err(super::handling::concurrent_change("referral"));
         }
         let full = repo::find(conn, id)?.ok_or(AppError::NotFound("referral"))?;
+        if let StepInput::Answer { attachments, .. } = &input {
+            let target = Target {
+                request_id: &full.request_id,
+                message_id: None,
+                referral_id: Some(id),
+            };
+            super::attachments::attach(conn, files, attachments, Uploader::Staff(staff), target)?;
+        }
         record_step(conn, &full, step, next, staff, now)?;
         one_with_activity(conn, Referral::read(UnitReferralRow::from(full), now))
     })
@@ -240,7 +254,7 @@ impl StepInput {
     fn parsed(&self) -> AppResult<(Step, Option<RequestText>)> {
         let text = |field: &str, raw: &str| parse_field(field, RequestText::parse(raw));
         Ok(match self {
-            StepInput::Answer(answer) => (Step::Answer, Some(text("answer", answer)?)),
+            StepInput::Answer { text: answer, .. } => (Step::Answer, Some(text("answer", answer)?)),
             StepInput::Return(reason) => (Step::Return, Some(text("reason", reason)?)),
             StepInput::Acknowledge | StepInput::Accept => (self.step(), None),
         })

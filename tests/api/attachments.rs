@@ -92,6 +92,16 @@ async fn kept(app: &TestApp) -> (i64, i64) {
     (app.count("attachments"), app.contents_kept().await)
 }
 
+/// The files the citizen reads, proven by the mobile.
+async fn citizen_files(app: &TestApp, code: &str) -> Value {
+    ok(app
+        .post(&format!("/api/v1/public/requests/{code}/attachments"))
+        .json(&json!({"mobile": MOBILE}))
+        .send()
+        .await)
+    .await
+}
+
 fn assert_download(reply: &Reply, content_type: &str) {
     assert_eq!(reply.status.as_u16(), 200, "{}", reply.text());
     assert_eq!(reply.header("content-type").as_deref(), Some(content_type));
@@ -251,12 +261,7 @@ on_every_store! {
         assert_eq!(sent.status.as_u16(), 201, "{}", sent.text());
         assert_eq!(crate::conversation::waiting_sms(&app, &id).len(), 1, "the citizen is told by SMS");
 
-        let listed = app
-            .post(&format!("/api/v1/public/requests/{code}/attachments"))
-            .json(&json!({"mobile": MOBILE}))
-            .send()
-            .await;
-        let listed = ok(listed).await;
+        let listed = citizen_files(&app, &code).await;
         let authors: Vec<&str> = listed["items"].as_array().unwrap().iter().filter_map(|f| f["author"].as_str()).collect();
         assert_eq!(authors, ["citizen", "desk"]);
         let served = app
@@ -373,12 +378,7 @@ on_every_store! {
         let unit_files = ok(app.get(&format!("/api/v1/referrals/{referral}/attachments")).bearer(&desk.unit_staff).send().await).await;
         assert_eq!(unit_files["items"][0]["author"], "unit");
         assert_eq!(unit_files["items"][0]["file_name"], "فرم.pdf", "the unit's own file keeps its name");
-        let citizen = ok(app
-            .post(&format!("/api/v1/public/requests/{code}/attachments"))
-            .json(&json!({"mobile": MOBILE}))
-            .send()
-            .await)
-        .await;
+        let citizen = citizen_files(&app, &code).await;
         assert_eq!(citizen["items"][0]["author"], "unit");
         // Another unit's staff cannot attach to this referral's conversation, nor see the file.
         app.get(&format!("/api/v1/referrals/{referral}/attachments"))
@@ -386,6 +386,23 @@ on_every_store! {
             .send()
             .await
             .assert_problem(404, "not-found");
+
+        // The unit answers the referral with a report: the desk reads it, the citizen does not
+        // (the answer is the desk's to pass on).
+        let report = app.post("/api/v1/uploads").bearer(&desk.unit_staff).file("گزارش.pdf", &[PDF, b"% report\n"].concat()).send().await.json();
+        ok(app
+            .post(&format!("/api/v1/referrals/{referral}/answer"))
+            .bearer(&desk.unit_staff)
+            .json(&json!({"answer": "با کارمند مربوط گفت‌وگو شد؛ گزارش پیوست است", "attachments": [report["id"]]}))
+            .send()
+            .await)
+        .await;
+        let id = crate::public::request_id(&app, &code).await;
+        let desk_files = ok(app.get(&format!("/api/v1/requests/{id}/attachments")).bearer(&desk.reviewer).send().await).await;
+        let answer_file = desk_files["items"].as_array().unwrap().iter().find(|f| f["id"] == report["id"]).expect("the report").clone();
+        assert_eq!((answer_file["author"].as_str(), answer_file["message_id"].is_null()), (Some("unit"), true));
+        let citizen = citizen_files(&app, &code).await;
+        assert!(!citizen.to_string().contains(report["id"].as_str().unwrap()));
     }
 }
 
