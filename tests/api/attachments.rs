@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::conversation::{MOBILE, QUESTION, ask, referred};
 use crate::handling::{complaint, desk, ok};
+use crate::public::NAME;
 use crate::support::{Reply, TestApp, on_every_store};
 
 const PHOTO: &[u8] = include_bytes!("../fixtures/photo-with-gps.jpg");
@@ -166,19 +167,42 @@ on_every_store! {
     async fn a_citizens_file_reaches_a_unit_only_once_the_desk_releases_it(app) {
         let desk = desk(&app).await;
         let (id, code, referral) = referred(&app, &desk).await;
-        // The citizen answers the unit's question with a scanned letter.
+        // The unit asks; the citizen is told by SMS and answers, naming themself, with a
+        // scanned letter.
         ask(&app, &desk, &referral, QUESTION).await;
+        let sms = crate::conversation::waiting_sms(&app, &id);
+        assert_eq!(sms.len(), 1, "{sms:?}");
+        assert_eq!(sms[0].0, "+989123456789");
+        assert_eq!(sms[0].1["tracking_code"], code);
         let letter = uploaded(&app, "نامه-علی-رضایی.pdf", PDF).await;
         let reply = app
             .post(&format!("/api/v1/public/requests/{code}/messages"))
-            .json(&json!({"mobile": MOBILE, "text": "نامه‌ی اداره را پیوست کردم.", "attachments": [letter["id"]]}))
+            .json(&json!({"mobile": MOBILE, "text": format!("من {NAME} هستم؛ نامه‌ی اداره را پیوست کردم."), "attachments": [letter["id"]]}))
             .send()
             .await;
         assert_eq!(reply.status.as_u16(), 201, "{}", reply.text());
         let message = reply.json()["id"].clone();
         let file = letter["id"].as_str().unwrap();
 
-        // The unit reads the clean reply, but not the file: listed nowhere, 404 to download.
+        // The identifying reply waits for the desk; the unit sees only that one waits.
+        let unit_view = ok(app.get(&format!("/api/v1/referrals/{referral}/messages")).bearer(&desk.unit_staff).send().await).await;
+        let waiting = unit_view["items"].as_array().unwrap().iter().find(|m| m["id"] == message).expect("the reply is listed").clone();
+        assert_eq!((waiting["waiting_for_desk"].as_bool(), waiting["text"].is_null()), (Some(true), true));
+        assert!(!unit_view.to_string().contains(NAME));
+        // Released as the anonymiser proposes: the unit reads it without the name; the file
+        // still waits for a release of its own.
+        ok(app
+            .post(&format!("/api/v1/requests/{id}/messages/{}/release", message.as_str().unwrap()))
+            .bearer(&desk.reviewer)
+            .json(&json!({}))
+            .send()
+            .await)
+        .await;
+        let unit_view = ok(app.get(&format!("/api/v1/referrals/{referral}/messages")).bearer(&desk.unit_staff).send().await).await;
+        let released = unit_view["items"].as_array().unwrap().iter().find(|m| m["id"] == message).unwrap().clone();
+        assert!(released["text"].as_str().is_some_and(|t| t.contains("نامه") && !t.contains(NAME)), "{released}");
+
+        // The unit does not read the file: listed nowhere, 404 to download.
         let unit_files = ok(app.get(&format!("/api/v1/referrals/{referral}/attachments")).bearer(&desk.unit_staff).send().await).await;
         assert_eq!(unit_files["items"], json!([]));
         app.get(&format!("/api/v1/referrals/{referral}/attachments/{file}"))
