@@ -493,42 +493,76 @@ on_every_store! {
     }
 
     async fn concurrent_submissions_attach_one_upload_once_and_replies_keep_the_file_limit(app) {
-        let shared = uploaded(&app, "a.pdf", PDF).await;
-        let body = with_files(complaint(), &[&shared]);
-        let replies = join_all((0..6).map(|i| {
-            let mut body = body.clone();
-            body["mobile"] = json!(format!("0912000000{i}"));
-            let app = &app;
-            async move { submit(app, &body, None).await.status.as_u16() }
-        }))
-        .await;
-        assert_eq!(replies.iter().filter(|s| **s == 201).count(), 1, "{replies:?}");
-        assert_eq!(replies.iter().filter(|s| **s == 422).count(), 5, "{replies:?}");
-        assert_eq!(app.count("requests"), 1);
-
-        // Six concurrent replies with a file each, on a request allowed two files in all.
-        let (_, code) = submitted(&app, &complaint()).await;
-        let mut uploads = Vec::new();
-        for i in 0..6 {
-            uploads.push(uploaded(&app, &format!("{i}.pdf"), &[PDF, format!("% {i}\n").as_bytes()].concat()).await);
-        }
-        let replies = join_all(uploads.iter().map(|file| {
-            let app = &app;
-            let code = code.clone();
-            async move {
-                app.post(&format!("/api/v1/public/requests/{code}/messages"))
-                    .json(&json!({"mobile": MOBILE, "text": "پیوست", "attachments": [file["id"]]}))
-                    .send()
-                    .await
-                    .status
-                    .as_u16()
-            }
-        }))
-        .await;
-        assert_eq!(replies.iter().filter(|s| **s == 201).count(), 2, "{replies:?}");
-        assert_eq!(app.count("messages"), 2, "a refused reply leaves no message");
-        assert_eq!(app.count("attachments WHERE request_id IS NOT NULL"), 3);
+        attach_once_and_keep_the_file_limit(&app, &app).await;
     }
+}
+
+/// Six concurrent submissions naming one upload, then six concurrent replies with a file each
+/// on a request allowed two, sent alternately through `a` and `b` (one app, or two instances
+/// on one database): one submission files, two replies are written.
+async fn attach_once_and_keep_the_file_limit(a: &TestApp, b: &TestApp) {
+    let through = |i: usize| if i % 2 == 0 { a } else { b };
+    let shared = uploaded(a, "a.pdf", PDF).await;
+    let body = with_files(complaint(), &[&shared]);
+    let replies = join_all((0..6).map(|i| {
+        let mut body = body.clone();
+        body["mobile"] = json!(format!("0912000000{i}"));
+        let app = through(i);
+        async move { submit(app, &body, None).await.status.as_u16() }
+    }))
+    .await;
+    assert_eq!(
+        replies.iter().filter(|s| **s == 201).count(),
+        1,
+        "{replies:?}"
+    );
+    assert_eq!(
+        replies.iter().filter(|s| **s == 422).count(),
+        5,
+        "{replies:?}"
+    );
+    assert_eq!(a.count("requests"), 1);
+
+    let (_, code) = submitted(a, &complaint()).await;
+    let mut uploads = Vec::new();
+    for i in 0..6 {
+        let bytes = [PDF, format!("% {i}\n").as_bytes()].concat();
+        uploads.push(uploaded(through(i), &format!("{i}.pdf"), &bytes).await);
+    }
+    let replies = join_all(uploads.iter().enumerate().map(|(i, file)| {
+        let app = through(i);
+        let code = code.clone();
+        async move {
+            app.post(&format!("/api/v1/public/requests/{code}/messages"))
+                .json(&json!({"mobile": MOBILE, "text": "پیوست", "attachments": [file["id"]]}))
+                .send()
+                .await
+                .status
+                .as_u16()
+        }
+    }))
+    .await;
+    assert_eq!(
+        replies.iter().filter(|s| **s == 201).count(),
+        2,
+        "{replies:?}"
+    );
+    assert_eq!(a.count("messages"), 2, "a refused reply leaves no message");
+    assert_eq!(a.count("attachments WHERE request_id IS NOT NULL"), 3);
+}
+
+/// The same across two server instances on one PostgreSQL database, as two replicas behind a
+/// balancer run.
+#[cfg(postgres_tests)]
+#[actix_web::test]
+async fn two_instances_attach_one_upload_once_and_keep_the_file_limit() {
+    let env = [
+        ("MARDOM_ATTACHMENT_MAX_BYTES", "2048"),
+        ("MARDOM_ATTACHMENTS_PER_REQUEST", "2"),
+    ];
+    let a = TestApp::postgres(&env).await;
+    let b = a.second_instance(&env).await;
+    attach_once_and_keep_the_file_limit(&a, &b).await;
 }
 
 on_every_store! {
