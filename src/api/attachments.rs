@@ -27,8 +27,7 @@ use super::state::AppState;
 use super::views::utc;
 use crate::app::attachments::{self, Attachment, Reading};
 use crate::app::public;
-use crate::domain::Role;
-use crate::domain::conversation::{AuthorKind, DESK_WRITERS, RELEASERS};
+use crate::domain::conversation::{AuthorKind, DESK_READERS, REFERRAL_READERS, RELEASERS};
 use crate::domain::ids::{AttachmentId, ReferralId, RequestId};
 
 /// A file as the desk reads it, with the referrals it was released to.
@@ -129,11 +128,6 @@ pub struct AttachmentRelease {
     /// One of the request's referrals, still in progress.
     pub referral_id: Uuid,
 }
-
-/// The desk reads every file of a request.
-const DESK_READERS: &[Role] = DESK_WRITERS;
-/// A referral's files: its unit's staff, and the desk.
-const REFERRAL_READERS: &[Role] = &[Role::UnitStaff, Role::Reviewer, Role::Head, Role::Admin];
 
 /// The answer carrying a file: saved by a browser, never rendered as one of our pages.
 fn file_response(file: &Attachment, bytes: Vec<u8>) -> HttpResponse {

@@ -20,14 +20,10 @@ use super::views::utc;
 use crate::app::conversation::{self, CitizenMessage, DeskMessage, UnitMessage};
 use crate::app::public;
 use crate::domain::Role;
-use crate::domain::conversation::{AuthorKind, DESK_WRITERS, RELEASERS, Release};
+use crate::domain::conversation::{
+    AuthorKind, DESK_READERS, DESK_WRITERS, REFERRAL_READERS, RELEASERS, Release,
+};
 use crate::domain::ids::{AttachmentId, ReferralId, RequestId};
-
-/// The desk reads conversations: the reviewers, the head, the admin.
-const DESK_READERS: &[Role] = DESK_WRITERS;
-
-/// Who reads a referral's conversation: its unit's staff, and the desk.
-const REFERRAL_READERS: &[Role] = &[Role::UnitStaff, Role::Reviewer, Role::Head, Role::Admin];
 
 /// A message to write.
 #[derive(Debug, Deserialize, ToSchema, Validate)]

@@ -19,7 +19,7 @@ use super::staff::Staff;
 use super::state::AppState;
 use super::views::utc;
 use crate::app::attachments::{self, Files, HEAD_LEN, Upload, Uploader};
-use crate::domain::Role;
+use crate::domain::conversation::UPLOADERS;
 use crate::domain::limits::Limit;
 
 /// The form of an upload.
@@ -179,9 +179,6 @@ pub async fn public_upload(
     Ok(HttpResponse::Created().json(UploadView::from(upload)))
 }
 
-/// Who uploads for their messages: the desk, and units' staff.
-const STAFF_UPLOADERS: &[Role] = &[Role::Reviewer, Role::Head, Role::Admin, Role::UnitStaff];
-
 /// Upload a file for a message (reviewer, head, admin, unit staff).
 ///
 /// As the public upload; the upload can be attached only by the one who uploaded it.
@@ -203,7 +200,7 @@ pub async fn staff_upload(
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    staff.require(STAFF_UPLOADERS)?;
+    staff.require(UPLOADERS)?;
     let (name, bytes) = read_file(&state.files, &req, payload).await?;
     let (files, user) = (state.files.clone(), staff.user().clone());
     let upload = state

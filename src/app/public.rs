@@ -246,7 +246,7 @@ fn key_in_use() -> AppError {
 /// What identifies "the same submission": the parsed, normalised values, so that a retry that
 /// differs only in spelling (digits, spaces) is still the same.
 fn fingerprint(input: &ParsedRequest) -> String {
-    let canonical = serde_json::json!([
+    let mut canonical = serde_json::json!([
         input.name.as_str(),
         input.mobile.as_str(),
         input.national_id.as_ref().map(|n| n.as_str()),
@@ -255,8 +255,12 @@ fn fingerprint(input: &ParsedRequest) -> String {
         input.proposed_kind.map(|k| k.as_str()),
         input.subject.map(|s| s.as_str()),
         input.subject_unit_id,
-        sorted(&input.attachments),
     ]);
+    // Only when there are files: a submission without them keeps the fingerprint it had before
+    // attachments existed, so a key stored by an older release still replays after an upgrade.
+    if let (false, Some(values)) = (input.attachments.is_empty(), canonical.as_array_mut()) {
+        values.push(serde_json::json!(sorted(&input.attachments)));
+    }
     let digest = Sha256::digest(canonical.to_string().as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }

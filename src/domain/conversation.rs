@@ -116,7 +116,17 @@ pub fn unit_may_ask(status: Status, unfinished: bool) -> Result<(), Refusal> {
 /// Who may write as the desk: the reviewers who run the desk, the head, the admin.
 pub const DESK_WRITERS: &[Role] = &[Role::Reviewer, Role::Head, Role::Admin];
 
-/// Who may release a held reply to a unit: the reviewers (and the admin), who refer.
+/// Who reads a request's whole conversation and every file of it: the desk's writers.
+pub const DESK_READERS: &[Role] = DESK_WRITERS;
+
+/// Who reads a referral's conversation and files: its unit's staff, and the desk.
+pub const REFERRAL_READERS: &[Role] = &[Role::UnitStaff, Role::Reviewer, Role::Head, Role::Admin];
+
+/// Who uploads files for their messages: everyone who writes one (the desk, units' staff).
+pub const UPLOADERS: &[Role] = REFERRAL_READERS;
+
+/// Who may release a held reply (or a citizen's file) to a unit: the reviewers (and the
+/// admin), who refer.
 pub const RELEASERS: &[Role] = &[Role::Reviewer, Role::Admin];
 
 /// Where a citizen's reply to a unit goes, decided by the anonymiser over its text.

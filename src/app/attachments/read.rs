@@ -8,7 +8,7 @@ use crate::db::DbConnection;
 use crate::db::attachments::{self as repo, AttachmentRow};
 use crate::db::requests::{self as request_repo, RequestRow};
 use crate::domain::StaffUser;
-use crate::domain::attachment::{FileReader, FileType, Filed, may_read};
+use crate::domain::attachment::{FileReader, FileType, Filed, may_read, shown_name};
 use crate::domain::conversation::AuthorKind;
 use crate::domain::ids::{AttachmentId, ReferralId, RequestId};
 
@@ -72,26 +72,33 @@ pub fn readable(conn: &mut DbConnection, reading: Reading<'_>) -> AppResult<Vec<
                 .filter(|(file, _)| *file == row.id)
                 .map(|(_, referral)| referral.clone())
                 .collect();
-            let filed = Filed {
-                author: row.author_kind,
-                on_message: row.message_id.is_some(),
-                sent_on: row.referral_id.as_ref(),
-                released_to: &released_to,
-            };
-            may_read(&filed, reader).then(|| shown(row, released_to, reader))
+            let filed = filed(&row, &released_to);
+            if !may_read(&filed, reader) {
+                return None;
+            }
+            let name = (row.id.as_str(), row.file_name.as_str(), row.file_type);
+            let file_name = shown_name(&filed, reader, name);
+            Some(shown(row, file_name, released_to, reader))
         })
         .collect())
 }
 
-fn shown(row: AttachmentRow, released_to: Vec<ReferralId>, reader: FileReader<'_>) -> Attachment {
-    let unit_reads_citizens =
-        matches!(reader, FileReader::Unit { .. }) && row.author_kind == AuthorKind::Citizen;
-    let file_name = if unit_reads_citizens {
-        let short: String = row.id.as_str().chars().take(8).collect();
-        format!("attachment-{short}.{}", row.file_type.extension())
-    } else {
-        row.file_name
-    };
+/// What the access rules decide on, for one row.
+pub(super) fn filed<'a>(row: &'a AttachmentRow, released_to: &'a [ReferralId]) -> Filed<'a> {
+    Filed {
+        author: row.author_kind,
+        on_message: row.message_id.is_some(),
+        sent_on: row.referral_id.as_ref(),
+        released_to,
+    }
+}
+
+fn shown(
+    row: AttachmentRow,
+    file_name: String,
+    released_to: Vec<ReferralId>,
+    reader: FileReader<'_>,
+) -> Attachment {
     Attachment {
         file_name,
         file_type: row.file_type,

@@ -6,11 +6,11 @@ use crate::db::referrals as referral_repo;
 use crate::db::requests as request_repo;
 use crate::db::{self, DbConnection, write_transaction};
 use crate::domain::StaffUser;
-use crate::domain::attachment::{Filed, ReleaseRefusal, may_release};
+use crate::domain::attachment::{ReleaseRefusal, may_release};
 use crate::domain::ids::{AttachmentId, ReferralId, RequestId};
 use crate::domain::request::ActorKind;
 
-use super::read::{Attachment, Reading, readable};
+use super::read::{Attachment, Reading, filed, readable};
 use crate::app::{AppError, AppResult};
 
 /// Releases `attachment_id` of `request_id` to `referral_id` (one of the same request's);
@@ -36,13 +36,7 @@ pub fn release(
                     "no referral of this request has this id",
                 )
             })?;
-        let filed = Filed {
-            author: row.author_kind,
-            on_message: row.message_id.is_some(),
-            sent_on: row.referral_id.as_ref(),
-            released_to: &[],
-        };
-        may_release(&filed, referral.status.is_finished()).map_err(refused)?;
+        may_release(&filed(&row, &[]), referral.status.is_finished()).map_err(refused)?;
         let now = db::now();
         if repo::release(conn, attachment_id, referral_id, &staff.id, now)? {
             let details = serde_json::json!({

@@ -43,6 +43,23 @@ pub fn may_read(file: &Filed<'_>, reader: FileReader<'_>) -> bool {
     }
 }
 
+/// The name `reader` sees a file under. A unit reads a citizen's file under a neutral one,
+/// `attachment-<first 8 characters of its id>.<extension>`: the name a citizen gave a file
+/// ("ali-rezaei-id-card.jpg") can identify them. Everyone else reads the stored name.
+pub fn shown_name(
+    file: &Filed<'_>,
+    reader: FileReader<'_>,
+    (id, stored_name, kind): (&str, &str, super::FileType),
+) -> String {
+    match reader {
+        FileReader::Unit { .. } if file.author == AuthorKind::Citizen => {
+            let short: String = id.chars().take(8).collect();
+            format!("attachment-{short}.{}", kind.extension())
+        }
+        _ => stored_name.to_owned(),
+    }
+}
+
 /// Whether the desk may release a file to a referral: only a citizen's (staff files are not
 /// the citizen's to protect, and a unit already has its own), only while the referral is
 /// being worked on.
@@ -71,6 +88,25 @@ mod tests {
 
     fn referral() -> ReferralId {
         ReferralId::generate()
+    }
+
+    #[test]
+    fn a_unit_reads_a_citizens_file_under_a_neutral_name_and_its_own_under_theirs() {
+        let ours = referral();
+        let unit = FileReader::Unit { referral_id: &ours };
+        let id = "3d9a7c1e-5b2f-4c8a-9e0d-1f2a3b4c5d6e";
+        let mut file = Filed {
+            author: AuthorKind::Citizen,
+            on_message: false,
+            sent_on: None,
+            released_to: &[],
+        };
+        let named = (id, "علی-رضایی-کارت-ملی.jpg", super::super::FileType::Jpeg);
+        assert_eq!(shown_name(&file, unit, named), "attachment-3d9a7c1e.jpg");
+        assert_eq!(shown_name(&file, FileReader::Desk, named), named.1);
+        assert_eq!(shown_name(&file, FileReader::Citizen, named), named.1);
+        file.author = AuthorKind::Unit;
+        assert_eq!(shown_name(&file, unit, named), named.1);
     }
 
     #[test]

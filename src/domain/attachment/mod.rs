@@ -28,7 +28,7 @@ mod tests;
 
 use std::fmt;
 
-pub use access::{FileReader, Filed, ReleaseRefusal, may_read, may_release};
+pub use access::{FileReader, Filed, ReleaseRefusal, may_read, may_release, shown_name};
 pub use name::file_name;
 pub use sniff::{SNIFF_LEN, check_complete, sniff};
 pub use strip::strip_metadata;
