@@ -24,6 +24,35 @@ pub const BODY_LIMIT: usize = 16 * 1024;
 /// The address requests come from unless a test says otherwise.
 pub const CLIENT_ADDRESS: &str = "203.0.113.7:40000";
 
+/// One test body as one test on one backend: the variants `on_both_backends` and
+/// `on_every_store` are made of.
+macro_rules! backend_test {
+    (sqlite, $env:expr, $app:ident, $body:block) => {
+        #[actix_web::test]
+        async fn sqlite() {
+            let $app = $crate::support::TestApp::sqlite($env).await;
+            $body
+        }
+    };
+    (postgres, $env:expr, $app:ident, $body:block) => {
+        #[actix_web::test]
+        #[cfg_attr(not(postgres_tests), ignore = "MARDOM_TEST_POSTGRES_URL was not set when the tests were built")]
+        async fn postgres() {
+            let $app = $crate::support::TestApp::postgres($env).await;
+            $body
+        }
+    };
+    (object_store, $env:expr, $app:ident, $body:block) => {
+        #[actix_web::test]
+        #[cfg_attr(not(all(postgres_tests, s3_tests)), ignore = "MARDOM_TEST_POSTGRES_URL and MARDOM_TEST_S3_URL were not both set when the tests were built")]
+        async fn object_store() {
+            let $app = $crate::support::TestApp::postgres_with_object_store($env).await;
+            $body
+        }
+    };
+}
+pub(crate) use backend_test;
+
 /// Runs each test body once per backend, as `<name>::sqlite` and `<name>::postgres`; after
 /// `with ENV;` the apps get those settings.
 macro_rules! on_both_backends {
@@ -33,19 +62,8 @@ macro_rules! on_both_backends {
             mod $name {
                 #[allow(unused_imports)]
                 use super::*;
-
-                #[actix_web::test]
-                async fn sqlite() {
-                    let $app = $crate::support::TestApp::sqlite($env).await;
-                    $body
-                }
-
-                #[actix_web::test]
-                #[cfg_attr(not(postgres_tests), ignore = "MARDOM_TEST_POSTGRES_URL was not set when the tests were built")]
-                async fn postgres() {
-                    let $app = $crate::support::TestApp::postgres($env).await;
-                    $body
-                }
+                $crate::support::backend_test!(sqlite, $env, $app, $body);
+                $crate::support::backend_test!(postgres, $env, $app, $body);
             }
         )*
     };
@@ -65,26 +83,9 @@ macro_rules! on_every_store {
             mod $name {
                 #[allow(unused_imports)]
                 use super::*;
-
-                #[actix_web::test]
-                async fn sqlite() {
-                    let $app = $crate::support::TestApp::sqlite($env).await;
-                    $body
-                }
-
-                #[actix_web::test]
-                #[cfg_attr(not(postgres_tests), ignore = "MARDOM_TEST_POSTGRES_URL was not set when the tests were built")]
-                async fn postgres() {
-                    let $app = $crate::support::TestApp::postgres($env).await;
-                    $body
-                }
-
-                #[actix_web::test]
-                #[cfg_attr(not(all(postgres_tests, s3_tests)), ignore = "MARDOM_TEST_POSTGRES_URL and MARDOM_TEST_S3_URL were not both set when the tests were built")]
-                async fn object_store() {
-                    let $app = $crate::support::TestApp::postgres_with_object_store($env).await;
-                    $body
-                }
+                $crate::support::backend_test!(sqlite, $env, $app, $body);
+                $crate::support::backend_test!(postgres, $env, $app, $body);
+                $crate::support::backend_test!(object_store, $env, $app, $body);
             }
         )*
     };
