@@ -10,11 +10,13 @@ use crate::api::{AppState, HttpSettings, build_app, observe::Metrics};
 use crate::app::bootstrap;
 use crate::app::limits::Limits;
 use crate::auth::{HashingGate, TokenIssuer};
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, DbPool};
 use crate::domain::limits::{Allowance, Limit};
 use crate::domain::templates::Templates;
 use crate::notify::dispatcher::{Dispatcher, DispatcherSettings};
+use crate::scheduler::{Job, Scheduler};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -119,6 +121,7 @@ pub fn app_state(
             Duration::from_secs(10),
         )),
         referral_due_days: settings.referral_due_days,
+        clock: Clock::system(),
         files: Arc::new(files(settings)?),
         sms: Arc::new(crate::api::state::SmsRuntime {
             gateway: crate::notify::gateway::from_settings(&settings.sms)?,
@@ -230,24 +233,35 @@ pub fn dispatcher(settings: &Settings, pool: DbPool) -> Result<Dispatcher, Start
     ))
 }
 
-/// Runs the SMS dispatcher alone until Ctrl-C or SIGTERM.
+/// The periodic jobs every instance runs (`scheduler`), on `pool` at `clock`.
+pub fn scheduler(
+    _settings: &Settings,
+    pool: DbPool,
+    files: Arc<crate::app::attachments::Files>,
+    clock: Clock,
+) -> Scheduler {
+    let sweep = Job {
+        name: "sweep-uploads",
+        every: chrono::Duration::minutes(5),
+        run: Arc::new(move |conn, now| crate::app::attachments::sweep(conn, &files, now)),
+    };
+    Scheduler::new(pool, clock, vec![sweep])
+}
+
+/// Runs the SMS dispatcher and the scheduler alone until Ctrl-C or SIGTERM.
 pub async fn work(settings: Settings) -> Result<(), StartError> {
     let pool = open_database(&settings)?;
     let files = Arc::new(files(&settings)?);
     let dispatcher = dispatcher(&settings, pool.clone())?;
     tracing::info!(worker = dispatcher.worker(), provider = %settings.sms.provider, "dispatching SMS");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let sweeping = tokio::spawn(crate::sweeper::run(
-        pool,
-        files,
-        crate::sweeper::EVERY,
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let scheduler = Arc::new(scheduler(&settings, pool, files, Clock::system()));
+    let scheduling = tokio::spawn(scheduler.run(async {
+        let _ = stopped.await;
+    }));
     dispatcher.run(shutdown_signal()).await;
     let _ = stop.send(());
-    let _ = sweeping.await;
+    let _ = scheduling.await;
     tracing::info!("dispatcher stopped");
     Ok(())
 }
@@ -286,15 +300,16 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         .then(|| dispatcher(&settings, pool.clone()))
         .transpose()?;
     let state = app_state(&settings, &secret, pool.clone())?;
-    let (stop_sweep, sweep_stopped) = tokio::sync::oneshot::channel::<()>();
-    let sweeping = actix_web::rt::spawn(crate::sweeper::run(
+    let (stop_scheduler, scheduler_stopped) = tokio::sync::oneshot::channel::<()>();
+    let scheduler = Arc::new(scheduler(
+        &settings,
         pool,
         state.files.clone(),
-        crate::sweeper::EVERY,
-        async {
-            let _ = sweep_stopped.await;
-        },
+        state.clock.clone(),
     ));
+    let scheduling = actix_web::rt::spawn(scheduler.run(async {
+        let _ = scheduler_stopped.await;
+    }));
     let http = http_settings(&settings);
     let server = HttpServer::new(move || build_app(state.clone(), http.clone()))
         .bind(&settings.bind)
@@ -320,8 +335,8 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
     });
     let served = server.run().await;
     let _ = stop.send(());
-    let _ = stop_sweep.send(());
-    let _ = sweeping.await;
+    let _ = stop_scheduler.send(());
+    let _ = scheduling.await;
     if let Some(dispatching) = dispatching {
         let _ = dispatching.await;
     }

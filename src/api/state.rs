@@ -24,6 +24,8 @@ pub struct AppState {
     pub hashing: Arc<HashingGate>,
     /// Days a unit has to answer a referral when the reviewer sets no due date.
     pub referral_due_days: u32,
+    /// The time deadlines are decided at (moved only by tests).
+    pub clock: crate::clock::Clock,
     /// Attached files: their store, limits, and upload lifetime.
     pub files: Arc<crate::app::attachments::Files>,
     /// The SMS provider, for its delivery reports.

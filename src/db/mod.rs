@@ -7,6 +7,7 @@ pub mod counters;
 pub mod fifo_gate;
 pub mod file_contents;
 pub mod idempotency;
+pub mod jobs;
 pub mod meetings;
 pub mod messages;
 pub mod notifications;

@@ -269,3 +269,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     attachment_releases,
 );
+
+diesel::table! {
+    scheduled_jobs (name) {
+        name -> Text,
+        due_at -> Timestamp,
+        leased_by -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_started_at -> Nullable<Timestamp>,
+        last_finished_at -> Nullable<Timestamp>,
+        last_outcome -> Nullable<Text>,
+        runs -> BigInt,
+    }
+}

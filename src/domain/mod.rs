@@ -3,9 +3,11 @@
 
 pub mod anonymise;
 pub mod attachment;
+pub mod calendar;
 pub mod citizen;
 pub mod contact;
 pub mod conversation;
+pub mod deadline;
 pub mod delivery;
 pub mod error;
 pub mod ids;

@@ -19,6 +19,7 @@ mod public;
 mod registration;
 mod request_view;
 mod requests;
+mod scheduler;
 mod stats;
 mod units;
 mod users;

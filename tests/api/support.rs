@@ -108,6 +108,9 @@ pub struct TestApp {
     /// instance by design).
     #[cfg_attr(not(postgres_tests), allow(dead_code))]
     pub url: String,
+    /// The app's clock: tests move it instead of sleeping.
+    pub clock: mardom::clock::Clock,
+    settings: Settings,
     _database: TestDatabase,
 }
 
@@ -260,11 +263,23 @@ impl TestApp {
     /// Another instance of the app (its own pool, limits in memory, everything a process has)
     /// on this one's database, as a second replica behind a balancer would be.
     #[cfg(postgres_tests)]
+    ///
+    /// Its clock is this one's: two machines agree on the time, and a test that moves one
+    /// moves both.
     pub async fn second_instance(&self, env: &[(&str, &str)]) -> TestApp {
-        Self::start(&self.url, TestDatabase::Shared, env).await
+        Self::start_at(&self.url, TestDatabase::Shared, env, self.clock.clone()).await
     }
 
     async fn start(url: &str, database: TestDatabase, env: &[(&str, &str)]) -> TestApp {
+        Self::start_at(url, database, env, mardom::clock::Clock::system()).await
+    }
+
+    async fn start_at(
+        url: &str,
+        database: TestDatabase,
+        env: &[(&str, &str)],
+        clock: mardom::clock::Clock,
+    ) -> TestApp {
         let limit = BODY_LIMIT.to_string();
         let mut vars: HashMap<&str, &str> = HashMap::from([
             ("DATABASE_URL", url),
@@ -279,7 +294,8 @@ impl TestApp {
         let pool = server::open_database(&settings).expect("open database");
         server::bootstrap(&settings, &pool).expect("bootstrap");
         let secret = settings.resolve_jwt_secret().expect("secret");
-        let state = server::app_state(&settings, &secret, pool.clone()).expect("state");
+        let mut state = server::app_state(&settings, &secret, pool.clone()).expect("state");
+        state.clock = clock.clone();
         let files = state.files.clone();
         let app =
             actix_web::test::init_service(build_app(state, server::http_settings(&settings))).await;
@@ -290,8 +306,25 @@ impl TestApp {
             files,
             bucket: None,
             url: url.to_owned(),
+            clock,
+            settings,
             _database: database,
         }
+    }
+
+    /// A scheduler of this instance: its jobs, its pool, its clock. Tests call `tick`.
+    pub fn scheduler(&self) -> mardom::scheduler::Scheduler {
+        server::scheduler(
+            &self.settings,
+            self.pool.clone(),
+            self.files.clone(),
+            self.clock.clone(),
+        )
+    }
+
+    /// Moves this instance's clock (and its scheduler's) forward.
+    pub fn advance(&self, by: chrono::Duration) {
+        self.clock.advance(by);
     }
 
     pub fn get(&self, path: &str) -> Call<'_> {
