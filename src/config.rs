@@ -47,8 +47,12 @@ pub struct Settings {
     pub conversation_sms_per_request_day: u32,
     /// Count public requests against the first `X-Forwarded-For` address.
     pub trust_forwarded_for: bool,
-    /// Days a unit has to answer a referral when the reviewer sets no due date.
-    pub referral_due_days: u32,
+    /// The working-day calendar deadlines are counted on.
+    pub calendar: crate::domain::calendar::WorkingCalendar,
+    /// How long each piece of work may take (`MARDOM_DEADLINES`).
+    pub deadline_policies: crate::domain::deadline::Policies,
+    /// Hours before a meeting its reminder SMS goes out; 0 sends none.
+    pub meeting_reminder_hours: u32,
     /// The SMS provider and its account.
     pub sms: crate::notify::gateway::SmsSettings,
     /// The Center's name, as the SMS texts sign it.
@@ -134,7 +138,15 @@ impl Settings {
             conversation_sms_per_request_day: vars
                 .rate("MARDOM_CONVERSATION_SMS_PER_REQUEST_DAY", 5)?,
             trust_forwarded_for: vars.flag("MARDOM_TRUST_FORWARDED_FOR"),
-            referral_due_days: vars.limit("MARDOM_REFERRAL_DUE_DAYS", 7)?.max(1),
+            calendar: working_calendar(&vars)?,
+            deadline_policies: crate::domain::deadline::Policies::parse(
+                &vars.text("MARDOM_DEADLINES").unwrap_or_default(),
+            )
+            .map_err(|e| ConfigError::Invalid {
+                name: "MARDOM_DEADLINES",
+                reason: e.to_string(),
+            })?,
+            meeting_reminder_hours: vars.limit("MARDOM_MEETING_REMINDER_HOURS", 24)?,
             sms: crate::notify::gateway::SmsSettings::from_lookup(&vars.lookup)?,
             center_name: vars
                 .text("MARDOM_CENTER_NAME")
@@ -242,6 +254,39 @@ impl<L: Fn(&str) -> Option<String>> Vars<L> {
             })
             .unwrap_or_default()
     }
+}
+
+/// The working-day calendar: `MARDOM_DAYS_OFF` (weekday names, `friday` by default) and the
+/// lunar holidays of `MARDOM_HOLIDAYS_FILE` (the shipped file by default), read and checked
+/// now so that a bad line stops the start.
+fn working_calendar<L: Fn(&str) -> Option<String>>(
+    vars: &Vars<L>,
+) -> Result<crate::domain::calendar::WorkingCalendar, ConfigError> {
+    use crate::domain::calendar::{HolidayFile, WorkingCalendar, holidays};
+    let mut days_off = std::collections::HashSet::new();
+    let names = vars.list("MARDOM_DAYS_OFF");
+    for name in if names.is_empty() {
+        vec!["friday".to_owned()]
+    } else {
+        names
+    } {
+        let day: chrono::Weekday = name.parse().map_err(|_| ConfigError::Invalid {
+            name: "MARDOM_DAYS_OFF",
+            reason: format!("{name:?} is not a weekday (saturday … friday)"),
+        })?;
+        days_off.insert(day);
+    }
+    let text = match vars.text("MARDOM_HOLIDAYS_FILE") {
+        None => holidays::SHIPPED.to_owned(),
+        Some(path) => std::fs::read_to_string(&path).map_err(|e| ConfigError::Invalid {
+            name: "MARDOM_HOLIDAYS_FILE",
+            reason: format!("cannot read {path}: {e}"),
+        })?,
+    };
+    let invalid = |name, reason: String| ConfigError::Invalid { name, reason };
+    let file =
+        HolidayFile::parse(&text).map_err(|e| invalid("MARDOM_HOLIDAYS_FILE", e.to_string()))?;
+    WorkingCalendar::new(days_off, &file).map_err(|e| invalid("MARDOM_DAYS_OFF", e.to_string()))
 }
 
 /// The attachment limits: each setting defaults to `AttachmentLimits::default()`'s value.

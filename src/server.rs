@@ -120,8 +120,7 @@ pub fn app_state(
             settings.sign_in_hash_concurrency,
             Duration::from_secs(10),
         )),
-        referral_due_days: settings.referral_due_days,
-        clock: Clock::system(),
+        deadlines: Arc::new(deadline_rules(settings, Clock::system())),
         files: Arc::new(files(settings)?),
         sms: Arc::new(crate::api::state::SmsRuntime {
             gateway: crate::notify::gateway::from_settings(&settings.sms)?,
@@ -233,19 +232,34 @@ pub fn dispatcher(settings: &Settings, pool: DbPool) -> Result<Dispatcher, Start
     ))
 }
 
+/// The deadline rules the settings give, at `clock`.
+pub fn deadline_rules(settings: &Settings, clock: Clock) -> crate::app::deadlines::Rules {
+    crate::app::deadlines::Rules {
+        calendar: settings.calendar.clone(),
+        policies: settings.deadline_policies.clone(),
+        clock,
+    }
+}
+
 /// The periodic jobs every instance runs (`scheduler`), on `pool` at `clock`.
 pub fn scheduler(
-    _settings: &Settings,
+    settings: &Settings,
     pool: DbPool,
     files: Arc<crate::app::attachments::Files>,
     clock: Clock,
 ) -> Scheduler {
+    let rules = Arc::new(deadline_rules(settings, clock.clone()));
     let sweep = Job {
         name: "sweep-uploads",
         every: chrono::Duration::minutes(5),
         run: Arc::new(move |conn, now| crate::app::attachments::sweep(conn, &files, now)),
     };
-    Scheduler::new(pool, clock, vec![sweep])
+    let watch = Job {
+        name: "watch-deadlines",
+        every: chrono::Duration::minutes(1),
+        run: Arc::new(move |conn, now| crate::app::deadlines::watch(conn, &rules, now)),
+    };
+    Scheduler::new(pool, clock, vec![sweep, watch])
 }
 
 /// Runs the SMS dispatcher and the scheduler alone until Ctrl-C or SIGTERM.
@@ -305,7 +319,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         &settings,
         pool,
         state.files.clone(),
-        state.clock.clone(),
+        state.deadlines.clock.clone(),
     ));
     let scheduling = actix_web::rt::spawn(scheduler.run(async {
         let _ = scheduler_stopped.await;

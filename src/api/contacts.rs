@@ -164,9 +164,10 @@ pub async fn log_contact(
     };
     let staff_id = staff.user().id.clone();
     let role = staff.user().role;
+    let rules = state.deadlines.clone();
     let (contact, request) = state
         .db(move |conn| {
-            let logged = contacts::log(conn, &staff_id, input)?;
+            let logged = contacts::log(conn, &rules, &staff_id, input)?;
             let request = match &logged.request {
                 Some(registered) => {
                     Some(request_cases::detail(conn, &registered.request.id, role)?)

@@ -338,8 +338,11 @@ pub async fn unit_ask(
         state.files.clone(),
         staff.user().clone(),
     );
+    let rules = state.deadlines.clone();
     let message = state
-        .db(move |conn| conversation::unit_ask(conn, (&limits, &files), &user, &id, (&text, &ids)))
+        .db(move |conn| {
+            conversation::unit_ask(conn, (&limits, &files, &rules), &user, &id, (&text, &ids))
+        })
         .await?;
     Ok(HttpResponse::Created().json(UnitMessageView::from(message)))
 }
@@ -401,11 +404,12 @@ pub async fn citizen_reply(
     } = body.into_inner()?;
     let ids = attachment_ids(attachments);
     let (limits, files) = (state.limits.clone(), state.files.clone());
+    let rules = state.deadlines.clone();
     let message = state
         .db(move |conn| {
             public::reply(
                 conn,
-                (&limits, &files),
+                (&limits, &files, &rules),
                 &client.0,
                 (&code, &mobile),
                 (&text, &ids),

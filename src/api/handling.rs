@@ -90,13 +90,17 @@ pub struct AnonymisedText {
 /// The caller of a command on a request, refused (403) first if their role may never give
 /// `action` (the lifecycle's rule, `Action::allowed`): before the body is read or the request
 /// looked up, so a role without the right learns nothing from a 404, 412 or 422.
-pub(crate) fn caller(req: &HttpRequest, staff: &Staff, action: Action) -> Result<Caller, ApiError> {
+pub(crate) fn caller(
+    (req, state, staff): (&HttpRequest, &AppState, &Staff),
+    action: Action,
+) -> Result<Caller, ApiError> {
     if !action.allowed(Actor::Staff(staff.user().role)) {
         return Err(ApiError::forbidden());
     }
     Ok(Caller {
         staff: staff.user().clone(),
         if_match: if_match(req)?,
+        rules: state.deadlines.clone(),
     })
 }
 
@@ -119,7 +123,7 @@ pub(crate) async fn command<I: Send + 'static>(
     + Send
     + 'static,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(req, staff, action)?;
+    let caller = caller((req, state, staff), action)?;
     let input = input?;
     let id = RequestId::from(id.into_inner());
     let detail = state
@@ -183,14 +187,13 @@ pub async fn refer(
     id: web::Path<Uuid>,
     body: ValidJson<ReferBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let due_days = state.referral_due_days;
     let input = body.into_inner().map(NewReferral::from);
     command(
         (&req, &state, &staff),
         Action::Refer,
         id,
         input,
-        move |conn, id, caller, referral| handling::refer(conn, id, caller, referral, due_days),
+        handling::refer,
     )
     .await
 }

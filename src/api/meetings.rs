@@ -237,7 +237,6 @@ pub async fn outcome(
     id: web::Path<Uuid>,
     body: ValidJson<OutcomeBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let due_days = state.referral_due_days;
     let outcome = body.into_inner().map(|body| Outcome {
         held: body.held,
         notes: body.notes,
@@ -255,9 +254,7 @@ pub async fn outcome(
         Action::Outcome,
         id,
         outcome,
-        move |conn, id, caller, outcome| {
-            meetings::record_outcome(conn, id, caller, outcome, due_days)
-        },
+        meetings::record_outcome,
     )
     .await
 }
@@ -278,14 +275,13 @@ pub async fn redirect(
     id: web::Path<Uuid>,
     body: ValidJson<ReferBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let due_days = state.referral_due_days;
     let input = body.into_inner().map(NewReferral::from);
     command(
         (&req, &state, &staff),
         Action::Redirect,
         id,
         input,
-        move |conn, id, caller, referral| meetings::redirect(conn, id, caller, referral, due_days),
+        meetings::redirect,
     )
     .await
 }

@@ -183,11 +183,12 @@ pub async fn submit_request(
     }
     let parsed = parsed?;
     let (limits, files) = (state.limits.clone(), state.files.clone());
+    let rules = state.deadlines.clone();
     let submitted = state
         .db(move |conn| {
             public::submit(
                 conn,
-                (&limits, &files),
+                (&limits, &files, &rules),
                 &client.0,
                 &parsed,
                 key.as_deref(),
@@ -265,9 +266,9 @@ pub async fn withdraw_request(
     body: ValidJson<Withdrawal>,
 ) -> Result<HttpResponse, ApiError> {
     let mobile = body.into_inner()?.mobile;
-    let limits = state.limits.clone();
+    let (limits, rules) = (state.limits.clone(), state.deadlines.clone());
     let withdrawn = state
-        .db(move |conn| public::withdraw(conn, &limits, &client.0, &code, &mobile))
+        .db(move |conn| public::withdraw(conn, (&limits, &rules), &client.0, &code, &mobile))
         .await?;
     Ok(HttpResponse::Ok().json(PublicRequestView::from(&withdrawn)))
 }

@@ -205,9 +205,10 @@ async fn step(
     staff.require(input.step().roles())?;
     let version = if_match(req)?;
     let (files, user) = (state.files.clone(), staff.user().clone());
+    let rules = state.deadlines.clone();
     let id = ReferralId::from(id);
     let referral = state
-        .db(move |conn| referrals::step(conn, &files, &user, (&id, version), input))
+        .db(move |conn| referrals::step(conn, (&files, &rules), &user, (&id, version), input))
         .await?;
     Ok(answered(referral))
 }

@@ -416,9 +416,10 @@ pub async fn register_request(
         user_id: staff.user().id.clone(),
         channel: body.channel.request_channel(),
     };
+    let rules = state.deadlines.clone();
     let detail = state
         .db(move |conn| {
-            let registered = requests::register(conn, &input, &registrar)?;
+            let registered = requests::register(conn, &rules, &input, &registrar)?;
             requests::detail(conn, &registered.request.id, role)
         })
         .await?;

@@ -22,10 +22,9 @@ pub struct AppState {
     pub trust_forwarded_for: bool,
     /// Bounds the password checks of sign-in.
     pub hashing: Arc<HashingGate>,
-    /// Days a unit has to answer a referral when the reviewer sets no due date.
-    pub referral_due_days: u32,
-    /// The time deadlines are decided at (moved only by tests).
-    pub clock: crate::clock::Clock,
+    /// The working-day calendar, the deadline policies and the clock deadlines are decided at
+    /// (moved only by tests).
+    pub deadlines: crate::app::deadlines::SharedRules,
     /// Attached files: their store, limits, and upload lifetime.
     pub files: Arc<crate::app::attachments::Files>,
     /// The SMS provider, for its delivery reports.

@@ -58,6 +58,7 @@ pub struct LoggedContact {
 /// Logs a contact (and registers its request, when it carries one), all or nothing.
 pub fn log(
     conn: &mut DbConnection,
+    rules: &super::deadlines::Rules,
     staff_id: &UserId,
     input: ContactInput,
 ) -> AppResult<LoggedContact> {
@@ -79,7 +80,7 @@ pub fn log(
                     user_id: staff_id.to_owned(),
                     channel: input.channel.request_channel(),
                 };
-                Some(requests::register_in(conn, new, &registrar)?)
+                Some(requests::register_in(conn, rules, new, &registrar)?)
             }
             None => None,
         };

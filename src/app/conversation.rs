@@ -24,6 +24,7 @@ use crate::domain::request::ActorKind;
 use crate::domain::{Role, StaffUser, parse_field};
 
 use super::attachments::{Files, Target, Uploader};
+use super::deadlines::Rules;
 use super::history::{self, Entry};
 use super::limits::Limits;
 use super::{AppError, AppResult};
@@ -348,7 +349,7 @@ pub(crate) fn own_referral(
 /// referral waits for the answer.
 pub fn unit_ask(
     conn: &mut DbConnection,
-    (limits, files): (&Limits, &Files),
+    (limits, files, rules): (&Limits, &Files, &Rules),
     staff: &StaffUser,
     referral_id: &ReferralId,
     (text, attachments): (&str, &[AttachmentId]),
@@ -360,7 +361,7 @@ pub fn unit_ask(
             request_repo::find(conn, &referral.request_id)?.ok_or(AppError::NotFound("request"))?;
         conversation::unit_may_ask(request.status, !referral.status.is_finished())
             .map_err(refused)?;
-        let now = db::now();
+        let now = rules.now();
         let row = MessageRow {
             author_id: Some(staff.id.clone()),
             ..new_row(
@@ -373,6 +374,10 @@ pub fn unit_ask(
             )?
         };
         repo::insert(conn, &row)?;
+        // The referral now waits for the citizen: its deadlines' clocks stop. After the
+        // message, as a reply resumes them after its own, so that the two take their locks
+        // in one order.
+        super::deadlines::pause(conn, referral_id, now)?;
         attach(conn, files, attachments, Uploader::Staff(staff), &row)?;
         let notified = notify_citizen(conn, limits, &request, now)?;
         let details =
@@ -412,18 +417,33 @@ pub fn for_citizen(
         .collect()
 }
 
+/// The citizen's answer ends the wait: the referral's clocks run again with the time they had
+/// left, and the referral shows the answer's new due time (returned, for the history).
+fn end_wait(
+    conn: &mut DbConnection,
+    rules: &Rules,
+    referral: &ReferralId,
+    now: NaiveDateTime,
+) -> AppResult<Option<String>> {
+    let Some(due) = super::deadlines::resume(conn, rules, referral, now)? else {
+        return Ok(None);
+    };
+    referral_repo::set_due(conn, referral, None, due, now)?;
+    Ok(Some(due.and_utc().to_rfc3339()))
+}
+
 /// The citizen answers. The reply goes to the desk, and to the unit whose question is the
 /// latest: straight when the anonymiser finds nothing in it, held for the desk otherwise.
 pub fn citizen_reply(
     conn: &mut DbConnection,
-    (limits, files): (&Limits, &Files),
+    (limits, files, rules): (&Limits, &Files, &Rules),
     request: &RequestRow,
     (text, attachments): (&str, &[AttachmentId]),
 ) -> AppResult<CitizenMessage> {
     let text = parse_field("text", MessageText::parse(text))?;
     conversation::open(request.status).map_err(refused)?;
     limits.hit(conn, Limit::CitizenMessagesPerRequest, request.id.as_str())?;
-    let now = db::now();
+    let now = rules.now();
     // The latest question's referral, while its unit still works on it.
     let referral = match repo::latest_question_referral(conn, &request.id)? {
         Some(id) => referral_repo::find(conn, &id)?
@@ -457,8 +477,13 @@ pub fn citizen_reply(
     };
     repo::insert(conn, &row)?;
     attach(conn, files, attachments, Uploader::Citizen, &row)?;
+    let resumed = match &row.referral_id {
+        Some(referral) => end_wait(conn, rules, referral, now)?,
+        None => None,
+    };
     let details = serde_json::json!({
         "message": row.id, "held": row.release == Some(Release::Held), "files": attachments.len(),
+        "due_at": resumed,
     });
     record(
         conn,

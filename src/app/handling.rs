@@ -3,7 +3,7 @@
 //! update, history event, notifications. A stale `If-Match` version is 412; a concurrent change
 //! that slipped in between load and update is 409.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 
 use crate::db::meetings as meeting_repo;
 use crate::db::referrals::{self as referral_repo, ReferralRow};
@@ -17,6 +17,7 @@ use crate::domain::referral::{ReferralReason, ReferralStatus};
 use crate::domain::request::{ActorKind, RequestKind, Subject};
 use crate::domain::{FieldError, StaffUser, parse_field};
 
+use super::deadlines::{Rules, SharedRules};
 use super::requests::{self, Identity, Request, RequestDetail};
 use super::{AppError, AppResult};
 
@@ -26,6 +27,8 @@ pub struct Caller {
     pub staff: StaffUser,
     /// The version the client last read (`If-Match`), if it sent one.
     pub if_match: Option<i32>,
+    /// The deadline rules and clock the command's deadlines follow.
+    pub rules: SharedRules,
 }
 
 /// What a command's own effects add to its event and its messages.
@@ -50,6 +53,7 @@ pub(crate) struct Acting {
     pub actor: Actor,
     pub recorded_as: (ActorKind, Option<UserId>),
     pub if_match: Option<i32>,
+    pub rules: SharedRules,
 }
 
 impl Acting {
@@ -58,15 +62,17 @@ impl Acting {
             actor: Actor::Staff(caller.staff.role),
             recorded_as: (ActorKind::Staff, Some(caller.staff.id.clone())),
             if_match: caller.if_match,
+            rules: caller.rules.clone(),
         }
     }
 
     /// The citizen who filed the request, proven by the caller (tracking code and mobile).
-    pub fn citizen() -> Self {
+    pub fn citizen(rules: SharedRules) -> Self {
         Self {
             actor: Actor::Citizen,
             recorded_as: (ActorKind::Citizen, None),
             if_match: None,
+            rules,
         }
     }
 }
@@ -106,6 +112,10 @@ pub(crate) fn decide_and_commit(
     let state = super::state::of(conn, &request)?;
     let transition = lifecycle::apply(state, acting.actor, command)?;
     let Effects { details, params } = effects(conn, &request, &identity, &transition)?;
+    let kind = match command {
+        Command::Classify(kind) => Some(kind),
+        _ => row.kind,
+    };
     commit(
         conn,
         row,
@@ -114,7 +124,9 @@ pub(crate) fn decide_and_commit(
         acting.recorded_as.clone(),
         details,
         params,
-    )
+    )?;
+    let now = acting.rules.now();
+    super::deadlines::follow(conn, &acting.rules, &row.id, kind, &transition, now)
 }
 
 /// The 412 of a stale `If-Match`: `what` is at `version` now.
@@ -280,14 +292,12 @@ pub fn refer(
     request_id: &RequestId,
     caller: &Caller,
     referral: NewReferral,
-    default_due_days: u32,
 ) -> AppResult<RequestDetail> {
     hand_to_unit(
         conn,
         request_id,
         caller,
         referral,
-        default_due_days,
         Command::Refer,
         ReferralReason::ActionRequired,
     )
@@ -300,7 +310,6 @@ pub(crate) fn hand_to_unit(
     request_id: &RequestId,
     caller: &Caller,
     referral: NewReferral,
-    default_due_days: u32,
     command: Command,
     reason: ReferralReason,
 ) -> AppResult<RequestDetail> {
@@ -314,10 +323,10 @@ pub(crate) fn hand_to_unit(
             let unit_name = require_active_unit(conn, &referral.unit_id, "unit_id")?;
             let codes = citizen_tracking_codes(conn, identity)?;
             check_anonymous(text.as_str(), identity, &codes, "text")?;
-            let now = db::now();
-            let due_at = referral
-                .due_at
-                .unwrap_or_else(|| now + Duration::days(i64::from(default_due_days)));
+            let now = caller.rules.now();
+            let due_at = referral.due_at.unwrap_or_else(|| {
+                super::deadlines::answer_due(&caller.rules, request.kind, &referral.unit_id, now)
+            });
             if due_at <= now {
                 return Err(FieldError::new(
                     "due_at",
@@ -328,6 +337,7 @@ pub(crate) fn hand_to_unit(
             }
             let reference = insert_referral(
                 conn,
+                &caller.rules,
                 request,
                 &caller.staff.id,
                 &referral.unit_id,
@@ -384,6 +394,7 @@ pub fn close(
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn insert_referral(
     conn: &mut DbConnection,
+    rules: &Rules,
     request: &Request,
     created_by: &UserId,
     unit_id: &UnitId,
@@ -406,10 +417,11 @@ pub(crate) fn insert_referral(
         ));
     }
     let reference = fresh_reference(conn)?;
+    let id = ReferralId::generate();
     referral_repo::insert(
         conn,
         &ReferralRow {
-            id: ReferralId::generate(),
+            id: id.clone(),
             request_id: request.id.clone(),
             reference: reference.clone(),
             unit_id: unit_id.to_owned(),
@@ -426,6 +438,15 @@ pub(crate) fn insert_referral(
             created_at: now,
             updated_at: now,
         },
+    )?;
+    super::deadlines::referred(
+        conn,
+        rules,
+        &request.id,
+        (&id, unit_id),
+        request.kind,
+        due_at,
+        now,
     )?;
     Ok(reference)
 }

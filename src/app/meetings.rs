@@ -260,7 +260,6 @@ pub fn record_outcome(
     request_id: &RequestId,
     caller: &Caller,
     outcome: Outcome,
-    due_days: u32,
 ) -> AppResult<RequestDetail> {
     let texts = follow_up_texts(&outcome)?;
     let kind = match (outcome.held, outcome.follow_ups.len()) {
@@ -279,7 +278,7 @@ pub fn record_outcome(
                 request,
                 identity,
                 staff_id: &caller.staff.id,
-                due_days,
+                rules: &caller.rules,
             };
             let references = follow_ups.refer(conn, &outcome.follow_ups, &texts)?;
             let event = if outcome.held {
@@ -335,7 +334,7 @@ struct FollowUps<'a> {
     request: &'a super::requests::Request,
     identity: &'a super::requests::Identity,
     staff_id: &'a UserId,
-    due_days: u32,
+    rules: &'a super::deadlines::Rules,
 }
 
 impl FollowUps<'_> {
@@ -351,7 +350,7 @@ impl FollowUps<'_> {
             return Ok(Vec::new());
         }
         let codes = citizen_tracking_codes(conn, self.identity)?;
-        let now = db::now();
+        let now = self.rules.now();
         let mut references = Vec::new();
         for (i, (follow_up, text)) in follow_ups.iter().zip(texts).enumerate() {
             require_active_unit(
@@ -365,14 +364,21 @@ impl FollowUps<'_> {
                 &codes,
                 &format!("follow_ups[{i}].text"),
             )?;
+            let due = super::deadlines::answer_due(
+                self.rules,
+                self.request.kind,
+                &follow_up.unit_id,
+                now,
+            );
             references.push(insert_referral(
                 conn,
+                self.rules,
                 self.request,
                 self.staff_id,
                 &follow_up.unit_id,
                 ReferralReason::MeetingFollowUp,
                 text.as_str(),
-                now + Duration::days(i64::from(self.due_days)),
+                due,
                 now,
             )?);
         }
@@ -386,14 +392,12 @@ pub fn redirect(
     request_id: &RequestId,
     caller: &Caller,
     referral: handling::NewReferral,
-    due_days: u32,
 ) -> AppResult<RequestDetail> {
     handling::hand_to_unit(
         conn,
         request_id,
         caller,
         referral,
-        due_days,
         Command::Redirect,
         ReferralReason::MeetingRedirect,
     )

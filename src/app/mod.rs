@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod bootstrap;
 pub mod contacts;
 pub mod conversation;
+pub mod deadlines;
 pub mod delivery_reports;
 pub mod handling;
 pub mod health;

@@ -18,6 +18,7 @@ use crate::domain::tracking_code::{TrackingCode, TrackingCodeError};
 use crate::domain::{FieldError, parse_field};
 
 use super::attachments::{self, Files, Target, Uploader};
+use super::deadlines::Rules;
 use super::limits::{Limits, Slot};
 use super::requests::{
     self, Event, KeyClaim, ParsedRequest, Registrar, Request, RequestInput, RequestWithHistory,
@@ -52,7 +53,7 @@ pub fn parse_submission(input: &RequestInput) -> AppResult<ParsedRequest> {
 /// SMS actually sent, and keeps the address's, which counts attempts.
 pub fn submit(
     conn: &mut DbConnection,
-    (limits, files): (&Limits, &Files),
+    (limits, files, rules): (&Limits, &Files, &Rules),
     client: &str,
     input: &ParsedRequest,
     key: Option<&str>,
@@ -60,7 +61,7 @@ pub fn submit(
 ) -> AppResult<Submitted> {
     let client_slot = limits.hit(conn, Limit::SubmissionsPerClient, client)?;
     let mobile_slot = limits.hit(conn, Limit::SubmissionsPerMobile, input.mobile.as_str())?;
-    let submitted = submit_counted(conn, files, input, key, render);
+    let submitted = submit_counted(conn, (files, rules), input, key, render);
     match &submitted {
         Ok(fresh) if !fresh.replayed => {}
         Ok(_) => give_back(conn, limits, &[client_slot, mobile_slot]),
@@ -81,14 +82,14 @@ fn give_back(conn: &mut DbConnection, limits: &Limits, slots: &[Slot]) {
 
 fn submit_counted(
     conn: &mut DbConnection,
-    files: &Files,
+    (files, rules): (&Files, &Rules),
     input: &ParsedRequest,
     key: Option<&str>,
     render: &dyn Fn(&RequestWithHistory) -> String,
 ) -> AppResult<Submitted> {
     let Some(key) = key else {
         let body = attaching(conn, files, input, |conn| {
-            let registered = requests::register_in(conn, input, &Registrar::Citizen)?;
+            let registered = requests::register_in(conn, rules, input, &Registrar::Citizen)?;
             Ok((render(&registered), registered.request.id))
         })
         .map_err(Keyed::into_app)?;
@@ -101,7 +102,7 @@ fn submit_counted(
     // Two passes at most: the second only after an expired claim on this key was cleared.
     for _ in 0..2 {
         let registered = attaching(conn, files, input, |conn| {
-            register_with_key(conn, input, key, &fingerprint, render)
+            register_with_key(conn, rules, input, key, &fingerprint, render)
         });
         match registered {
             Err(Keyed::Taken) => {}
@@ -206,6 +207,7 @@ fn attaching<T>(
 /// one key never makes two requests.
 fn register_with_key(
     conn: &mut DbConnection,
+    rules: &Rules,
     input: &ParsedRequest,
     key: &str,
     fingerprint: &str,
@@ -223,7 +225,7 @@ fn register_with_key(
             expires_at: now + Duration::hours(KEY_LIFETIME_HOURS),
         }
     };
-    match requests::register_claiming(conn, input, &Registrar::Citizen, Some(&claim)) {
+    match requests::register_claiming(conn, rules, input, &Registrar::Citizen, Some(&claim)) {
         Ok((registered, KeyClaim::Claimed(claim))) => {
             Ok((claim.response_body, registered.request.id))
         }
@@ -345,7 +347,7 @@ fn count_proof(
 /// request was filed with, and the request still open.
 pub fn withdraw(
     conn: &mut DbConnection,
-    limits: &Limits,
+    (limits, rules): (&Limits, &super::deadlines::SharedRules),
     client: &str,
     raw_code: &str,
     mobile: &str,
@@ -357,7 +359,7 @@ pub fn withdraw(
         super::handling::decide_and_commit(
             conn,
             &row,
-            &super::handling::Acting::citizen(),
+            &super::handling::Acting::citizen(rules.clone()),
             Command::Withdraw,
             |_, _, _, _| Ok(super::handling::Effects::none()),
         )?;
@@ -423,7 +425,7 @@ pub fn attachment(
 /// The citizen's reply on their own request (see `conversation::citizen_reply`).
 pub fn reply(
     conn: &mut DbConnection,
-    (limits, files): (&Limits, &Files),
+    (limits, files, rules): (&Limits, &Files, &Rules),
     client: &str,
     (raw_code, mobile): (&str, &str),
     message: (&str, &[AttachmentId]),
@@ -432,7 +434,7 @@ pub fn reply(
     let mobile = parse_field("mobile", MobileNumber::parse(mobile))?;
     write_transaction(conn, |conn| {
         let row = owned_request(conn, code, &mobile)?;
-        super::conversation::citizen_reply(conn, (limits, files), &row, message)
+        super::conversation::citizen_reply(conn, (limits, files, rules), &row, message)
     })
 }
 

@@ -205,7 +205,7 @@ impl StepInput {
 
 pub fn step(
     conn: &mut DbConnection,
-    files: &Files,
+    (files, rules): (&Files, &super::deadlines::Rules),
     staff: &StaffUser,
     (id, if_match): (&ReferralId, Option<i32>),
     input: StepInput,
@@ -216,7 +216,7 @@ pub fn step(
         if if_match.is_some_and(|v| v != visible.version) {
             return Err(super::handling::stale_version("referral", visible.version));
         }
-        let now = db::now();
+        let now = rules.now();
         let current = Referral::read(visible, now);
         let next = referral::apply(current.status, staff.role, step).map_err(refusal)?;
         let (answer, return_reason) = match (step, &text) {
@@ -235,7 +235,15 @@ pub fn step(
         )? {
             return Err(super::handling::concurrent_change("referral"));
         }
-        let full = repo::find(conn, id)?.ok_or(AppError::NotFound("referral"))?;
+        let mut full = repo::find(conn, id)?.ok_or(AppError::NotFound("referral"))?;
+        let on = (&full.id, &full.unit_id);
+        // A returned answer owes a new one, due by the policy from now.
+        if let Some(due) =
+            super::deadlines::stepped(conn, rules, &full.request_id, on, full.kind, step, now)?
+        {
+            repo::set_due(conn, id, None, due, now)?;
+            full = repo::find(conn, id)?.ok_or(AppError::NotFound("referral"))?;
+        }
         if let StepInput::Answer { attachments, .. } = &input {
             let target = Target {
                 request_id: &full.request_id,

@@ -4,6 +4,8 @@
 
 use chrono::NaiveDateTime;
 
+use super::deadlines::Rules;
+use crate::db::deadlines::DeadlineRow;
 use crate::db::idempotency::IdempotencyRow;
 use crate::db::meetings as meeting_repo;
 use crate::db::notifications::{self as outbox, NotificationRow};
@@ -224,21 +226,23 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
 /// Registers a request, all or nothing.
 pub fn register(
     conn: &mut DbConnection,
+    rules: &Rules,
     input: &RequestInput,
     registrar: &Registrar,
 ) -> AppResult<RequestWithHistory> {
     let parsed = parse(input)?;
-    register_in(conn, &parsed, registrar)
+    register_in(conn, rules, &parsed, registrar)
 }
 
 /// Stores a parsed request, all or nothing, in the caller's transaction if one is open: the
 /// request, the identity, the first event and the tracking-code message.
 pub fn register_in(
     conn: &mut DbConnection,
+    rules: &Rules,
     input: &ParsedRequest,
     registrar: &Registrar,
 ) -> AppResult<RequestWithHistory> {
-    register_claiming(conn, input, registrar, None).map(|(registered, _)| registered)
+    register_claiming(conn, rules, input, registrar, None).map(|(registered, _)| registered)
 }
 
 /// What became of the idempotency key a registration claimed.
@@ -262,6 +266,7 @@ pub(crate) enum KeyClaim {
 /// nothing and another is drawn (on PostgreSQL the check rides in the write itself).
 pub(crate) fn register_claiming(
     conn: &mut DbConnection,
+    rules: &Rules,
     input: &ParsedRequest,
     registrar: &Registrar,
     claim: Option<&dyn Fn(&RequestWithHistory) -> IdempotencyRow>,
@@ -281,7 +286,7 @@ pub(crate) fn register_claiming(
     }
     let mut rng = rand::rng();
     for _ in 0..8 {
-        let rows = RegistrationRows::new(input, registrar, TrackingCode::generate(&mut rng));
+        let rows = RegistrationRows::new(input, registrar, TrackingCode::generate(&mut rng), rules);
         let registered = RequestWithHistory {
             request: Request::from(rows.request.clone()),
             history: vec![Event::try_from(rows.event.clone())?],
@@ -296,6 +301,7 @@ pub(crate) fn register_claiming(
                 identity: &rows.identity,
                 event: &rows.event,
                 messages: &rows.messages,
+                deadline: &rows.deadline,
                 claim: claim.as_ref(),
             },
         )?;
@@ -319,11 +325,18 @@ struct RegistrationRows {
     identity: IdentityRow,
     event: EventRow,
     messages: Vec<NotificationRow>,
+    /// The classification it is owed.
+    deadline: DeadlineRow,
 }
 
 impl RegistrationRows {
-    fn new(input: &ParsedRequest, registrar: &Registrar, code: TrackingCode) -> Self {
-        let now = db::now();
+    fn new(
+        input: &ParsedRequest,
+        registrar: &Registrar,
+        code: TrackingCode,
+        rules: &Rules,
+    ) -> Self {
+        let now = rules.now();
         let transition = lifecycle::register();
         let request = RequestRow {
             id: RequestId::generate(),
@@ -370,6 +383,7 @@ impl RegistrationRows {
             now,
         );
         Self {
+            deadline: super::deadlines::classify(rules, &request.id, now),
             request,
             identity,
             event,

@@ -4,9 +4,11 @@
 pub mod attachments;
 pub mod contacts;
 pub mod counters;
+pub mod deadlines;
 pub mod fifo_gate;
 pub mod file_contents;
 pub mod idempotency;
+pub mod inbox;
 pub mod jobs;
 pub mod meetings;
 pub mod messages;

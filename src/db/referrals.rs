@@ -205,6 +205,30 @@ pub fn update_step(
     Ok(updated == 1)
 }
 
+/// Moves a referral's due time (an extension, a pause that ended), guarded by the version read
+/// when `version` is given.
+pub fn set_due(
+    conn: &mut DbConnection,
+    id: &ReferralId,
+    version: Option<i32>,
+    due_at: NaiveDateTime,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changes = (
+        referrals::due_at.eq(due_at),
+        referrals::version.eq(referrals::version + 1),
+        referrals::updated_at.eq(at),
+    );
+    let target = referrals::table.filter(referrals::id.eq(id));
+    let updated = match version {
+        Some(version) => diesel::update(target.filter(referrals::version.eq(version)))
+            .set(changes)
+            .execute(conn)?,
+        None => diesel::update(target).set(changes).execute(conn)?,
+    };
+    Ok(updated == 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

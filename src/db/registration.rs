@@ -1,5 +1,5 @@
 //! Writing a new request whole: the request, its citizen's identity, its first history event,
-//! the messages it sends and, for a keyed submission, the idempotency key claimed with its
+//! the messages it sends, the classification it is owed (its deadline) and, for a keyed submission, the idempotency key claimed with its
 //! answer. All of it or nothing.
 //!
 //! On PostgreSQL this is one statement of data-modifying CTEs, atomic by itself, so a submission
@@ -14,6 +14,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 
 use super::DbConnection;
+use super::deadlines::{self, DeadlineRow};
 use super::idempotency::{self, IdempotencyRow};
 use super::notifications::{self, NotificationRow};
 use super::prepared::{Prepared, Statement};
@@ -25,6 +26,8 @@ pub struct NewRegistration<'a> {
     pub identity: &'a IdentityRow,
     pub event: &'a EventRow,
     pub messages: &'a [NotificationRow],
+    /// The classification the request is owed.
+    pub deadline: &'a DeadlineRow,
     /// The idempotency key to claim, with the answer to replay.
     pub claim: Option<&'a IdempotencyRow>,
 }
@@ -68,7 +71,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewRegistration<'_>) -> QueryResult
 /// claim wait for it. (The code is checked against the statement's snapshot: a request with
 /// the same code committed meanwhile fails the statement on the unique index, with nothing
 /// written — two fresh draws of 9×10^10 values meeting within a millisecond.) Kept prepared
-/// (`prepared`): parsing and planning six CTEs on every submission cost PostgreSQL more than
+/// (`prepared`): parsing and planning seven CTEs on every submission cost PostgreSQL more than
 /// the inserts did (BENCHMARKS.md).
 struct PostgresInsert;
 
@@ -79,6 +82,7 @@ impl Statement for PostgresInsert {
         "::json AS identity, ",
         "::json AS event, ",
         "::json AS messages, ",
+        "::json AS deadline, ",
         "::json AS claim), \
          free AS (SELECT NOT EXISTS (SELECT FROM requests, p WHERE tracking_code = p.request->>'tracking_code') AS code), \
          k AS (INSERT INTO idempotency_keys \
@@ -92,7 +96,9 @@ impl Statement for PostgresInsert {
          e AS (INSERT INTO request_events \
                SELECT * FROM json_populate_record(NULL::request_events, (SELECT event FROM p)) WHERE EXISTS (SELECT FROM r)), \
          n AS (INSERT INTO notifications \
-               SELECT * FROM json_populate_recordset(NULL::notifications, (SELECT messages FROM p)) WHERE EXISTS (SELECT FROM r)) \
+               SELECT * FROM json_populate_recordset(NULL::notifications, (SELECT messages FROM p)) WHERE EXISTS (SELECT FROM r)), \
+         d AS (INSERT INTO deadlines \
+               SELECT * FROM json_populate_record(NULL::deadlines, (SELECT deadline FROM p)) WHERE EXISTS (SELECT FROM r)) \
          SELECT (SELECT code FROM free), (SELECT count(*) FROM r)",
     ];
     type SqlType = (Bool, BigInt);
@@ -104,6 +110,7 @@ fn insert_postgres(conn: &mut PgConnection, new: &NewRegistration<'_>) -> QueryR
         Some(json(new.identity)?),
         Some(json(new.event)?),
         Some(json(&new.messages)?),
+        Some(json(new.deadline)?),
         new.claim.map(json).transpose()?,
     ]);
     Ok(match statement.get_result::<(bool, i64)>(conn) {
@@ -133,6 +140,7 @@ fn insert_rows(conn: &mut DbConnection, new: &NewRegistration<'_>) -> QueryResul
     for message in new.messages {
         notifications::insert(conn, message)?;
     }
+    deadlines::start(conn, new.deadline)?;
     Ok(Written::Registered)
 }
 

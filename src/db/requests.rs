@@ -282,3 +282,16 @@ pub fn set_classification(
         .execute(conn)
         .map(|_| ())
 }
+
+/// The kinds of some requests, by id (for the policies that depend on them).
+pub fn kinds(
+    conn: &mut DbConnection,
+    ids: &[RequestId],
+) -> QueryResult<std::collections::BTreeMap<RequestId, Option<RequestKind>>> {
+    Ok(requests::table
+        .filter(requests::id.eq_any(ids))
+        .select((requests::id, requests::kind))
+        .load::<(RequestId, Option<RequestKind>)>(conn)?
+        .into_iter()
+        .collect())
+}

@@ -268,7 +268,41 @@ diesel::allow_tables_to_appear_in_same_query!(
     file_contents,
     attachments,
     attachment_releases,
+    deadlines,
+    staff_notifications,
 );
+
+diesel::table! {
+    deadlines (id) {
+        id -> Text,
+        request_id -> Text,
+        referral_id -> Nullable<Text>,
+        unit_id -> Nullable<Text>,
+        kind -> Text,
+        started_at -> Timestamp,
+        due_at -> Timestamp,
+        stage -> Text,
+        paused_since -> Nullable<Timestamp>,
+        met_at -> Nullable<Timestamp>,
+        extensions -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staff_notifications (id) {
+        id -> Text,
+        user_id -> Text,
+        topic -> Text,
+        request_id -> Nullable<Text>,
+        referral_id -> Nullable<Text>,
+        deadline_id -> Nullable<Text>,
+        message -> Text,
+        details -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
 
 diesel::table! {
     scheduled_jobs (name) {

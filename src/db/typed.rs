@@ -127,6 +127,7 @@ macro_rules! stored_as_id {
 use crate::domain::attachment::FileType;
 use crate::domain::contact::{ContactChannel, ContactOutcome};
 use crate::domain::conversation::{AuthorKind, Release};
+use crate::domain::deadline::{DeadlineKind, Stage};
 use crate::domain::lifecycle::Template;
 use crate::domain::meeting::MeetingStatus;
 use crate::domain::notification::NotificationStatus;
@@ -135,6 +136,8 @@ use crate::domain::request::{ActorKind, Channel, RequestKind, Resolution, Status
 use crate::domain::{Role, UnitKind};
 
 stored_as_label!(
+    DeadlineKind,
+    Stage,
     FileType,
     AuthorKind,
     Release,

@@ -114,3 +114,21 @@ impl From<UserRow> for crate::domain::StaffUser {
         }
     }
 }
+
+/// The active members of `role` (of `unit`, when given): who a notice for that role goes to.
+pub fn active_ids(
+    conn: &mut DbConnection,
+    role: Role,
+    unit: Option<&UnitId>,
+) -> QueryResult<Vec<UserId>> {
+    let mut query = users::table
+        .filter(users::role.eq(role))
+        .filter(users::active.eq(true))
+        .order(users::id.asc())
+        .select(users::id)
+        .into_boxed();
+    if let Some(unit) = unit {
+        query = query.filter(users::unit_id.eq(unit));
+    }
+    query.load(conn)
+}

@@ -19,7 +19,8 @@ use chrono::{Duration, NaiveDateTime};
 use super::calendar::{Span, WorkingCalendar};
 use super::ids::UnitId;
 use super::labels::labels;
-use super::request::RequestKind;
+use super::referral::Step;
+use super::request::{RequestKind, Status};
 
 labels! {
     /// Which work a deadline is for.
@@ -264,6 +265,17 @@ impl Policies {
         Ok(Policies { overrides })
     }
 
+    /// The longest reminder lead any policy gives.
+    pub fn longest_lead(&self) -> Span {
+        self.overrides
+            .iter()
+            .filter(|(_, step, _)| step == "remind")
+            .map(|(_, _, span)| *span)
+            .chain([Steps::default().thresholds.remind_before])
+            .max_by_key(|span| running(*span))
+            .unwrap_or(Steps::default().thresholds.remind_before)
+    }
+
     /// The steps for a request of `kind` (if classified) at `unit` (for a referral's work).
     pub fn steps(&self, kind: Option<RequestKind>, unit: Option<&UnitId>) -> Steps {
         let mut steps = Steps::default();
@@ -282,6 +294,72 @@ impl Policies {
             steps.set(step, span);
         }
         steps
+    }
+}
+
+/// What a change of a request's status does to its deadlines.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Follows {
+    /// The request's own work now done.
+    pub meet: Vec<DeadlineKind>,
+    /// The request's own work now owed.
+    pub start: Option<DeadlineKind>,
+    /// The request closed: every deadline ends, its referrals' too.
+    pub meet_all: bool,
+}
+
+/// The deadlines a transition of a request from `from` to `to` meets and starts; `kind` is the
+/// request's kind after it. Classifying meets the classification; a meeting request in review
+/// is owed a schedule (after classifying, reclassifying, or a cancelled meeting), met when it
+/// leaves review or stops being a meeting request.
+pub fn after_transition(from: Option<Status>, to: Status, kind: Option<RequestKind>) -> Follows {
+    let meeting = kind == Some(RequestKind::Meeting);
+    if to == Status::Closed {
+        return Follows {
+            meet_all: true,
+            ..Follows::default()
+        };
+    }
+    let mut follows = Follows::default();
+    if from == Some(Status::Registered) && to != Status::Registered {
+        follows.meet.push(DeadlineKind::Classify);
+    }
+    if to == Status::InReview && meeting {
+        follows.start = Some(DeadlineKind::Schedule);
+    } else if from == Some(Status::InReview) {
+        follows.meet.push(DeadlineKind::Schedule);
+    }
+    follows
+}
+
+/// What a referral step does to its deadlines: the work it meets, and whether the unit owes a
+/// new answer (the desk returned the last one).
+pub fn after_step(step: Step) -> (&'static [DeadlineKind], bool) {
+    match step {
+        Step::Acknowledge => (&[DeadlineKind::Acknowledge], false),
+        Step::Answer => (&[DeadlineKind::Acknowledge, DeadlineKind::Answer], false),
+        Step::Return => (&[], true),
+        Step::Accept => (&[], false),
+    }
+}
+
+/// The line a member of staff reads in their inbox when a deadline reaches `stage`: `what`
+/// names the work's subject («ارجاع R-12345678», «درخواست ۱۲۳…») and `due` its due date as
+/// Tehran reads it.
+pub fn notice(kind: DeadlineKind, stage: Stage, what: &str, due: &str) -> String {
+    let work = match kind {
+        DeadlineKind::Classify => "بررسی",
+        DeadlineKind::Acknowledge => "اعلام وصول",
+        DeadlineKind::Answer => "پاسخ",
+        DeadlineKind::Schedule => "تعیین وقت ملاقات",
+    };
+    match stage {
+        Stage::Running => format!("مهلت {work} {what}: {due}"),
+        Stage::Reminded => format!("یادآوری: مهلت {work} {what} {due} به پایان می\u{200C}رسد."),
+        Stage::Overdue => format!("مهلت {work} {what} ({due}) گذشته است."),
+        Stage::Escalated => {
+            format!("مهلت {work} {what} ({due}) مدتی است گذشته؛ به ریاست گزارش شد.")
+        }
     }
 }
 

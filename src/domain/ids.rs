@@ -75,6 +75,10 @@ ids! {
     NotificationId,
     /// An uploaded file, attached to a request or waiting to be.
     AttachmentId,
+    /// A piece of work owed by a time (`deadline`).
+    DeadlineId,
+    /// One line of a staff member's inbox.
+    StaffNotificationId,
 }
 
 /// Hands every id type to `$apply` (a macro taking a list of types), so that what other layers
@@ -90,6 +94,8 @@ macro_rules! for_each_id {
             $crate::domain::ids::MeetingId,
             $crate::domain::ids::NotificationId,
             $crate::domain::ids::AttachmentId,
+            $crate::domain::ids::DeadlineId,
+            $crate::domain::ids::StaffNotificationId,
         );
     };
 }

@@ -54,6 +54,10 @@ labels! {
         Resolved = "resolved",
         /// «a message about your request is waiting: read and answer it with your code»
         MessageWaiting = "message_waiting",
+        /// «the answer to your request needs more time: it will come by …»
+        DeadlineExtended = "deadline_extended",
+        /// «a reminder: your meeting with the head is on … at …»
+        MeetingReminder = "meeting_reminder",
     }
 }
 

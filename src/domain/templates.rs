@@ -179,6 +179,14 @@ fn spec(template: Template) -> Spec {
             text: "{center}: پیامی درباره\u{200C}ی درخواست {tracking_code} دارید. برای خواندن و پاسخ، با کد رهگیری به درگاه مراجعه کنید.",
             extra: &[],
         },
+        Template::DeadlineExtended => Spec {
+            text: "{center}: پاسخ درخواست {tracking_code} زمان بیشتری می\u{200C}خواهد و تا {weekday} {date} داده می\u{200C}شود",
+            extra: &[Placeholder::Date, Placeholder::Weekday],
+        },
+        Template::MeetingReminder => Spec {
+            text: "{center}: یادآوری ملاقات با ریاست: {weekday} {date} ساعت {time}، {place}. کد رهگیری: {tracking_code}",
+            extra: MEETING_TIME,
+        },
     }
 }
 
@@ -309,10 +317,14 @@ impl Params<'_> {
             .ok_or_else(|| self.invalid(parameter, "a 12-digit tracking code"))
     }
 
-    /// The meeting's start as Tehran reads it. The app stores the instant in UTC (RFC 3339) and
-    /// leaves the calendar and the clock to the moment of rendering, here.
+    /// The message's instant as Tehran reads it: a meeting's start, or the last moment of an
+    /// extended deadline (`until`). The app stores the instant in UTC (RFC 3339) and leaves the
+    /// calendar and the clock to the moment of rendering, here.
     fn starts_at(&self) -> Result<LocalTime, TemplateError> {
-        let parameter = "starts_at";
+        let parameter = match self.template {
+            Template::DeadlineExtended => "until",
+            _ => "starts_at",
+        };
         let instant = DateTime::parse_from_rfc3339(self.text(parameter)?)
             .map_err(|_| self.invalid(parameter, "an RFC 3339 instant"))?;
         Ok(local_time(instant.with_timezone(&Utc)))
@@ -649,6 +661,27 @@ mod tests {
     }
 
     #[test]
+    fn a_deadline_extended_names_the_last_day() {
+        // The answer is due by the end of Sunday 22 Azar 1405 (2026-12-13): the app stores
+        // the deadline's last moment, 23:59:59 Tehran.
+        assert_eq!(
+            text(
+                "deadline_extended",
+                json!({"tracking_code": CODE, "until": "2026-12-13T20:29:59+00:00"})
+            ),
+            "مرکز آموزشی درمانی شهید رجایی: پاسخ درخواست ۴۰۵۷۱۳۹۲۸۶۰۲ زمان بیشتری می\u{200C}خواهد و تا یکشنبه ۲۲ آذر ۱۴۰۵ داده می\u{200C}شود"
+        );
+    }
+
+    #[test]
+    fn a_meeting_reminder_gives_the_time_and_place() {
+        assert_eq!(
+            text("meeting_reminder", meeting("2026-03-21T07:00:00Z")),
+            "مرکز آموزشی درمانی شهید رجایی: یادآوری ملاقات با ریاست: شنبه ۱ فروردین ۱۴۰۵ ساعت ۱۰:۳۰، دفتر ریاست مرکز. کد رهگیری: ۴۰۵۷۱۳۹۲۸۶۰۲"
+        );
+    }
+
+    #[test]
     fn meeting_rescheduled_to_the_last_day_of_a_leap_year() {
         // 1403 is a leap year: its Esfand has a 30th, 20 March 2025, a Thursday. 16:00 Tehran is
         // 12:30 UTC.
@@ -766,7 +799,15 @@ mod tests {
             json!({"tracking_code": CODE, "reason": REASON}),
         ));
         for day in &days {
-            for name in ["meeting_scheduled", "meeting_rescheduled"] {
+            cases.push((
+                "deadline_extended",
+                json!({"tracking_code": CODE, "until": day}),
+            ));
+            for name in [
+                "meeting_scheduled",
+                "meeting_rescheduled",
+                "meeting_reminder",
+            ] {
                 let params = json!({"tracking_code": CODE, "starts_at": day, "place": PLACE});
                 cases.push((name, params));
             }

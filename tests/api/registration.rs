@@ -18,6 +18,7 @@ struct Copy {
     identity: requests::IdentityRow,
     event: requests::EventRow,
     messages: Vec<NotificationRow>,
+    deadline: db::deadlines::DeadlineRow,
 }
 
 async fn copy_of_a_submitted_request(app: &TestApp) -> Copy {
@@ -44,11 +45,15 @@ async fn copy_of_a_submitted_request(app: &TestApp) -> Copy {
             ..m
         })
         .collect();
+    let mut deadline = db::deadlines::of_request(&mut conn, &id).unwrap().remove(0);
+    deadline.id = mardom::domain::ids::DeadlineId::generate();
+    deadline.request_id.clone_from(&new_id);
     Copy {
         request,
         identity,
         event,
         messages,
+        deadline,
     }
 }
 
@@ -72,6 +77,7 @@ fn write(app: &TestApp, copy: &Copy, claim: Option<&IdempotencyRow>) -> Written 
         identity: &copy.identity,
         event: &copy.event,
         messages: &copy.messages,
+        deadline: &copy.deadline,
         claim,
     };
     registration::insert(&mut conn, &new).unwrap()
@@ -84,6 +90,7 @@ fn counts(app: &TestApp) -> Vec<i64> {
         "request_events",
         "notifications",
         "idempotency_keys",
+        "deadlines",
     ]
     .iter()
     .map(|table| app.count(table))
@@ -104,7 +111,7 @@ on_both_backends! {
         copy.request.tracking_code = "1000000000001".to_owned();
         let claim = claim_of("fresh");
         assert_eq!(write(&app, &copy, Some(&claim)), Written::Registered);
-        assert_eq!(counts(&app), vec![2, 2, 2, 2, 1]);
+        assert_eq!(counts(&app), vec![2, 2, 2, 2, 1, 2]);
         let mut conn = app.pool.get().unwrap();
         let stored = requests::find(&mut conn, &copy.request.id).unwrap().unwrap();
         assert_eq!(stored, copy.request);
@@ -112,6 +119,7 @@ on_both_backends! {
         assert_eq!(identity, copy.identity);
         assert_eq!(requests::events(&mut conn, &copy.request.id, false).unwrap(), vec![copy.event.clone()]);
         assert_eq!(db::notifications::for_request(&mut conn, &copy.request.id).unwrap(), copy.messages);
+        assert_eq!(db::deadlines::of_request(&mut conn, &copy.request.id).unwrap(), vec![copy.deadline.clone()]);
         let key = db::idempotency::find(&mut conn, "public_request", "fresh", db::now()).unwrap();
         assert_eq!(key, Some(claim));
     }
@@ -127,6 +135,7 @@ on_both_backends! {
                 identity: &copy.identity,
                 event: &copy.event,
                 messages: &copy.messages,
+                deadline: &copy.deadline,
                 claim: None,
             };
             assert_eq!(registration::insert(c, &new)?, Written::Registered);

@@ -295,7 +295,7 @@ impl TestApp {
         server::bootstrap(&settings, &pool).expect("bootstrap");
         let secret = settings.resolve_jwt_secret().expect("secret");
         let mut state = server::app_state(&settings, &secret, pool.clone()).expect("state");
-        state.clock = clock.clone();
+        state.deadlines = std::sync::Arc::new(server::deadline_rules(&settings, clock.clone()));
         let files = state.files.clone();
         let app =
             actix_web::test::init_service(build_app(state, server::http_settings(&settings))).await;

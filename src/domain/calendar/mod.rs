@@ -186,6 +186,18 @@ impl WorkingCalendar {
     }
 }
 
+/// A due time as a person reads it: «پایان ۱۱ آذر ۱۴۰۵» for a deadline that ends with a
+/// working day (at Tehran midnight), «۱۲ آذر ۱۴۰۵ ساعت ۱۴:۰۰» for one that ends within a day.
+pub fn shown_due(due: NaiveDateTime) -> String {
+    if day_start(tehran_day(due)) == due {
+        let last = JalaliDate::from_gregorian(tehran_day(due - Duration::seconds(1)));
+        format!("پایان {}", last.persian())
+    } else {
+        let local = super::jalali::local_time(due.and_utc());
+        format!("{} ساعت {}", local.jalali_display, local.time)
+    }
+}
+
 /// The Tehran calendar day of a UTC instant.
 pub fn tehran_day(instant: NaiveDateTime) -> NaiveDate {
     super::jalali::tehran(instant.and_utc()).date_naive()

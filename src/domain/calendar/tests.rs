@@ -188,3 +188,15 @@ proptest! {
         prop_assert_eq!(calendar.running_between(from, due) >= Duration::hours(24 * i64::from(days - 1)), true);
     }
 }
+
+#[test]
+fn a_due_time_reads_as_the_day_it_ends_or_its_hour() {
+    assert_eq!(
+        shown_due(tehran("2025-03-30 00:00")),
+        "پایان ۹ فروردین ۱۴۰۴"
+    );
+    assert_eq!(
+        shown_due(tehran("2025-03-25 14:30")),
+        "۵ فروردین ۱۴۰۴ ساعت ۱۴:۳۰"
+    );
+}

@@ -148,3 +148,78 @@ fn a_bad_policy_is_refused_naming_it() {
         assert_eq!(error.item, bad);
     }
 }
+
+#[test]
+fn what_a_transition_does_to_the_deadlines() {
+    use Status::*;
+    let meeting = Some(RequestKind::Meeting);
+    let complaint = Some(RequestKind::Complaint);
+    let follows = |from, to, kind| after_transition(Some(from), to, kind);
+    assert_eq!(
+        follows(Registered, InReview, complaint),
+        Follows {
+            meet: vec![DeadlineKind::Classify],
+            ..Follows::default()
+        }
+    );
+    assert_eq!(
+        follows(Registered, InReview, meeting),
+        Follows {
+            meet: vec![DeadlineKind::Classify],
+            start: Some(DeadlineKind::Schedule),
+            meet_all: false
+        }
+    );
+    // Reclassified away from a meeting: the schedule is no longer owed.
+    assert_eq!(
+        follows(InReview, InReview, complaint).meet,
+        [DeadlineKind::Schedule]
+    );
+    assert_eq!(
+        follows(InReview, MeetingScheduled, meeting).meet,
+        [DeadlineKind::Schedule]
+    );
+    // A cancelled meeting is owed a schedule again.
+    assert_eq!(
+        follows(MeetingScheduled, InReview, meeting).start,
+        Some(DeadlineKind::Schedule)
+    );
+    assert!(follows(Referred, Closed, complaint).meet_all);
+    assert_eq!(after_transition(None, Registered, None), Follows::default());
+}
+
+#[test]
+fn what_a_referral_step_does_to_the_deadlines() {
+    assert_eq!(
+        after_step(Step::Acknowledge),
+        (&[DeadlineKind::Acknowledge][..], false)
+    );
+    assert_eq!(
+        after_step(Step::Answer),
+        (
+            &[DeadlineKind::Acknowledge, DeadlineKind::Answer][..],
+            false
+        )
+    );
+    assert_eq!(after_step(Step::Return), (&[][..], true));
+    assert_eq!(after_step(Step::Accept), (&[][..], false));
+}
+
+#[test]
+fn the_inbox_lines_are_persian_and_name_the_work() {
+    let line = notice(
+        DeadlineKind::Answer,
+        Stage::Reminded,
+        "ارجاع R-12345678",
+        "۱۲ آذر ۱۴۰۵",
+    );
+    assert_eq!(
+        line,
+        "یادآوری: مهلت پاسخ ارجاع R-12345678 ۱۲ آذر ۱۴۰۵ به پایان می\u{200C}رسد."
+    );
+    for stage in Stage::ALL {
+        for kind in DeadlineKind::ALL {
+            assert!(notice(*kind, *stage, "X", "D").contains('X'));
+        }
+    }
+}

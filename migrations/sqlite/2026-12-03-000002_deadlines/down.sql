@@ -1,0 +1,2 @@
+DROP TABLE staff_notifications;
+DROP TABLE deadlines;

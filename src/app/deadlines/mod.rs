@@ -1,0 +1,200 @@
+//! Deadlines as the desk's work makes and meets them: started when work becomes someone's,
+//! met when it is done, paused while a referral waits for the citizen, extended by the desk
+//! (`extend`), and watched by the scheduler (`watch`), which reminds and escalates. The rules
+//! are `domain::deadline`'s; this is where they meet the rows, always inside the transaction of
+//! the change that caused them.
+
+mod extend;
+mod watch;
+
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+
+use crate::clock::Clock;
+use crate::db::DbConnection;
+use crate::db::deadlines::{self as repo, DeadlineRow};
+use crate::domain::calendar::{Span, WorkingCalendar};
+use crate::domain::deadline::{self, DeadlineKind, Policies, Stage, Steps};
+use crate::domain::ids::{DeadlineId, ReferralId, RequestId, UnitId};
+use crate::domain::lifecycle::Transition;
+use crate::domain::referral::Step;
+use crate::domain::request::RequestKind;
+
+use super::AppResult;
+
+pub use extend::{Extension, extend};
+pub use watch::watch;
+
+/// The calendar deadlines are counted on, the policies that give each its span, and the clock
+/// they are decided at (which only tests move).
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    pub calendar: WorkingCalendar,
+    pub policies: Policies,
+    pub clock: Clock,
+}
+
+/// Shared by the handlers and the scheduler.
+pub type SharedRules = Arc<Rules>;
+
+impl Rules {
+    pub fn steps(&self, kind: Option<RequestKind>, unit: Option<&UnitId>) -> Steps {
+        self.policies.steps(kind, unit)
+    }
+
+    /// Now, on the deadlines' clock.
+    pub fn now(&self) -> NaiveDateTime {
+        self.clock.now()
+    }
+
+    /// When a span started at `start` ends.
+    pub fn due(&self, start: NaiveDateTime, span: Span) -> NaiveDateTime {
+        self.calendar.add(start, span)
+    }
+}
+
+fn row(
+    request_id: &RequestId,
+    referral: Option<(&ReferralId, &UnitId)>,
+    kind: DeadlineKind,
+    due_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> DeadlineRow {
+    DeadlineRow {
+        id: DeadlineId::generate(),
+        request_id: request_id.clone(),
+        referral_id: referral.map(|(r, _)| r.clone()),
+        unit_id: referral.map(|(_, u)| u.clone()),
+        kind,
+        started_at: now,
+        due_at,
+        stage: Stage::Running,
+        paused_since: None,
+        met_at: None,
+        extensions: 0,
+        updated_at: now,
+    }
+}
+
+/// The classification a new request is owed, written with it (`db::registration`).
+pub(crate) fn classify(rules: &Rules, request_id: &RequestId, now: NaiveDateTime) -> DeadlineRow {
+    let due = rules.due(now, rules.steps(None, None).classify);
+    row(request_id, None, DeadlineKind::Classify, due, now)
+}
+
+/// What a transition of the request does to its deadlines (`deadline::after_transition`).
+pub(crate) fn follow(
+    conn: &mut DbConnection,
+    rules: &Rules,
+    request_id: &RequestId,
+    kind: Option<RequestKind>,
+    transition: &Transition,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let follows = deadline::after_transition(transition.from, transition.to, kind);
+    if follows.meet_all {
+        repo::meet_all(conn, request_id, now)?;
+        return Ok(());
+    }
+    if !follows.meet.is_empty() {
+        repo::meet(conn, request_id, None, &follows.meet, now)?;
+    }
+    if let Some(owed) = follows.start {
+        let due = rules.due(now, rules.steps(kind, None).span(owed));
+        repo::start(conn, &row(request_id, None, owed, due, now))?;
+    }
+    Ok(())
+}
+
+/// The answer's due time of a new referral to `unit` when the reviewer gives none: the policy's.
+pub(crate) fn answer_due(
+    rules: &Rules,
+    kind: Option<RequestKind>,
+    unit: &UnitId,
+    now: NaiveDateTime,
+) -> NaiveDateTime {
+    rules.due(now, rules.steps(kind, Some(unit)).answer)
+}
+
+/// A new referral owes its unit an acknowledgement (by the policy) and an answer (by `answer_due`).
+pub(crate) fn referred(
+    conn: &mut DbConnection,
+    rules: &Rules,
+    request_id: &RequestId,
+    (referral, unit): (&ReferralId, &UnitId),
+    kind: Option<RequestKind>,
+    answer_due: NaiveDateTime,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let acknowledge = rules
+        .due(now, rules.steps(kind, Some(unit)).acknowledge)
+        .min(answer_due);
+    let on = Some((referral, unit));
+    repo::start(
+        conn,
+        &row(request_id, on, DeadlineKind::Acknowledge, acknowledge, now),
+    )?;
+    repo::start(
+        conn,
+        &row(request_id, on, DeadlineKind::Answer, answer_due, now),
+    )?;
+    Ok(())
+}
+
+/// What a referral step does to its deadlines (`deadline::after_step`). A returned answer
+/// owes a new one, due by the policy from now; returns that due time, which becomes the
+/// referral's.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn stepped(
+    conn: &mut DbConnection,
+    rules: &Rules,
+    request_id: &RequestId,
+    (referral, unit): (&ReferralId, &UnitId),
+    kind: Option<RequestKind>,
+    step: Step,
+    now: NaiveDateTime,
+) -> AppResult<Option<NaiveDateTime>> {
+    let (met, owes_answer) = deadline::after_step(step);
+    if !met.is_empty() {
+        repo::meet(conn, request_id, Some(referral), met, now)?;
+    }
+    if !owes_answer {
+        return Ok(None);
+    }
+    let due = answer_due(rules, kind, unit, now);
+    let on = Some((referral, unit));
+    repo::start(conn, &row(request_id, on, DeadlineKind::Answer, due, now))?;
+    Ok(Some(due))
+}
+
+/// The unit asked the citizen: the referral's clocks stop.
+pub(crate) fn pause(
+    conn: &mut DbConnection,
+    referral: &ReferralId,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    repo::pause(conn, referral, now)?;
+    Ok(())
+}
+
+/// The citizen answered: the referral's clocks run again with the running time they had left.
+/// Returns the answer's new due time, if it moved, for the referral to show.
+pub(crate) fn resume(
+    conn: &mut DbConnection,
+    rules: &Rules,
+    referral: &ReferralId,
+    now: NaiveDateTime,
+) -> AppResult<Option<NaiveDateTime>> {
+    let mut answer_due = None;
+    for open in repo::open_of_referral(conn, referral)? {
+        let Some(since) = open.paused_since else {
+            continue;
+        };
+        let due = deadline::resume(&rules.calendar, open.due_at, since, now);
+        if repo::resume(conn, &open.id, since, due, now)? && open.kind == DeadlineKind::Answer {
+            answer_due = Some(due);
+        }
+    }
+    Ok(answer_due)
+}
