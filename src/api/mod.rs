@@ -10,6 +10,7 @@ pub mod contacts;
 mod contract;
 pub mod conversation;
 pub mod cursor;
+pub mod deadlines;
 pub mod delivery_reports;
 mod error;
 pub mod fallback;
@@ -17,6 +18,7 @@ pub mod handling;
 mod head;
 pub mod headers;
 pub mod health;
+pub mod inbox;
 pub mod json;
 pub mod list_query;
 pub mod meetings;
@@ -134,6 +136,11 @@ fn desk(config: &mut ServiceConfig) {
         .service(referrals::answer)
         .service(referrals::accept)
         .service(referrals::return_referral)
+        .service(deadlines::extend_referral)
+        .service(deadlines::list_overdue)
+        .service(inbox::list_inbox)
+        .service(inbox::mark_notification)
+        .service(inbox::mark_all_read)
         .service(conversation::desk_conversation)
         .service(conversation::desk_write)
         .service(conversation::release_reply)

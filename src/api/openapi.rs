@@ -37,6 +37,7 @@ error names each field in `errors`. When it points into a text (`findings` of an
         (name = "attachments", description = "Files that travel with a request: uploaded first, then listed by id in a submission or message; a citizen's file reaches a unit only when the desk releases it"),
         (name = "conversation", description = "Messages between the desk, the units and the citizen: a unit never learns who the citizen is, and reads a reply only anonymised"),
         (name = "notifications", description = "The SMS outbox and the providers' delivery reports"),
+        (name = "inbox", description = "The staff inbox: reminders and escalations of the deadlines (working days, Solar Hijri calendar), each member's own"),
         (name = "stats", description = "Counts and handling times for dashboards"),
         (name = "operations", description = "Health and metrics"),
     )

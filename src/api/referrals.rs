@@ -187,7 +187,7 @@ pub async fn get_referral(
     Ok(answered(referral))
 }
 
-fn answered(referral: Referral) -> HttpResponse {
+pub(crate) fn answered(referral: Referral) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(etag(referral.version))
         .json(ReferralView::from(referral))

@@ -10,6 +10,7 @@ pub mod delivery_reports;
 pub mod handling;
 pub mod health;
 pub mod history;
+pub mod inbox;
 pub mod limits;
 pub mod meetings;
 pub mod notifications;

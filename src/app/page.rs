@@ -52,6 +52,7 @@ macro_rules! keyed_by_creation {
 
 keyed_by_creation!(
     crate::db::contacts::ContactRow,
+    crate::db::inbox::StaffNotificationRow,
     crate::db::notifications::NotificationRow,
     crate::db::referrals::UnitReferralRow,
     crate::db::requests::RequestRow,

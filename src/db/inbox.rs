@@ -18,6 +18,8 @@ pub struct StaffNotificationRow {
     pub request_id: Option<RequestId>,
     pub referral_id: Option<ReferralId>,
     pub deadline_id: Option<DeadlineId>,
+    /// The deadline's extensions when it was written.
+    pub round: i32,
     pub message: String,
     pub details: String,
     pub created_at: NaiveDateTime,
@@ -36,7 +38,7 @@ pub fn page(
     conn: &mut DbConnection,
     user: &UserId,
     unread_only: bool,
-    before: Option<(NaiveDateTime, StaffNotificationId)>,
+    before: Option<(NaiveDateTime, String)>,
     limit: i64,
 ) -> QueryResult<Vec<StaffNotificationRow>> {
     let mut query = staff_notifications::table

@@ -297,6 +297,7 @@ diesel::table! {
         request_id -> Nullable<Text>,
         referral_id -> Nullable<Text>,
         deadline_id -> Nullable<Text>,
+        round -> Integer,
         message -> Text,
         details -> Text,
         created_at -> Timestamp,

@@ -10,6 +10,7 @@ mod authz;
 mod bad_input;
 mod contacts;
 mod conversation;
+mod deadlines;
 mod delivery;
 mod handling;
 mod limits;

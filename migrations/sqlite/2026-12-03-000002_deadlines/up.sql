@@ -38,6 +38,9 @@ CREATE TABLE staff_notifications (
     request_id  TEXT REFERENCES requests (id),
     referral_id TEXT REFERENCES referrals (id),
     deadline_id TEXT REFERENCES deadlines (id),
+    -- The deadline's extensions when it was written: an extended deadline runs its stages
+    -- again, each once per extension.
+    round       INTEGER NOT NULL DEFAULT 0,
     -- The Persian line the inbox shows, written when the notification is.
     message     TEXT NOT NULL,
     -- JSON object: what a client needs to link it (references, due time, stage).
@@ -46,6 +49,6 @@ CREATE TABLE staff_notifications (
     read_at     TIMESTAMP
 );
 CREATE INDEX staff_notifications_inbox_idx ON staff_notifications (user_id, created_at);
--- A deadline's stage is announced to a member of staff once.
+-- A deadline's stage is announced to a member of staff once (per extension).
 CREATE UNIQUE INDEX staff_notifications_once_idx
-    ON staff_notifications (user_id, deadline_id, topic) WHERE deadline_id IS NOT NULL;
+    ON staff_notifications (user_id, deadline_id, round, topic) WHERE deadline_id IS NOT NULL;

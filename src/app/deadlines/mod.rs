@@ -23,7 +23,7 @@ use crate::domain::request::RequestKind;
 
 use super::AppResult;
 
-pub use extend::{Extension, extend};
+pub use extend::{EXTENDERS, Extension, extend};
 pub use watch::watch;
 
 /// The calendar deadlines are counted on, the policies that give each its span, and the clock
@@ -197,4 +197,66 @@ pub(crate) fn resume(
         }
     }
     Ok(answer_due)
+}
+
+/// An open deadline past due, as a list shows it to `reader`: a unit's staff see their own
+/// unit's only, with no request id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overdue {
+    pub id: DeadlineId,
+    pub kind: DeadlineKind,
+    pub stage: Stage,
+    pub started_at: NaiveDateTime,
+    pub due_at: NaiveDateTime,
+    pub extensions: i32,
+    pub request_id: Option<RequestId>,
+    pub referral_id: Option<ReferralId>,
+    pub reference: Option<String>,
+    pub unit_id: Option<UnitId>,
+}
+
+/// The overdue list: a unit's (its own staff, or the desk naming it), the desk's own work
+/// (`desk_only`), or everything (the desk). Oldest due first.
+pub fn overdue(
+    conn: &mut DbConnection,
+    reader: &crate::domain::StaffUser,
+    (unit, desk_only): (Option<UnitId>, bool),
+    now: NaiveDateTime,
+) -> AppResult<Vec<Overdue>> {
+    use crate::domain::Role;
+    let (unit, desk_only, for_unit) = match reader.role {
+        Role::UnitStaff => (reader.unit_id.clone(), false, true),
+        Role::Reviewer | Role::Head | Role::Admin => {
+            let desk_only = desk_only && unit.is_none();
+            (unit, desk_only, false)
+        }
+        Role::Intake | Role::Operator => {
+            return Err(super::AppError::Forbidden("your role has no overdue list"));
+        }
+    };
+    if for_unit && unit.is_none() {
+        return Err(super::AppError::Internal(
+            "unit staff without a unit".to_owned(),
+        ));
+    }
+    let mut listed = Vec::new();
+    for row in repo::overdue(conn, now, unit.as_ref(), desk_only)? {
+        let reference = match &row.referral_id {
+            Some(id) => crate::db::referrals::find(conn, id)?.map(|r| r.reference),
+            None => None,
+        };
+        listed.push(Overdue {
+            id: row.id,
+            kind: row.kind,
+            stage: row.stage,
+            started_at: row.started_at,
+            due_at: row.due_at,
+            extensions: row.extensions,
+            request_id: (!for_unit).then_some(row.request_id),
+            referral_id: row.referral_id,
+            reference,
+            unit_id: row.unit_id,
+        });
+    }
+    Ok(listed)
 }

@@ -1,0 +1,411 @@
+//! Deadlines through a referral's life, with the clock moved instead of waited for: the unit is
+//! reminded, the desk and the unit's deputy office hear when it passes, the head at the second
+//! threshold, each once; an extension is told to the citizen by SMS and runs the stages again;
+//! the clock stands still while the unit waits for the citizen; two instances watching a week
+//! announce each stage once.
+
+use chrono::Duration;
+use serde_json::{Value, json};
+
+use crate::handling::{complaint, ok, registered};
+use crate::support::{TestApp, on_both_backends};
+
+/// One working day to acknowledge, three to answer, a reminder a working day before, the head
+/// two working days after.
+const POLICY: &[(&str, &str)] = &[(
+    "MARDOM_DEADLINES",
+    "acknowledge=1d, answer=3d, remind=1d, head=2d",
+)];
+
+/// A Center with a deputy office, a unit under it, and a member of staff in each role that
+/// hears of deadlines.
+pub(crate) struct Office {
+    pub reviewer: String,
+    pub head: String,
+    pub unit: String,
+    pub unit_staff: String,
+    pub deputy_staff: String,
+}
+
+pub(crate) async fn office(app: &TestApp) -> Office {
+    let admin = app.admin_token().await;
+    let reviewer = app.token_for_role(&admin, "reviewer").await;
+    let head = app.token_for_role(&admin, "head").await;
+    let deputy = app.create_unit(&admin, "معاونت درمان", None).await;
+    let unit = app.create_unit(&admin, "واحد پذیرش", Some(&deputy)).await;
+    app.create_user(&admin, "reception", "unit_staff", Some(&unit))
+        .await;
+    app.create_user(&admin, "deputy", "unit_staff", Some(&deputy))
+        .await;
+    Office {
+        reviewer,
+        head,
+        unit,
+        unit_staff: app.token("reception", "reception-password").await,
+        deputy_staff: app.token("deputy", "deputy-password").await,
+    }
+}
+
+/// A complaint classified and referred (no due date given: the policy's): (request id,
+/// tracking code, referral id).
+pub(crate) async fn referred(app: &TestApp, office: &Office) -> (String, String, String) {
+    let (id, code) = registered(app, &complaint()).await;
+    let base = format!("/api/v1/requests/{id}");
+    let desk = |path: &str| app.post(&format!("{base}/{path}")).bearer(&office.reviewer);
+    ok(desk("classify")
+        .json(&json!({"kind": "complaint"}))
+        .send()
+        .await)
+    .await;
+    let proposal = ok(app
+        .get(&format!("{base}/anonymised-text"))
+        .bearer(&office.reviewer)
+        .send()
+        .await)
+    .await;
+    let detail = ok(desk("refer")
+        .json(&json!({"unit_id": office.unit, "text": proposal["text"]}))
+        .send()
+        .await)
+    .await;
+    let referral = detail["referrals"][0]["id"].as_str().unwrap().to_owned();
+    (id, code, referral)
+}
+
+/// Moves the clock `hours` forward an hour at a time, the scheduler ticking after each step;
+/// every job must succeed.
+fn run_for(app: &TestApp, scheduler: &mardom::scheduler::Scheduler, hours: i64) {
+    for _ in 0..hours {
+        app.advance(Duration::hours(1));
+        for ran in scheduler.tick().unwrap() {
+            assert!(ran.outcome.is_ok(), "{ran:?}");
+        }
+    }
+}
+
+/// A member's whole inbox, oldest first.
+async fn inbox(app: &TestApp, token: &str) -> Vec<Value> {
+    let page = ok(app
+        .get("/api/v1/me/notifications?limit=100")
+        .bearer(token)
+        .send()
+        .await)
+    .await;
+    let mut items = page["items"].as_array().unwrap().clone();
+    items.reverse();
+    items
+}
+
+/// The topics of a member's inbox lines about one kind of work, oldest first.
+async fn topics(app: &TestApp, token: &str, kind: &str) -> Vec<String> {
+    inbox(app, token)
+        .await
+        .iter()
+        .filter(|n| n["details"]["kind"] == kind)
+        .map(|n| n["topic"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn referral(app: &TestApp, token: &str, id: &str) -> Value {
+    ok(app
+        .get(&format!("/api/v1/referrals/{id}"))
+        .bearer(token)
+        .send()
+        .await)
+    .await
+}
+
+fn instant(value: &Value) -> chrono::DateTime<chrono::Utc> {
+    value.as_str().unwrap().parse().unwrap()
+}
+
+async fn acknowledged(app: &TestApp, office: &Office, referral: &str) {
+    ok(app
+        .post(&format!("/api/v1/referrals/{referral}/acknowledge"))
+        .bearer(&office.unit_staff)
+        .send()
+        .await)
+    .await;
+}
+
+on_both_backends! {
+    with POLICY;
+
+    async fn a_referral_is_reminded_then_escalated_to_the_deputy_office_and_the_head_once_each(app) {
+        let office = office(&app).await;
+        let (id, code, referral_id) = referred(&app, &office).await;
+        acknowledged(&app, &office, &referral_id).await;
+        let before = referral(&app, &office.unit_staff, &referral_id).await;
+        // The due date is the policy's: three working days on the calendar.
+        let made = instant(&before["created_at"]).naive_utc();
+        let expected = mardom::domain::calendar::WorkingCalendar::default()
+            .add(made, mardom::domain::calendar::Span::WorkingDays(3));
+        assert_eq!(instant(&before["due_at"]).naive_utc(), expected);
+
+        let scheduler = app.scheduler();
+        run_for(&app, &scheduler, 24 * 21);
+
+        assert_eq!(topics(&app, &office.unit_staff, "answer").await, ["deadline_reminder", "deadline_overdue"]);
+        assert_eq!(topics(&app, &office.deputy_staff, "answer").await, ["deadline_overdue", "deadline_escalated"]);
+        assert_eq!(topics(&app, &office.reviewer, "answer").await, ["deadline_overdue", "deadline_escalated"]);
+        assert_eq!(topics(&app, &office.head, "answer").await, ["deadline_escalated"]);
+        // The acknowledgement came in time: nobody heard of it.
+        assert!(topics(&app, &office.reviewer, "acknowledge").await.is_empty());
+
+        // In order and at their times: the reminder before the due time, the overdue notice
+        // within the hour after it, the head's two working days later.
+        let lines = inbox(&app, &office.reviewer).await;
+        let due = instant(&before["due_at"]);
+        let unit_lines = inbox(&app, &office.unit_staff).await;
+        let reminded = instant(&unit_lines[0]["created_at"]);
+        assert!(reminded < due && due - reminded <= Duration::days(7), "{reminded} {due}");
+        let overdue = instant(&lines[0]["created_at"]);
+        assert!(overdue >= due && overdue - due <= Duration::hours(1), "{overdue} {due}");
+        assert!(instant(&lines[1]["created_at"]) - overdue >= Duration::days(2));
+
+        // The unit's lines name the referral, never the request or the citizen.
+        for line in &unit_lines {
+            assert!(line["request_id"].is_null(), "{line}");
+            assert!(line["details"].get("request_id").is_none(), "{line}");
+            let text = line.to_string();
+            assert!(!text.contains(&code) && !text.contains(&id), "{text}");
+            assert!(line["message"].as_str().unwrap().contains(before["reference"].as_str().unwrap()));
+        }
+        assert_eq!(lines[0]["request_id"], id.as_str());
+
+        // Each stage is one staff-only event in the history, and nothing of it is public.
+        let detail = ok(app.get(&format!("/api/v1/requests/{id}")).bearer(&office.reviewer).send().await).await;
+        let actions: Vec<&str> = detail["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).filter(|a| a.starts_with("deadline_")).collect();
+        assert_eq!(actions, ["deadline_reminder", "deadline_overdue", "deadline_escalated"]);
+        let public = ok(app.get(&format!("/api/v1/public/requests/{code}")).send().await).await;
+        assert!(!public.to_string().contains("deadline_"), "{public}");
+
+        // The overdue lists: the desk's with the request, the unit's without.
+        let desk_list = ok(app.get("/api/v1/deadlines/overdue").bearer(&office.reviewer).send().await).await;
+        assert_eq!(desk_list["items"].as_array().unwrap().len(), 1);
+        assert_eq!(desk_list["items"][0]["request_id"], id.as_str());
+        assert_eq!(desk_list["items"][0]["stage"], "escalated");
+        let unit_list = ok(app.get("/api/v1/deadlines/overdue").bearer(&office.unit_staff).send().await).await;
+        assert_eq!(unit_list["items"][0]["reference"], before["reference"]);
+        assert!(unit_list["items"][0]["request_id"].is_null());
+        let deputy_list = ok(app.get("/api/v1/deadlines/overdue").bearer(&office.deputy_staff).send().await).await;
+        assert!(deputy_list["items"].as_array().unwrap().is_empty(), "the deputy office's own list");
+
+        // Answering meets the deadline: off the lists, and nothing more is announced.
+        ok(app.post(&format!("/api/v1/referrals/{referral_id}/answer")).bearer(&office.unit_staff).json(&json!({"answer": "پیگیری شد و با همکار مربوط گفتگو شد."})).send().await).await;
+        let desk_list = ok(app.get("/api/v1/deadlines/overdue").bearer(&office.reviewer).send().await).await;
+        assert!(desk_list["items"].as_array().unwrap().is_empty());
+        let total = app.count("staff_notifications");
+        run_for(&app, &scheduler, 24 * 7);
+        assert_eq!(app.count("staff_notifications"), total);
+    }
+
+    async fn an_extension_is_recorded_told_to_the_citizen_and_runs_the_stages_again(app) {
+        let office = office(&app).await;
+        let (id, code, referral_id) = referred(&app, &office).await;
+        acknowledged(&app, &office, &referral_id).await;
+        let scheduler = app.scheduler();
+        run_for(&app, &scheduler, 24 * 10);
+        assert_eq!(topics(&app, &office.unit_staff, "answer").await, ["deadline_reminder", "deadline_overdue"]);
+        let before = referral(&app, &office.reviewer, &referral_id).await;
+
+        let extended = ok(app
+            .post(&format!("/api/v1/referrals/{referral_id}/extend"))
+            .bearer(&office.reviewer)
+            .json(&json!({"by": "4d", "reason": "پاسخ نیازمند استعلام از معاونت درمان است"}))
+            .send()
+            .await)
+        .await;
+        let due = instant(&extended["due_at"]);
+        assert!(due > instant(&before["due_at"]));
+        assert!(due.naive_utc() > app.clock.now() + Duration::days(4));
+        assert_eq!(extended["overdue"], false);
+
+        // The citizen's SMS: the new date, the tracking code, not the reason.
+        let sms: Vec<_> = app.notifications_of(&id).into_iter().filter(|(t, ..)| t == "deadline_extended").collect();
+        assert_eq!(sms.len(), 1);
+        let (_, recipient, params, _) = &sms[0];
+        assert_eq!(recipient, "+989123456789");
+        assert_eq!(params["tracking_code"], code.as_str());
+        assert_eq!(instant(&params["until"]), due - Duration::seconds(1));
+        assert!(!params.to_string().contains("استعلام"));
+
+        // In the history: public without its reason, the reason for the desk.
+        let public = ok(app.get(&format!("/api/v1/public/requests/{code}")).send().await).await;
+        assert!(public["history"].as_array().unwrap().iter().any(|e| e["action"] == "deadline_extended"));
+        assert!(!public.to_string().contains("استعلام"));
+        let detail = ok(app.get(&format!("/api/v1/requests/{id}")).bearer(&office.reviewer).send().await).await;
+        let event = detail["history"].as_array().unwrap().iter().find(|e| e["action"] == "deadline_extended").unwrap().clone();
+        assert_eq!(event["details"]["reason"], "پاسخ نیازمند استعلام از معاونت درمان است");
+
+        // The new due time runs its own reminder and overdue notice, once each.
+        run_for(&app, &scheduler, 24 * 10);
+        assert_eq!(
+            topics(&app, &office.unit_staff, "answer").await,
+            ["deadline_reminder", "deadline_overdue", "deadline_reminder", "deadline_overdue"]
+        );
+    }
+
+    async fn bad_extensions_are_refused_and_write_nothing(app) {
+        let office = office(&app).await;
+        let (_, _, referral_id) = referred(&app, &office).await;
+        let path = format!("/api/v1/referrals/{referral_id}/extend");
+        let due = referral(&app, &office.reviewer, &referral_id).await["due_at"].clone();
+        let yesterday = (chrono::Utc::now() - Duration::days(1)).to_rfc3339();
+        let outbox = app.count("notifications");
+        let events = app.count("request_events");
+        const WHY: &str = "پاسخ نیازمند استعلام است";
+        for (body, status, field) in [
+            (json!({"reason": WHY}), 422, "due_at"),
+            (json!({"by": "2d", "due_at": due, "reason": WHY}), 422, "due_at"),
+            (json!({"by": "2w", "reason": WHY}), 422, "by"),
+            (json!({"by": "0d", "reason": WHY}), 422, "by"),
+            (json!({"due_at": due, "reason": WHY}), 422, "due_at"),
+            (json!({"due_at": yesterday, "reason": WHY}), 422, "due_at"),
+            (json!({"by": "2d", "reason": "بیشتر"}), 422, "reason"),
+            (json!({"by": "2d", "reason": WHY, "notify": false}), 422, "notify"),
+        ] {
+            let reply = app.post(&path).bearer(&office.reviewer).json(&body).send().await;
+            reply.assert_problem(status, "validation");
+            assert_eq!(reply.error_fields(), [field], "{body}");
+        }
+        let as_unit = app.post(&path).bearer(&office.unit_staff).json(&json!({"by": "2d", "reason": WHY})).send().await;
+        as_unit.assert_problem(403, "forbidden");
+        let unknown = app.post(&format!("/api/v1/referrals/{}/extend", uuid::Uuid::new_v4())).bearer(&office.reviewer).json(&json!({"by": "2d", "reason": WHY})).send().await;
+        unknown.assert_problem(404, "not-found");
+        ok(app.post(&format!("/api/v1/referrals/{referral_id}/answer")).bearer(&office.unit_staff).json(&json!({"answer": "انجام شد و به شاکی اطلاع داده شد."})).send().await).await;
+        let events = events + 1;
+        let answered = app.post(&path).bearer(&office.reviewer).json(&json!({"by": "2d", "reason": WHY})).send().await;
+        answered.assert_problem(409, "not-extendable");
+        assert_eq!(app.count("notifications"), outbox);
+        assert_eq!(app.count("request_events"), events);
+        assert_eq!(referral(&app, &office.reviewer, &referral_id).await["due_at"], due);
+    }
+
+    async fn the_clock_stands_still_while_the_unit_waits_for_the_citizen(app) {
+        let office = office(&app).await;
+        let (_, code, referral_id) = referred(&app, &office).await;
+        let before = instant(&referral(&app, &office.unit_staff, &referral_id).await["due_at"]);
+        ok_created(app.post(&format!("/api/v1/referrals/{referral_id}/messages")).bearer(&office.unit_staff).json(&json!({"text": crate::conversation::QUESTION})).send().await);
+        let scheduler = app.scheduler();
+        run_for(&app, &scheduler, 24 * 15);
+        assert!(inbox(&app, &office.unit_staff).await.is_empty(), "nothing is due while the clock stands still");
+        let waiting = ok(app.get("/api/v1/deadlines/overdue").bearer(&office.reviewer).send().await).await;
+        assert!(waiting["items"].as_array().unwrap().is_empty(), "waiting is not late");
+
+        ok_created(app.post(&format!("/api/v1/public/requests/{code}/messages")).json(&json!({"mobile": crate::conversation::MOBILE, "text": crate::conversation::CLEAN_ANSWER})).send().await);
+        let after = instant(&referral(&app, &office.unit_staff, &referral_id).await["due_at"]);
+        // The fifteen days waited are given back (less the days off among them, which the
+        // clock never counted): the due time moves at least ten days on.
+        assert!(after - before >= Duration::days(10), "{before} → {after}");
+        run_for(&app, &scheduler, 24 * 15);
+        assert_eq!(topics(&app, &office.unit_staff, "answer").await, ["deadline_reminder", "deadline_overdue"]);
+        assert_eq!(topics(&app, &office.unit_staff, "acknowledge").await, ["deadline_reminder", "deadline_overdue"]);
+    }
+
+    async fn the_inbox_is_each_members_own_and_marks_read(app) {
+        let office = office(&app).await;
+        let (_, _, referral_id) = referred(&app, &office).await;
+        acknowledged(&app, &office, &referral_id).await;
+        run_for(&app, &app.scheduler(), 24 * 21);
+        let page = ok(app.get("/api/v1/me/notifications").bearer(&office.head).send().await).await;
+        assert_eq!(page["unread"], 1);
+        let line = page["items"][0]["id"].as_str().unwrap().to_owned();
+        // Another member's line is not found, and stays unread.
+        app.call(actix_web::http::Method::PATCH, &format!("/api/v1/me/notifications/{line}")).bearer(&office.reviewer).json(&json!({"read": true})).send().await.assert_problem(404, "not-found");
+        let marked = ok(app.call(actix_web::http::Method::PATCH, &format!("/api/v1/me/notifications/{line}")).bearer(&office.head).json(&json!({"read": true})).send().await).await;
+        assert!(marked["read_at"].is_string());
+        let unread = ok(app.get("/api/v1/me/notifications?unread=true").bearer(&office.head).send().await).await;
+        assert_eq!(unread["unread"], 0);
+        assert!(unread["items"].as_array().unwrap().is_empty());
+        let all = ok(app.post("/api/v1/me/notifications/read-all").bearer(&office.reviewer).send().await).await;
+        assert_eq!(all["marked"], 2);
+        let reviewer = ok(app.get("/api/v1/me/notifications").bearer(&office.reviewer).send().await).await;
+        assert_eq!(reviewer["unread"], 0);
+        app.get("/api/v1/me/notifications?unread=maybe").bearer(&office.head).send().await.assert_problem(400, "bad-parameter");
+    }
+}
+
+fn ok_created(reply: crate::support::Reply) {
+    assert_eq!(reply.status.as_u16(), 201, "{}", reply.text());
+}
+
+/// Two instances on one PostgreSQL database, two schedulers each ticking at once, a simulated
+/// week an hour at a time, five referrals: every stage of every deadline is announced once.
+#[actix_web::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "MARDOM_TEST_POSTGRES_URL was not set when the tests were built"
+)]
+async fn two_instances_watching_a_week_announce_each_stage_once() {
+    let first = TestApp::postgres(POLICY).await;
+    let second = first.second_instance(POLICY).await;
+    let office = office(&first).await;
+    for _ in 0..5 {
+        referred(&first, &office).await;
+    }
+    let schedulers: Vec<_> = [&first, &second, &first, &second]
+        .iter()
+        .map(|app| std::sync::Arc::new(app.scheduler()))
+        .collect();
+    for _ in 0..24 * 8 {
+        first.advance(Duration::hours(1));
+        let ticks: Vec<_> = schedulers
+            .iter()
+            .map(|s| {
+                let s = s.clone();
+                std::thread::spawn(move || s.tick().unwrap())
+            })
+            .collect();
+        for tick in ticks {
+            for ran in tick.join().unwrap() {
+                assert!(ran.outcome.is_ok(), "{ran:?}");
+            }
+        }
+    }
+    let mut conn = first.pool.get().unwrap();
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let count = |conn: &mut mardom::db::DbConnection, sql: &str| -> i64 {
+        diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
+    };
+    let announced = count(
+        &mut conn,
+        "SELECT count(*) AS n FROM request_events WHERE action LIKE 'deadline_%'",
+    );
+    let distinct = count(
+        &mut conn,
+        "SELECT count(*) AS n FROM (SELECT DISTINCT request_id, action, details FROM request_events WHERE action LIKE 'deadline_%') d",
+    );
+    let lines = count(&mut conn, "SELECT count(*) AS n FROM staff_notifications");
+    let distinct_lines = count(
+        &mut conn,
+        "SELECT count(*) AS n FROM (SELECT DISTINCT user_id, deadline_id, round, topic FROM staff_notifications) d",
+    );
+    eprintln!(
+        "FIGURES a simulated week, two instances: {announced} stages announced, {lines} inbox lines"
+    );
+    // Ten deadlines (an acknowledgement and an answer each) reach at least their reminder and
+    // their overdue notice in a week of three-working-day answers.
+    assert!(announced >= 20, "{announced}");
+    assert_eq!(announced, distinct, "a stage announced twice");
+    assert_eq!(lines, distinct_lines, "a line written twice");
+    // Each stage is its deadline's: per deadline, one event per stage reached.
+    let stages = count(
+        &mut conn,
+        "SELECT count(*) AS n FROM deadlines WHERE stage <> 'running'",
+    );
+    assert_eq!(stages, 10);
+    let reached = count(
+        &mut conn,
+        "SELECT coalesce(sum(CASE stage WHEN 'reminded' THEN 1 WHEN 'overdue' THEN 2 WHEN 'escalated' THEN 3 ELSE 0 END), 0)::bigint AS n FROM deadlines",
+    );
+    assert_eq!(
+        reached, announced,
+        "one event per stage reached, none skipped, none twice"
+    );
+}
