@@ -94,10 +94,10 @@ fn operation_conventions(operation: &mut Map<String, Value>) -> bool {
     operation
         .entry("security")
         .or_insert_with(|| Value::Array(Vec::new()));
-    if operation.get("description").is_none_or(Value::is_null) {
-        if let Some(summary) = operation.get("summary").cloned() {
-            operation.insert("description".to_owned(), summary);
-        }
+    if operation.get("description").is_none_or(Value::is_null)
+        && let Some(summary) = operation.get("summary").cloned()
+    {
+        operation.insert("description".to_owned(), summary);
     }
     let mut takes_if_match = false;
     if let Some(parameters) = operation
@@ -301,10 +301,9 @@ fn collect_refs(value: &Value, schemas: &Value, found: &mut BTreeSet<String>) {
                 .get("$ref")
                 .and_then(Value::as_str)
                 .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                && found.insert(name.to_owned())
             {
-                if found.insert(name.to_owned()) {
-                    collect_refs(&schemas[name], schemas, found);
-                }
+                collect_refs(&schemas[name], schemas, found);
             }
             for value in map.values() {
                 collect_refs(value, schemas, found);

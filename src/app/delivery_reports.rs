@@ -39,10 +39,10 @@ pub fn apply(conn: &mut DbConnection, reports: Vec<DeliveryReport>) -> AppResult
                 (None, Some(provider_id)) => outbox::by_provider_id(conn, provider_id)?,
                 (None, None) => None,
             };
-            if let Some(id) = id {
-                if outbox::settle(conn, &id, *status, reason.as_deref(), db::now())? {
-                    changed += 1;
-                }
+            if let Some(id) = id
+                && outbox::settle(conn, &id, *status, reason.as_deref(), db::now())?
+            {
+                changed += 1;
             }
         }
         Ok(Applied { received, changed })

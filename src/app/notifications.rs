@@ -35,10 +35,8 @@ impl Notification {
     fn from_row(row: NotificationRow, unmasked: bool) -> Self {
         let mut params: serde_json::Value = serde_json::from_str(&row.params).unwrap_or_default();
         // The tracking code is the citizen's key to the public lookup: masked like the number.
-        if !unmasked {
-            if let Some(code) = params.get_mut("tracking_code") {
-                *code = serde_json::Value::String("************".to_owned());
-            }
+        if !unmasked && let Some(code) = params.get_mut("tracking_code") {
+            *code = serde_json::Value::String("************".to_owned());
         }
         Self {
             status: row.status,

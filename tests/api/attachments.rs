@@ -501,7 +501,7 @@ on_every_store! {
 /// on a request allowed two, sent alternately through `a` and `b` (one app, or two instances
 /// on one database): one submission files, two replies are written.
 async fn attach_once_and_keep_the_file_limit(a: &TestApp, b: &TestApp) {
-    let through = |i: usize| if i % 2 == 0 { a } else { b };
+    let through = |i: usize| if i.is_multiple_of(2) { a } else { b };
     let shared = uploaded(a, "a.pdf", PDF).await;
     let body = with_files(complaint(), &[&shared]);
     let replies = join_all((0..6).map(|i| {

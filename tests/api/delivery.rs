@@ -166,10 +166,10 @@ async fn accepting(fake: &MockServer) -> Accepted {
     Mock::given(method("POST"))
         .and(path_regex("^/sms$"))
         .respond_with(move |request: &wiremock::Request| {
-            if let Ok(body) = serde_json::from_slice::<Value>(&request.body) {
-                if let Some(id) = body["id"].as_str() {
-                    *seen.lock().unwrap().entry(id.to_owned()).or_default() += 1;
-                }
+            if let Ok(body) = serde_json::from_slice::<Value>(&request.body)
+                && let Some(id) = body["id"].as_str()
+            {
+                *seen.lock().unwrap().entry(id.to_owned()).or_default() += 1;
             }
             ResponseTemplate::new(200).set_body_json(json!({"id": "provider-1"}))
         })

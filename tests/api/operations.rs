@@ -440,15 +440,16 @@ fn the_document_is_one_a_generated_client_takes_unedited() {
 fn collect_examples(value: &Value, found: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
-            if let Some(code) = map.get("tracking_code").and_then(Value::as_str) {
-                if code.chars().all(|c| c.is_ascii_digit()) && code.len() == 12 {
-                    found.push(code.to_owned());
-                }
+            if let Some(code) = map.get("tracking_code").and_then(Value::as_str)
+                && code.chars().all(|c| c.is_ascii_digit())
+                && code.len() == 12
+            {
+                found.push(code.to_owned());
             }
-            if map.get("name").and_then(Value::as_str) == Some("tracking_code") {
-                if let Some(example) = map.get("example").and_then(Value::as_str) {
-                    found.push(example.to_owned());
-                }
+            if map.get("name").and_then(Value::as_str) == Some("tracking_code")
+                && let Some(example) = map.get("example").and_then(Value::as_str)
+            {
+                found.push(example.to_owned());
             }
             map.values().for_each(|v| collect_examples(v, found));
         }

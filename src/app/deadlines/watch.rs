@@ -42,10 +42,10 @@ pub fn watch(conn: &mut DbConnection, rules: &Rules, now: NaiveDateTime) -> AppR
                 stage: open.stage,
                 paused_since: open.paused_since,
             };
-            if let Some(stage) = deadline::next_stage(&rules.calendar, &clock, &thresholds, now) {
-                if write_transaction(conn, |conn| announce(conn, open, stage, now))? {
-                    announced += 1;
-                }
+            if let Some(stage) = deadline::next_stage(&rules.calendar, &clock, &thresholds, now)
+                && write_transaction(conn, |conn| announce(conn, open, stage, now))?
+            {
+                announced += 1;
             }
         }
         if batch.len() < BATCH as usize {

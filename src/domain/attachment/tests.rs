@@ -249,7 +249,7 @@ const ICC_EXIF_XMP: u8 = 0x20 | 0x08 | 0x04;
 
 fn webp_with_metadata() -> Vec<u8> {
     let mut xmp = xmp_packet();
-    if xmp.len() % 2 == 0 {
+    if xmp.len().is_multiple_of(2) {
         xmp.push(b' '); // odd, so that the padding is walked
     }
     webp_from(&[

@@ -53,15 +53,15 @@ async fn slow_provider(fake: &MockServer, delay: Duration) -> Seen {
         .and(path_regex("^/sms$"))
         .respond_with(move |request: &wiremock::Request| {
             posts.arrivals.lock().unwrap().push(Instant::now());
-            if let Ok(body) = serde_json::from_slice::<Value>(&request.body) {
-                if let Some(id) = body["id"].as_str() {
-                    *posts
-                        .accepted
-                        .lock()
-                        .unwrap()
-                        .entry(id.to_owned())
-                        .or_default() += 1;
-                }
+            if let Ok(body) = serde_json::from_slice::<Value>(&request.body)
+                && let Some(id) = body["id"].as_str()
+            {
+                *posts
+                    .accepted
+                    .lock()
+                    .unwrap()
+                    .entry(id.to_owned())
+                    .or_default() += 1;
             }
             ResponseTemplate::new(200)
                 .set_body_json(json!({"id": "provider-1"}))
