@@ -259,7 +259,13 @@ pub fn scheduler(
         every: chrono::Duration::minutes(1),
         run: Arc::new(move |conn, now| crate::app::deadlines::watch(conn, &rules, now)),
     };
-    Scheduler::new(pool, clock, vec![sweep, watch])
+    let lead = chrono::Duration::hours(i64::from(settings.meeting_reminder_hours));
+    let meetings = Job {
+        name: "remind-meetings",
+        every: chrono::Duration::minutes(1),
+        run: Arc::new(move |conn, now| crate::app::meeting_reminders::remind(conn, lead, now)),
+    };
+    Scheduler::new(pool, clock, vec![sweep, watch, meetings])
 }
 
 /// Runs the SMS dispatcher and the scheduler alone until Ctrl-C or SIGTERM.

@@ -105,7 +105,7 @@ fn require_free(
 
 /// The parameters of a meeting's SMS: the instant and the place. The text (Solar Hijri date,
 /// Tehran time) is rendered at sending, by the templates.
-fn time_params(start: NaiveDateTime, place: &str) -> serde_json::Value {
+pub(crate) fn time_params(start: NaiveDateTime, place: &str) -> serde_json::Value {
     serde_json::json!({"starts_at": start.and_utc().to_rfc3339(), "place": place})
 }
 

@@ -144,6 +144,46 @@ pub fn calendar(
         .load(conn)
 }
 
+/// Scheduled meetings starting in (from, to], by start time: those a reminder may be due for.
+pub fn scheduled_between(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<MeetingRow>> {
+    meetings::table
+        .filter(meetings::status.eq(MeetingStatus::Scheduled))
+        .filter(meetings::starts_at.gt(from))
+        .filter(meetings::starts_at.le(to))
+        .select(MeetingRow::as_select())
+        .order((meetings::starts_at.asc(), meetings::id.asc()))
+        .load(conn)
+}
+
+/// Claims the reminder of a meeting at its start time: true when this call wrote it (and so
+/// sends it), false when it was already claimed.
+pub fn claim_reminder(
+    conn: &mut DbConnection,
+    meeting: &MeetingId,
+    starts_at: NaiveDateTime,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    use super::schema::meeting_reminders;
+    let query = diesel::insert_into(meeting_reminders::table)
+        .values((
+            meeting_reminders::meeting_id.eq(meeting),
+            meeting_reminders::starts_at.eq(starts_at),
+            meeting_reminders::sent_at.eq(at),
+        ))
+        .on_conflict((meeting_reminders::meeting_id, meeting_reminders::starts_at))
+        .do_nothing();
+    // As in `idempotency::claim`: the multi-backend connection has no ON CONFLICT.
+    let written = match conn {
+        DbConnection::Postgresql(c) => query.execute(c)?,
+        DbConnection::Sqlite(c) => query.execute(c)?,
+    };
+    Ok(written == 1)
+}
+
 /// Writes a meeting's changeable columns if nobody changed it since `version`.
 pub fn update(conn: &mut DbConnection, row: &MeetingRow, version: i32) -> QueryResult<bool> {
     let updated = diesel::update(

@@ -317,3 +317,11 @@ diesel::table! {
         runs -> BigInt,
     }
 }
+
+diesel::table! {
+    meeting_reminders (meeting_id, starts_at) {
+        meeting_id -> Text,
+        starts_at -> Timestamp,
+        sent_at -> Timestamp,
+    }
+}

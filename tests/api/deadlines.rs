@@ -331,19 +331,27 @@ fn ok_created(reply: crate::support::Reply) {
 }
 
 /// Two instances on one PostgreSQL database, two schedulers each ticking at once, a simulated
-/// week an hour at a time, five referrals: every stage of every deadline is announced once.
+/// week an hour at a time, five referrals and two meetings: every stage of every deadline is
+/// announced once, and each meeting reminded once.
 #[actix_web::test]
 #[cfg_attr(
     not(postgres_tests),
     ignore = "MARDOM_TEST_POSTGRES_URL was not set when the tests were built"
 )]
 async fn two_instances_watching_a_week_announce_each_stage_once() {
-    let first = TestApp::postgres(POLICY).await;
-    let second = first.second_instance(POLICY).await;
+    // Seven submissions from one mobile number: past its daily allowance.
+    const WEEK: &[(&str, &str)] = &[POLICY[0], ("MARDOM_SUBMISSIONS_PER_MOBILE_DAY", "off")];
+    let first = TestApp::postgres(WEEK).await;
+    let second = first.second_instance(WEEK).await;
     let office = office(&first).await;
     for _ in 0..5 {
         referred(&first, &office).await;
     }
+    let slot = crate::handling::tehran_slot(3);
+    let meetings = [
+        meeting_at(&first, &office, &slot).await,
+        meeting_at(&second, &office, &slot.replace("10:30", "11:30")).await,
+    ];
     let schedulers: Vec<_> = [&first, &second, &first, &second]
         .iter()
         .map(|app| std::sync::Arc::new(app.scheduler()))
@@ -362,6 +370,13 @@ async fn two_instances_watching_a_week_announce_each_stage_once() {
                 assert!(ran.outcome.is_ok(), "{ran:?}");
             }
         }
+    }
+    for meeting in &meetings {
+        assert_eq!(
+            reminders(&first, meeting).len(),
+            1,
+            "one reminder per meeting"
+        );
     }
     let mut conn = first.pool.get().unwrap();
     use diesel::RunQueryDsl;
@@ -408,4 +423,58 @@ async fn two_instances_watching_a_week_announce_each_stage_once() {
         reached, announced,
         "one event per stage reached, none skipped, none twice"
     );
+}
+
+/// A meeting request classified and scheduled at `starts_at`; its request id.
+async fn meeting_at(app: &TestApp, office: &Office, starts_at: &str) -> String {
+    let (id, _) = registered(app, &crate::handling::meeting_request()).await;
+    let base = format!("/api/v1/requests/{id}");
+    ok(app
+        .post(&format!("{base}/classify"))
+        .bearer(&office.reviewer)
+        .json(&json!({"kind": "meeting"}))
+        .send()
+        .await)
+    .await;
+    ok(app
+        .post(&format!("{base}/schedule"))
+        .bearer(&office.reviewer)
+        .json(&json!({"starts_at": starts_at, "duration_minutes": 20, "place": "دفتر ریاست"}))
+        .send()
+        .await)
+    .await;
+    id
+}
+
+fn reminders(app: &TestApp, id: &str) -> Vec<Value> {
+    app.notifications_of(id)
+        .into_iter()
+        .filter(|(template, ..)| template == "meeting_reminder")
+        .map(|(_, _, params, _)| params)
+        .collect()
+}
+
+on_both_backends! {
+    async fn a_meeting_is_reminded_once_the_day_before_and_not_when_scheduled_nearer(app) {
+        let office = office(&app).await;
+        let far = crate::handling::tehran_slot(3);
+        let reminded = meeting_at(&app, &office, &far).await;
+        let soon = (chrono::Utc::now() + Duration::hours(12)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let not_reminded = meeting_at(&app, &office, &soon).await;
+        let moved = meeting_at(&app, &office, &crate::handling::tehran_slot(3).replace("10:30", "11:30")).await;
+        // Moved two days later before its reminder was due: reminded of the new time only.
+        let later = crate::handling::tehran_slot(5);
+        ok(app.post(&format!("/api/v1/requests/{moved}/reschedule")).bearer(&office.reviewer).json(&json!({"starts_at": later, "duration_minutes": 20, "place": "دفتر ریاست"})).send().await).await;
+        let scheduler = app.scheduler();
+        run_for(&app, &scheduler, 24 * 6);
+
+        let sent = reminders(&app, &reminded);
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert_eq!(instant(&sent[0]["starts_at"]), instant(&json!(far)));
+        assert_eq!(sent[0]["place"], "دفتر ریاست");
+        assert!(reminders(&app, &not_reminded).is_empty(), "scheduled nearer than a day");
+        let sent = reminders(&app, &moved);
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert_eq!(instant(&sent[0]["starts_at"]), instant(&json!(later)));
+    }
 }

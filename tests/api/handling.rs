@@ -265,7 +265,7 @@ on_both_backends! {
 }
 
 /// A meeting request, registered online.
-fn meeting_request() -> Value {
+pub(crate) fn meeting_request() -> Value {
     json!({"name": NAME, "mobile": "09123456789", "text": "درخواست ملاقات با ریاست مرکز درباره‌ی تأخیر پرداخت", "proposed_kind": "meeting"})
 }
 
