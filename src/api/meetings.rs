@@ -16,6 +16,7 @@ use super::staff::Staff;
 use super::state::AppState;
 use super::views::utc;
 use crate::app::handling::NewReferral;
+use crate::app::meeting_day::{self, MeetingOfTheDay};
 use crate::app::meetings::{self, CalendarWindow, FollowUp, Meeting, MeetingStatus, Outcome, Slot};
 use crate::domain::Role;
 use crate::domain::jalali::{LocalTime, local_time};
@@ -365,4 +366,78 @@ pub async fn get_meeting(
     let id = id.into_inner().into();
     let meeting = state.db(move |conn| meetings::get(conn, &id)).await?;
     Ok(HttpResponse::Ok().json(MeetingView::from(meeting)))
+}
+
+/// A meeting of the day and whether its citizen has arrived.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MeetingOfTheDayView {
+    #[serde(flatten)]
+    pub meeting: MeetingView,
+    /// When the desk checked the citizen in; `null` while they have not arrived.
+    pub arrived_at: Option<DateTime<Utc>>,
+}
+
+impl From<MeetingOfTheDay> for MeetingOfTheDayView {
+    fn from(m: MeetingOfTheDay) -> Self {
+        Self {
+            meeting: MeetingView::from(m.meeting),
+            arrived_at: m.arrived_at.map(utc),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DayView {
+    /// Today's date in Tehran, Jalali, e.g. `1405-09-11`.
+    pub jalali_date: String,
+    pub items: Vec<MeetingOfTheDayView>,
+}
+
+/// The citizen at the desk for their meeting, by tracking code.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"tracking_code": "405713928602"}))]
+pub struct CheckInBody {
+    /// The request's tracking code, in any digits, spaces and dashes allowed.
+    pub tracking_code: String,
+}
+
+/// Check a citizen in for today's meeting (intake, reviewer, admin).
+#[utoipa::path(
+    tag = "meetings", security(("bearer" = [])), request_body = CheckInBody,
+    responses(
+        (status = 200, description = "Arrived (a second check-in answers the first arrival)", body = MeetingOfTheDayView),
+        (status = 404, description = "No request with this code, or it has no scheduled meeting", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The meeting is on another day (`not-today`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/meetings/check-in")]
+pub async fn check_in(
+    state: web::Data<AppState>,
+    staff: Staff,
+    body: ValidJson<CheckInBody>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require(meeting_day::CHECKERS)?;
+    let code = body.into_inner()?.tracking_code;
+    let (user, now) = (staff.user().id.clone(), state.deadlines.now());
+    let arrived = state
+        .db(move |conn| meeting_day::check_in(conn, &user, &code, now))
+        .await?;
+    Ok(HttpResponse::Ok().json(MeetingOfTheDayView::from(arrived)))
+}
+
+/// The head's day: today's meetings (Tehran's today) with who has arrived.
+#[utoipa::path(
+    tag = "meetings", security(("bearer" = [])),
+    responses((status = 200, description = "Today's meetings, by start time", body = DayView))
+)]
+#[get("/meetings/today")]
+pub async fn today(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, ApiError> {
+    staff.require(CALENDAR)?;
+    let now = state.deadlines.now();
+    let items = state.db(move |conn| meeting_day::today(conn, now)).await?;
+    Ok(HttpResponse::Ok().json(DayView {
+        jalali_date: local_time(utc(now)).jalali_date,
+        items: items.into_iter().map(Into::into).collect(),
+    }))
 }

@@ -129,6 +129,8 @@ fn desk(config: &mut ServiceConfig) {
         .service(meetings::redirect)
         .service(meetings::decline)
         .service(meetings::calendar)
+        .service(meetings::today)
+        .service(meetings::check_in)
         .service(meetings::get_meeting)
         .service(referrals::list_referrals)
         .service(referrals::get_referral)

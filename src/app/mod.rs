@@ -12,6 +12,7 @@ pub mod health;
 pub mod history;
 pub mod inbox;
 pub mod limits;
+pub mod meeting_day;
 pub mod meeting_reminders;
 pub mod meetings;
 pub mod notifications;

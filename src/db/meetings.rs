@@ -184,6 +184,48 @@ pub fn claim_reminder(
     Ok(written == 1)
 }
 
+/// Records a meeting's arrival unless one is recorded; the arrival time kept either way.
+pub fn record_arrival(
+    conn: &mut DbConnection,
+    meeting: &MeetingId,
+    by: &crate::domain::ids::UserId,
+    at: NaiveDateTime,
+) -> QueryResult<(NaiveDateTime, bool)> {
+    use super::schema::meeting_arrivals;
+    let query = diesel::insert_into(meeting_arrivals::table)
+        .values((
+            meeting_arrivals::meeting_id.eq(meeting),
+            meeting_arrivals::arrived_at.eq(at),
+            meeting_arrivals::recorded_by.eq(by),
+        ))
+        .on_conflict(meeting_arrivals::meeting_id)
+        .do_nothing();
+    // As in `idempotency::claim`: the multi-backend connection has no ON CONFLICT.
+    let written = match conn {
+        DbConnection::Postgresql(c) => query.execute(c)?,
+        DbConnection::Sqlite(c) => query.execute(c)?,
+    };
+    let kept = meeting_arrivals::table
+        .find(meeting)
+        .select(meeting_arrivals::arrived_at)
+        .first(conn)?;
+    Ok((kept, written == 1))
+}
+
+/// The arrivals recorded for some meetings.
+pub fn arrivals(
+    conn: &mut DbConnection,
+    meetings: &[MeetingId],
+) -> QueryResult<std::collections::BTreeMap<MeetingId, NaiveDateTime>> {
+    use super::schema::meeting_arrivals;
+    Ok(meeting_arrivals::table
+        .filter(meeting_arrivals::meeting_id.eq_any(meetings))
+        .select((meeting_arrivals::meeting_id, meeting_arrivals::arrived_at))
+        .load::<(MeetingId, NaiveDateTime)>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// Writes a meeting's changeable columns if nobody changed it since `version`.
 pub fn update(conn: &mut DbConnection, row: &MeetingRow, version: i32) -> QueryResult<bool> {
     let updated = diesel::update(

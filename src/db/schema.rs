@@ -325,3 +325,11 @@ diesel::table! {
         sent_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    meeting_arrivals (meeting_id) {
+        meeting_id -> Text,
+        arrived_at -> Timestamp,
+        recorded_by -> Text,
+    }
+}

@@ -54,6 +54,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         (_, p) if p.starts_with("/api/v1/me/notifications") => Roles(ALL),
         ("get", "/api/v1/deadlines/overdue") => Roles(INBOX),
         ("post", "/api/v1/referrals/{id}/extend") => Roles(DESK),
+        ("post", "/api/v1/meetings/check-in") => Roles(&["intake", "reviewer", "admin"]),
+        ("get", "/api/v1/meetings/today") => Roles(CALENDAR),
         (_, p) if p.starts_with("/api/v1/users") => Roles(ADMIN),
         ("get", "/api/v1/units" | "/api/v1/units/{id}") => Roles(ALL),
         (_, p) if p.starts_with("/api/v1/units") => Roles(ADMIN),

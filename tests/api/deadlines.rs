@@ -478,3 +478,51 @@ on_both_backends! {
         assert_eq!(instant(&sent[0]["starts_at"]), instant(&json!(later)));
     }
 }
+
+on_both_backends! {
+    async fn the_desk_checks_citizens_in_and_the_head_sees_who_has_arrived(app) {
+        let office = office(&app).await;
+        let admin = app.admin_token().await;
+        let intake = app.token_for_role(&admin, "intake").await;
+        let slot = crate::handling::tehran_slot(2);
+        let today = meeting_at(&app, &office, &slot).await;
+        let tomorrow = meeting_at(&app, &office, &crate::handling::tehran_slot(3)).await;
+        let code_of = |id: &str| {
+            let mut conn = app.pool.get().unwrap();
+            mardom::db::requests::find(&mut conn, &mardom::domain::ids::RequestId::stored(id.to_owned())).unwrap().unwrap().tracking_code
+        };
+        // The morning of the meeting, 90 minutes before it.
+        let starts = instant(&json!(slot)).naive_utc();
+        app.advance(starts - Duration::minutes(90) - app.clock.now());
+
+        let check_in = |code: String, token: String| {
+            let app = &app;
+            async move { app.post("/api/v1/meetings/check-in").bearer(&token).json(&json!({"tracking_code": code})).send().await }
+        };
+        let first = ok(check_in(code_of(&today), intake.clone()).await).await;
+        assert_eq!(first["id"].as_str(), ok(app.get(&format!("/api/v1/requests/{today}")).bearer(&office.reviewer).send().await).await["meeting"]["id"].as_str());
+        let arrived = first["arrived_at"].clone();
+        assert!(arrived.is_string());
+        app.advance(Duration::minutes(5));
+        let again = ok(check_in(code_of(&today), office.reviewer.clone()).await).await;
+        assert_eq!(again["arrived_at"], arrived, "the first arrival is kept");
+
+        let events = app.count("request_events");
+        check_in(code_of(&tomorrow), intake.clone()).await.assert_problem(409, "not-today");
+        check_in("405713928602".to_owned(), intake.clone()).await.assert_problem(404, "not-found");
+        check_in("12".to_owned(), intake.clone()).await.assert_problem(422, "validation");
+        check_in(code_of(&today), office.unit_staff.clone()).await.assert_problem(403, "forbidden");
+        assert_eq!(app.count("request_events"), events);
+        assert_eq!(app.count("meeting_arrivals"), 1);
+
+        let day = ok(app.get("/api/v1/meetings/today").bearer(&office.head).send().await).await;
+        let items = day["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{day}");
+        assert_eq!(items[0]["request_id"], today.as_str());
+        assert_eq!(items[0]["arrived_at"], arrived);
+        let detail = ok(app.get(&format!("/api/v1/requests/{today}")).bearer(&office.reviewer).send().await).await;
+        let arrivals = detail["history"].as_array().unwrap().iter().filter(|e| e["action"] == "meeting_arrived").count();
+        assert_eq!(arrivals, 1);
+        app.get("/api/v1/meetings/today").bearer(&intake).send().await.assert_problem(403, "forbidden");
+    }
+}
