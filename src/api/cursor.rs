@@ -32,7 +32,13 @@ pub fn decode(cursor: &str) -> Result<Key, ApiError> {
     if !(1..=64).contains(&id.len()) || !id.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(bad());
     }
-    Ok((at.naive_utc(), id.to_owned()))
+    // PostgreSQL's timestamps begin in 4713 BC and chrono's reach further back: a cursor before
+    // year 1 means "older than anything stored", which year 1 means too, and the database can
+    // compare with it.
+    let floor = chrono::NaiveDate::from_ymd_opt(1, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or(chrono::NaiveDateTime::MIN);
+    Ok((at.naive_utc().max(floor), id.to_owned()))
 }
 
 /// The cursor of a list query: absent or empty means the first page (an empty `cursor=` is what
@@ -55,6 +61,10 @@ mod tests {
         assert_eq!(decode(&cursor).unwrap(), (at, "abc-123".to_owned()));
         assert_eq!(after(Some("")).unwrap(), None);
         assert_eq!(after(None).unwrap(), None);
+        // Before year 1: read as year 1, which no stored row precedes (PostgreSQL could not
+        // compare with the earlier instant).
+        let (ancient, _) = decode("-357324361582738020_tU(Hj`").unwrap();
+        assert_eq!(chrono::Datelike::year(&ancient), 1);
         for bad in [
             "+12_a",
             "12_\u{be}",
