@@ -33,6 +33,8 @@ labels! {
         Answer = "answer",
         /// The desk schedules (or redirects, or declines) a meeting request.
         Schedule = "schedule",
+        /// The head records a meeting's outcome, a working day after it at the latest.
+        Outcome = "outcome",
     }
 }
 
@@ -86,6 +88,15 @@ pub enum Audience {
 /// head too.
 pub fn audience(kind: DeadlineKind, stage: Stage) -> &'static [Audience] {
     use Audience::*;
+    if kind == DeadlineKind::Outcome {
+        // Only the head records an outcome: reminded once it is a working day late, and the
+        // desk told if it stays unrecorded.
+        return match stage {
+            Stage::Running | Stage::Reminded => &[],
+            Stage::Overdue => &[Head],
+            Stage::Escalated => &[Desk, Head],
+        };
+    }
     match (kind.is_units(), stage) {
         (_, Stage::Running) => &[],
         (true, Stage::Reminded) => &[Unit],
@@ -195,6 +206,8 @@ impl Steps {
             DeadlineKind::Acknowledge => self.acknowledge,
             DeadlineKind::Answer => self.answer,
             DeadlineKind::Schedule => self.schedule,
+            // Counted from the meeting's end, not from when it was scheduled.
+            DeadlineKind::Outcome => Span::WorkingDays(1),
         }
     }
 
@@ -329,6 +342,13 @@ pub fn after_transition(from: Option<Status>, to: Status, kind: Option<RequestKi
     } else if from == Some(Status::InReview) {
         follows.meet.push(DeadlineKind::Schedule);
     }
+    // A scheduled meeting owes its outcome; moved, it owes it for the new time.
+    if from == Some(Status::MeetingScheduled) {
+        follows.meet.push(DeadlineKind::Outcome);
+    }
+    if to == Status::MeetingScheduled {
+        follows.start = Some(DeadlineKind::Outcome);
+    }
     follows
 }
 
@@ -352,6 +372,7 @@ pub fn notice(kind: DeadlineKind, stage: Stage, what: &str, due: &str) -> String
         DeadlineKind::Acknowledge => "اعلام وصول",
         DeadlineKind::Answer => "پاسخ",
         DeadlineKind::Schedule => "تعیین وقت ملاقات",
+        DeadlineKind::Outcome => "ثبت نتیجه\u{200C}ی ملاقات",
     };
     match stage {
         Stage::Running => format!("مهلت {work} {what}: {due}"),

@@ -409,18 +409,23 @@ async fn two_instances_watching_a_week_announce_each_stage_once() {
     assert!(announced >= 20, "{announced}");
     assert_eq!(announced, distinct, "a stage announced twice");
     assert_eq!(lines, distinct_lines, "a line written twice");
-    // Each stage is its deadline's: per deadline, one event per stage reached.
+    // Each stage is its deadline's: per referral deadline, one event per stage reached. (The
+    // meetings' outcome deadlines announce from their overdue stage on.)
     let stages = count(
         &mut conn,
-        "SELECT count(*) AS n FROM deadlines WHERE stage <> 'running'",
+        "SELECT count(*) AS n FROM deadlines WHERE referral_id IS NOT NULL AND stage <> 'running'",
     );
     assert_eq!(stages, 10);
     let reached = count(
         &mut conn,
-        "SELECT coalesce(sum(CASE stage WHEN 'reminded' THEN 1 WHEN 'overdue' THEN 2 WHEN 'escalated' THEN 3 ELSE 0 END), 0)::bigint AS n FROM deadlines",
+        "SELECT coalesce(sum(CASE stage WHEN 'reminded' THEN 1 WHEN 'overdue' THEN 2 WHEN 'escalated' THEN 3 ELSE 0 END), 0)::bigint AS n FROM deadlines WHERE referral_id IS NOT NULL",
+    );
+    let of_referrals = count(
+        &mut conn,
+        "SELECT count(*) AS n FROM request_events WHERE action LIKE 'deadline_%' AND details::json->>'referral' IS NOT NULL",
     );
     assert_eq!(
-        reached, announced,
+        reached, of_referrals,
         "one event per stage reached, none skipped, none twice"
     );
 }
@@ -524,5 +529,30 @@ on_both_backends! {
         let arrivals = detail["history"].as_array().unwrap().iter().filter(|e| e["action"] == "meeting_arrived").count();
         assert_eq!(arrivals, 1);
         app.get("/api/v1/meetings/today").bearer(&intake).send().await.assert_problem(403, "forbidden");
+    }
+}
+
+on_both_backends! {
+    with POLICY;
+
+    async fn a_meeting_without_its_outcome_a_working_day_later_reminds_the_head(app) {
+        let office = office(&app).await;
+        let forgotten = meeting_at(&app, &office, &crate::handling::tehran_slot(2)).await;
+        let recorded = meeting_at(&app, &office, &crate::handling::tehran_slot(2).replace("10:30", "12:00")).await;
+        // The head records the second meeting's outcome once it has begun.
+        app.meeting_started(&recorded, 30);
+        ok(app.post(&format!("/api/v1/requests/{recorded}/outcome")).bearer(&office.head).json(&json!({"held": true, "notes": "برگزار شد", "follow_ups": []})).send().await).await;
+        run_for(&app, &app.scheduler(), 24 * 12);
+        let about = |lines: Vec<Value>, id: &str| -> Vec<String> {
+            lines.iter().filter(|n| n["details"]["kind"] == "outcome" && n["request_id"] == id).map(|n| n["topic"].as_str().unwrap().to_owned()).collect()
+        };
+        assert_eq!(about(inbox(&app, &office.head).await, &forgotten), ["deadline_overdue", "deadline_escalated"]);
+        assert_eq!(about(inbox(&app, &office.reviewer).await, &forgotten), ["deadline_escalated"]);
+        assert!(about(inbox(&app, &office.head).await, &recorded).is_empty());
+        // The outcome is due a working day after the meeting: after its day, before a week.
+        let line = inbox(&app, &office.head).await.into_iter().find(|n| n["details"]["kind"] == "outcome").unwrap();
+        let due = instant(&line["details"]["due_at"]);
+        let meeting = instant(&json!(crate::handling::tehran_slot(2)));
+        assert!(due > meeting + Duration::hours(12) && due < meeting + Duration::days(7), "{meeting} → {due}");
     }
 }

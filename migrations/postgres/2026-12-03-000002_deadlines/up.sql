@@ -1,5 +1,6 @@
 -- Deadlines (issue 17): one row per piece of work someone owes by a time, on the working-day
--- clock. The desk's (classify, schedule) belong to a request; a unit's (acknowledge, answer) to
+-- clock. The desk's and the head's (classify, schedule, outcome) belong to a request; a
+-- unit's (acknowledge, answer) to
 -- a referral and its unit. `stage` moves forward once per stage (reminded, overdue, escalated)
 -- by a guarded update in the transaction that writes the staff notifications, so each is
 -- announced once whatever instance or restart does it. A pause (the referral waits for the
@@ -9,7 +10,7 @@ CREATE TABLE deadlines (
     request_id   TEXT NOT NULL REFERENCES requests (id),
     referral_id  TEXT REFERENCES referrals (id),
     unit_id      TEXT REFERENCES units (id),
-    kind         TEXT NOT NULL CHECK (kind IN ('classify', 'acknowledge', 'answer', 'schedule')),
+    kind         TEXT NOT NULL CHECK (kind IN ('classify', 'acknowledge', 'answer', 'schedule', 'outcome')),
     started_at   TIMESTAMP NOT NULL,
     due_at       TIMESTAMP NOT NULL,
     stage        TEXT NOT NULL CHECK (stage IN ('running', 'reminded', 'overdue', 'escalated')),
@@ -18,7 +19,7 @@ CREATE TABLE deadlines (
     -- When the clock was last set: extensions and pauses move `due_at`.
     extensions   INTEGER NOT NULL DEFAULT 0,
     updated_at   TIMESTAMP NOT NULL,
-    CHECK ((referral_id IS NULL) = (kind IN ('classify', 'schedule'))),
+    CHECK ((referral_id IS NULL) = (kind IN ('classify', 'schedule', 'outcome'))),
     CHECK ((referral_id IS NULL) = (unit_id IS NULL))
 );
 -- One open deadline per piece of work.

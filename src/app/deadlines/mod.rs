@@ -101,7 +101,13 @@ pub(crate) fn follow(
         repo::meet(conn, request_id, None, &follows.meet, now)?;
     }
     if let Some(owed) = follows.start {
-        let due = rules.due(now, rules.steps(kind, None).span(owed));
+        // An outcome is owed from the meeting's end; everything else from now.
+        let from = match owed {
+            DeadlineKind::Outcome => crate::db::meetings::scheduled_for(conn, request_id)?
+                .map_or(now, |meeting| meeting.ends_at),
+            _ => now,
+        };
+        let due = rules.due(from, rules.steps(kind, None).span(owed));
         repo::start(conn, &row(request_id, None, owed, due, now))?;
     }
     Ok(())

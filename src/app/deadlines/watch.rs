@@ -121,6 +121,10 @@ fn announce(
         )?;
         told += 1;
     }
+    if deadline::audience(open.kind, stage).is_empty() {
+        // A stage no one hears of (an outcome's reminder) is only the deadline's.
+        return Ok(true);
+    }
     history::record(
         conn,
         &request.id,

@@ -90,6 +90,8 @@ fn who_hears_of_each_stage() {
         audience(DeadlineKind::Schedule, Stage::Escalated),
         [Desk, Head]
     );
+    assert!(audience(DeadlineKind::Outcome, Stage::Reminded).is_empty());
+    assert_eq!(audience(DeadlineKind::Outcome, Stage::Overdue), [Head]);
     for kind in DeadlineKind::ALL {
         assert!(audience(*kind, Stage::Running).is_empty());
         // No stage of the desk's own work goes to a unit.
@@ -176,13 +178,34 @@ fn what_a_transition_does_to_the_deadlines() {
         [DeadlineKind::Schedule]
     );
     assert_eq!(
-        follows(InReview, MeetingScheduled, meeting).meet,
-        [DeadlineKind::Schedule]
+        follows(InReview, MeetingScheduled, meeting),
+        Follows {
+            meet: vec![DeadlineKind::Schedule],
+            start: Some(DeadlineKind::Outcome),
+            meet_all: false
+        }
+    );
+    // Moved: the outcome is owed for the new time.
+    assert_eq!(
+        follows(MeetingScheduled, MeetingScheduled, meeting),
+        Follows {
+            meet: vec![DeadlineKind::Outcome],
+            start: Some(DeadlineKind::Outcome),
+            meet_all: false
+        }
+    );
+    assert_eq!(
+        follows(MeetingScheduled, FollowUp, meeting).meet,
+        [DeadlineKind::Outcome]
     );
     // A cancelled meeting is owed a schedule again.
     assert_eq!(
-        follows(MeetingScheduled, InReview, meeting).start,
-        Some(DeadlineKind::Schedule)
+        follows(MeetingScheduled, InReview, meeting),
+        Follows {
+            meet: vec![DeadlineKind::Outcome],
+            start: Some(DeadlineKind::Schedule),
+            meet_all: false
+        }
     );
     assert!(follows(Referred, Closed, complaint).meet_all);
     assert_eq!(after_transition(None, Registered, None), Follows::default());
