@@ -127,7 +127,8 @@ class Server:
         env = dict(os.environ, DATABASE_URL=database_url, MARDOM_BIND=f"127.0.0.1:{PORT}",
                    MARDOM_JWT_SECRET=JWT, MARDOM_DISPATCHER="off",
                    MARDOM_SUBMISSIONS_PER_CLIENT_HOUR="off", MARDOM_LOOKUPS_PER_CLIENT_MINUTE="off",
-                   MARDOM_SUBMISSIONS_PER_MOBILE_DAY="off")
+                   MARDOM_SUBMISSIONS_PER_MOBILE_DAY="off",
+                   MARDOM_MEETING_REQUESTS_PER_MOBILE="off")
         self.log = open(logfile, "w")
         self.proc = subprocess.Popen([str(BINARY), "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT)
         for _ in range(200):

@@ -53,6 +53,10 @@ pub struct Settings {
     pub deadline_policies: crate::domain::deadline::Policies,
     /// Hours before a meeting its reminder SMS goes out; 0 sends none.
     pub meeting_reminder_hours: u32,
+    /// Online meeting requests per mobile number per window (`off`: no limit).
+    pub meeting_requests_per_mobile: u32,
+    /// That window, in days.
+    pub meeting_requests_window_days: u32,
     /// The SMS provider and its account.
     pub sms: crate::notify::gateway::SmsSettings,
     /// The Center's name, as the SMS texts sign it.
@@ -147,6 +151,8 @@ impl Settings {
                 reason: e.to_string(),
             })?,
             meeting_reminder_hours: vars.limit("MARDOM_MEETING_REMINDER_HOURS", 24)?,
+            meeting_requests_per_mobile: vars.rate("MARDOM_MEETING_REQUESTS_PER_MOBILE", 2)?,
+            meeting_requests_window_days: vars.limit("MARDOM_MEETING_REQUESTS_WINDOW_DAYS", 30)?,
             sms: crate::notify::gateway::SmsSettings::from_lookup(&vars.lookup)?,
             center_name: vars
                 .text("MARDOM_CENTER_NAME")

@@ -187,6 +187,13 @@ pub fn limits(
             Limit::UploadsPerClient,
             Allowance::new(settings.uploads_per_client_hour, hour),
         ),
+        (
+            Limit::MeetingRequestsPerMobile,
+            Allowance::new(
+                settings.meeting_requests_per_mobile,
+                24 * hour * settings.meeting_requests_window_days.max(1),
+            ),
+        ),
     ];
     Ok(Limits::new(
         allowances,

@@ -14,6 +14,7 @@ use crate::domain::ids::{AttachmentId, RequestId};
 use crate::domain::lifecycle::Command;
 use crate::domain::limits::Limit;
 use crate::domain::phone::MobileNumber;
+use crate::domain::request::RequestKind;
 use crate::domain::tracking_code::{TrackingCode, TrackingCodeError};
 use crate::domain::{FieldError, parse_field};
 
@@ -61,11 +62,28 @@ pub fn submit(
 ) -> AppResult<Submitted> {
     let client_slot = limits.hit(conn, Limit::SubmissionsPerClient, client)?;
     let mobile_slot = limits.hit(conn, Limit::SubmissionsPerMobile, input.mobile.as_str())?;
+    let meeting_slot = match input.proposed_kind {
+        Some(RequestKind::Meeting) => {
+            match limits.hit(conn, Limit::MeetingRequestsPerMobile, input.mobile.as_str()) {
+                Ok(slot) => Some(slot),
+                Err(refused) => {
+                    give_back(conn, limits, &[mobile_slot]);
+                    return Err(refused);
+                }
+            }
+        }
+        _ => None,
+    };
     let submitted = submit_counted(conn, (files, rules), input, key, render);
+    let mut mobile_slots = vec![mobile_slot];
+    mobile_slots.extend(meeting_slot);
     match &submitted {
         Ok(fresh) if !fresh.replayed => {}
-        Ok(_) => give_back(conn, limits, &[client_slot, mobile_slot]),
-        Err(_) => give_back(conn, limits, &[mobile_slot]),
+        Ok(_) => {
+            mobile_slots.push(client_slot);
+            give_back(conn, limits, &mobile_slots);
+        }
+        Err(_) => give_back(conn, limits, &mobile_slots),
     }
     submitted
 }

@@ -32,10 +32,13 @@ pub enum Limit {
     ConversationSmsPerRequest,
     /// Uploads from one client address: each one is stored until it is attached or swept.
     UploadsPerClient,
+    /// Online meeting requests (proposed kind `meeting`) per mobile number: the head's
+    /// calendar is the scarcest thing the desk has.
+    MeetingRequestsPerMobile,
 }
 
 impl Limit {
-    pub const ALL: [Limit; 9] = [
+    pub const ALL: [Limit; 10] = [
         Limit::SubmissionsPerClient,
         Limit::SubmissionsPerMobile,
         Limit::LookupsPerClient,
@@ -45,6 +48,7 @@ impl Limit {
         Limit::CitizenMessagesPerRequest,
         Limit::ConversationSmsPerRequest,
         Limit::UploadsPerClient,
+        Limit::MeetingRequestsPerMobile,
     ];
 
     /// The stored name of the limit's counters.
@@ -59,6 +63,7 @@ impl Limit {
             Limit::CitizenMessagesPerRequest => "citizen_messages_per_request",
             Limit::ConversationSmsPerRequest => "conversation_sms_per_request",
             Limit::UploadsPerClient => "uploads_per_client",
+            Limit::MeetingRequestsPerMobile => "meeting_requests_per_mobile",
         }
     }
 
@@ -74,6 +79,7 @@ impl Limit {
             Limit::CitizenMessagesPerRequest => "too many messages on this request today",
             Limit::ConversationSmsPerRequest => "too many SMS for this conversation today",
             Limit::UploadsPerClient => "too many uploads from this address",
+            Limit::MeetingRequestsPerMobile => "too many meeting requests for this mobile number",
         }
     }
 }

@@ -87,6 +87,44 @@ on_both_backends! {
     }
 }
 
+/// Two meeting requests a month per number; the other limits out of the way.
+const MEETINGS_PER_MOBILE: &[(&str, &str)] = &[
+    ("MARDOM_MEETING_REQUESTS_PER_MOBILE", "2"),
+    ("MARDOM_SUBMISSIONS_PER_MOBILE_DAY", "off"),
+    ("MARDOM_SUBMISSIONS_PER_CLIENT_HOUR", "off"),
+];
+
+/// `n` meeting requests for one number at once, spread over `instances`.
+async fn meeting_requests(instances: &[&TestApp], n: usize, mobile: &str) -> Vec<Reply> {
+    let calls = (0..n).map(|i| {
+        let mut body = submission(mobile);
+        body["proposed_kind"] = json!("meeting");
+        instances[i % instances.len()]
+            .post("/api/v1/public/requests")
+            .sent_from(&format!("198.51.100.{}:1", i % 200 + 1))
+            .json(&body)
+            .send()
+    });
+    join_all(calls).await
+}
+
+on_both_backends! {
+    with MEETINGS_PER_MOBILE;
+    async fn ten_concurrent_meeting_requests_for_one_mobile_file_exactly_the_allowance(app) {
+        let replies = meeting_requests(&[&app], 10, "09121234567").await;
+        let (filed, refused) = tally(&replies, StatusCode::CREATED);
+        eprintln!("FIGURES meeting requests per mobile, one instance: {filed} filed, {refused} refused");
+        assert_eq!((filed, refused), (2, 8));
+        let problem = replies.iter().find(|r| r.status.as_u16() == 429).unwrap().json();
+        assert_eq!(problem["detail"].as_str().unwrap().split(';').next(), Some("too many meeting requests for this mobile number"));
+        assert_eq!(app.count("requests"), 2);
+        assert_eq!(sms_queued(&app, "tracking_code_issued"), 2);
+        // Other kinds from the same number are not meeting requests.
+        let other = submit_concurrently(&[&app], 3, "09121234567").await;
+        assert_eq!(tally(&other, StatusCode::CREATED), (3, 0));
+    }
+}
+
 const TWO_PER_MOBILE: &[(&str, &str)] = &[
     ("MARDOM_SUBMISSIONS_PER_MOBILE_DAY", "2"),
     ("MARDOM_SUBMISSIONS_PER_CLIENT_HOUR", "3"),
@@ -254,6 +292,19 @@ mod across_two_instances {
         assert_eq!((filed, refused), (5, 45));
         assert_eq!(a.count("requests"), 5);
         assert_eq!(sms_queued(&a, "tracking_code_issued"), 5);
+    }
+
+    #[actix_web::test]
+    async fn meeting_requests_per_mobile_hold_across_instances() {
+        let a = TestApp::postgres(MEETINGS_PER_MOBILE).await;
+        let b = a.second_instance(MEETINGS_PER_MOBILE).await;
+        let replies = meeting_requests(&[&a, &b], 10, "09121234567").await;
+        let (filed, refused) = tally(&replies, StatusCode::CREATED);
+        eprintln!(
+            "FIGURES meeting requests per mobile, two instances: {filed} filed, {refused} refused"
+        );
+        assert_eq!((filed, refused), (2, 8));
+        assert_eq!(a.count("requests"), 2);
     }
 
     #[actix_web::test]
