@@ -6,7 +6,7 @@
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
-use crate::handling::{Desk, complaint, desk, ok, registered};
+use crate::handling::{Desk, desk, ok};
 use crate::public::NAME;
 use crate::support::{TestApp, on_both_backends};
 
@@ -17,39 +17,7 @@ pub(crate) const CLEAN_ANSWER: &str = "روز دوشنبه ساعت ده صبح 
 /// A complaint, classified and referred to the desk's unit: (request id, tracking code,
 /// referral id).
 pub(crate) async fn referred(app: &TestApp, desk: &Desk) -> (String, String, String) {
-    let (id, code) = registered(app, &complaint()).await;
-    let base = format!("/api/v1/requests/{id}");
-    ok(app
-        .post(&format!("{base}/classify"))
-        .bearer(&desk.reviewer)
-        .json(&json!({"kind": "complaint"}))
-        .send()
-        .await)
-    .await;
-    let proposal = ok(app
-        .get(&format!("{base}/anonymised-text"))
-        .bearer(&desk.reviewer)
-        .send()
-        .await)
-    .await;
-    ok(app
-        .post(&format!("{base}/refer"))
-        .bearer(&desk.reviewer)
-        .json(&json!({"unit_id": desk.unit, "text": proposal["text"]}))
-        .send()
-        .await)
-    .await;
-    let referral = ok(app
-        .get(&format!("/api/v1/referrals?request_id={id}"))
-        .bearer(&desk.reviewer)
-        .send()
-        .await)
-    .await;
-    (
-        id,
-        code,
-        referral["items"][0]["id"].as_str().unwrap().to_owned(),
-    )
+    crate::handling::refer_complaint(app, &desk.reviewer, &desk.unit).await
 }
 
 async fn created(reply: crate::support::Reply) -> Value {

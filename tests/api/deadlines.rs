@@ -7,7 +7,7 @@
 use chrono::Duration;
 use serde_json::{Value, json};
 
-use crate::handling::{complaint, ok, registered};
+use crate::handling::{ok, registered};
 use crate::support::{TestApp, on_both_backends};
 
 /// One working day to acknowledge, three to answer, a reminder a working day before, the head
@@ -49,27 +49,7 @@ pub(crate) async fn office(app: &TestApp) -> Office {
 /// A complaint classified and referred (no due date given: the policy's): (request id,
 /// tracking code, referral id).
 pub(crate) async fn referred(app: &TestApp, office: &Office) -> (String, String, String) {
-    let (id, code) = registered(app, &complaint()).await;
-    let base = format!("/api/v1/requests/{id}");
-    let desk = |path: &str| app.post(&format!("{base}/{path}")).bearer(&office.reviewer);
-    ok(desk("classify")
-        .json(&json!({"kind": "complaint"}))
-        .send()
-        .await)
-    .await;
-    let proposal = ok(app
-        .get(&format!("{base}/anonymised-text"))
-        .bearer(&office.reviewer)
-        .send()
-        .await)
-    .await;
-    let detail = ok(desk("refer")
-        .json(&json!({"unit_id": office.unit, "text": proposal["text"]}))
-        .send()
-        .await)
-    .await;
-    let referral = detail["referrals"][0]["id"].as_str().unwrap().to_owned();
-    (id, code, referral)
+    crate::handling::refer_complaint(app, &office.reviewer, &office.unit).await
 }
 
 /// Moves the clock `hours` forward an hour at a time, the scheduler ticking after each step;

@@ -47,6 +47,37 @@ pub(crate) async fn ok(reply: crate::support::Reply) -> Value {
     reply.json()
 }
 
+/// A complaint registered online, classified by `reviewer` and referred to `unit` with the
+/// server's proposed text and no due date (the policy's): (request id, tracking code,
+/// referral id).
+pub(crate) async fn refer_complaint(
+    app: &TestApp,
+    reviewer: &str,
+    unit: &str,
+) -> (String, String, String) {
+    let (id, code) = registered(app, &complaint()).await;
+    let base = format!("/api/v1/requests/{id}");
+    let desk = |path: &str| app.post(&format!("{base}/{path}")).bearer(reviewer);
+    ok(desk("classify")
+        .json(&json!({"kind": "complaint"}))
+        .send()
+        .await)
+    .await;
+    let proposal = ok(app
+        .get(&format!("{base}/anonymised-text"))
+        .bearer(reviewer)
+        .send()
+        .await)
+    .await;
+    let detail = ok(desk("refer")
+        .json(&json!({"unit_id": unit, "text": proposal["text"]}))
+        .send()
+        .await)
+    .await;
+    let referral = detail["referrals"][0]["id"].as_str().unwrap().to_owned();
+    (id, code, referral)
+}
+
 pub(crate) async fn registered(app: &TestApp, body: &Value) -> (String, String) {
     let code = submit(app, body).await["tracking_code"]
         .as_str()
