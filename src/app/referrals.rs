@@ -111,7 +111,7 @@ pub struct ReferralFilter {
 /// The unit whose referrals a staff member may see: their own for unit staff, any for the desk.
 /// The handler refuses intake and operators first (`api::referrals::INBOX`); the use case
 /// refuses them too, so that it is safe whoever calls it.
-fn scope(staff: &StaffUser) -> AppResult<Option<UnitId>> {
+pub(crate) fn scope(staff: &StaffUser) -> AppResult<Option<UnitId>> {
     match staff.role {
         Role::UnitStaff => staff
             .unit_id

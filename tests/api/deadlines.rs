@@ -338,18 +338,7 @@ async fn two_instances_watching_a_week_announce_each_stage_once() {
         .collect();
     for _ in 0..24 * 8 {
         first.advance(Duration::hours(1));
-        let ticks: Vec<_> = schedulers
-            .iter()
-            .map(|s| {
-                let s = s.clone();
-                std::thread::spawn(move || s.tick().unwrap())
-            })
-            .collect();
-        for tick in ticks {
-            for ran in tick.join().unwrap() {
-                assert!(ran.outcome.is_ok(), "{ran:?}");
-            }
-        }
+        TestApp::tick_together(&schedulers);
     }
     for meeting in &meetings {
         assert_eq!(

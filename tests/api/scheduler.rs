@@ -58,21 +58,10 @@ async fn two_instances_run_each_period_once() {
         .collect();
     let mut total = 0;
     for _ in 0..60 {
-        let ticks: Vec<_> = schedulers
+        total += TestApp::tick_together(&schedulers)
             .iter()
-            .map(|s| {
-                let s = s.clone();
-                std::thread::spawn(move || s.tick().unwrap())
-            })
-            .collect();
-        for tick in ticks {
-            total += tick
-                .join()
-                .unwrap()
-                .iter()
-                .filter(|r| r.job == "sweep-uploads")
-                .count();
-        }
+            .filter(|r| r.job == "sweep-uploads")
+            .count();
         first.advance(Duration::minutes(1));
     }
     assert_eq!(total, 12, "sixty minutes, a run every five");

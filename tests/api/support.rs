@@ -323,6 +323,28 @@ impl TestApp {
         )
     }
 
+    /// One tick of every scheduler at once, each on its own thread, as instances do: every
+    /// job run of the tick, each having succeeded.
+    pub fn tick_together(
+        schedulers: &[std::sync::Arc<mardom::scheduler::Scheduler>],
+    ) -> Vec<mardom::scheduler::Ran> {
+        let ticks: Vec<_> = schedulers
+            .iter()
+            .map(|s| {
+                let s = s.clone();
+                std::thread::spawn(move || s.tick().expect("a tick"))
+            })
+            .collect();
+        let ran: Vec<_> = ticks
+            .into_iter()
+            .flat_map(|t| t.join().expect("a ticking thread"))
+            .collect();
+        for run in &ran {
+            assert!(run.outcome.is_ok(), "{run:?}");
+        }
+        ran
+    }
+
     /// Moves this instance's clock (and its scheduler's) forward.
     pub fn advance(&self, by: chrono::Duration) {
         self.clock.advance(by);

@@ -229,22 +229,15 @@ pub fn overdue(
     (unit, desk_only): (Option<UnitId>, bool),
     now: NaiveDateTime,
 ) -> AppResult<Vec<Overdue>> {
-    use crate::domain::Role;
-    let (unit, desk_only, for_unit) = match reader.role {
-        Role::UnitStaff => (reader.unit_id.clone(), false, true),
-        Role::Reviewer | Role::Head | Role::Admin => {
+    // Who sees which unit's work is the referral inbox's rule: a unit's staff their own, the
+    // desk any (and intake and operators none).
+    let (unit, desk_only, for_unit) = match super::referrals::scope(reader)? {
+        Some(own) => (Some(own), false, true),
+        None => {
             let desk_only = desk_only && unit.is_none();
             (unit, desk_only, false)
         }
-        Role::Intake | Role::Operator => {
-            return Err(super::AppError::Forbidden("your role has no overdue list"));
-        }
     };
-    if for_unit && unit.is_none() {
-        return Err(super::AppError::Internal(
-            "unit staff without a unit".to_owned(),
-        ));
-    }
     let mut listed = Vec::new();
     for row in repo::overdue(conn, now, unit.as_ref(), desk_only)? {
         let reference = match &row.referral_id {
