@@ -51,6 +51,8 @@ pub struct Settings {
     pub calendar: crate::domain::calendar::WorkingCalendar,
     /// How long each piece of work may take (`MARDOM_DEADLINES`).
     pub deadline_policies: crate::domain::deadline::Policies,
+    /// How long after a closing the citizen may object (`MARDOM_OBJECTION_WINDOW`, `10d`).
+    pub objection_window: crate::domain::calendar::Span,
     /// Hours before a meeting its reminder SMS goes out; 0 sends none.
     pub meeting_reminder_hours: u32,
     /// Online meeting requests per mobile number per window (`off`: no limit).
@@ -150,6 +152,15 @@ impl Settings {
                 name: "MARDOM_DEADLINES",
                 reason: e.to_string(),
             })?,
+            objection_window: match vars.text("MARDOM_OBJECTION_WINDOW") {
+                None => crate::domain::objection::DEFAULT_WINDOW,
+                Some(text) => {
+                    crate::domain::calendar::Span::parse(&text).ok_or(ConfigError::Invalid {
+                        name: "MARDOM_OBJECTION_WINDOW",
+                        reason: format!("{text:?} is not a span such as 10d (working days) or 48h"),
+                    })?
+                }
+            },
             meeting_reminder_hours: vars.limit("MARDOM_MEETING_REMINDER_HOURS", 24)?,
             meeting_requests_per_mobile: vars.rate("MARDOM_MEETING_REQUESTS_PER_MOBILE", 2)?,
             meeting_requests_window_days: vars.limit("MARDOM_MEETING_REQUESTS_WINDOW_DAYS", 30)?,

@@ -244,6 +244,7 @@ pub fn deadline_rules(settings: &Settings, clock: Clock) -> crate::app::deadline
     crate::app::deadlines::Rules {
         calendar: settings.calendar.clone(),
         policies: settings.deadline_policies.clone(),
+        objection_window: settings.objection_window,
         clock,
     }
 }

@@ -169,9 +169,12 @@ pub async fn log_contact(
         .db(move |conn| {
             let logged = contacts::log(conn, &rules, &staff_id, input)?;
             let request = match &logged.request {
-                Some(registered) => {
-                    Some(request_cases::detail(conn, &registered.request.id, role)?)
-                }
+                Some(registered) => Some(request_cases::detail(
+                    conn,
+                    &registered.request.id,
+                    role,
+                    &rules,
+                )?),
                 None => None,
             };
             Ok((logged.contact, request))

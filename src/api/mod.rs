@@ -163,6 +163,7 @@ fn citizens_and_outbox(config: &mut ServiceConfig) {
         .service(public::lookup_request)
         .service(public::withdraw_request)
         .service(public::rate_request)
+        .service(public::object_to_request)
         .service(conversation::citizen_conversation)
         .service(conversation::citizen_reply)
         .service(uploads::public_upload)

@@ -26,7 +26,7 @@ use crate::domain::request::{Channel, RequestKind, Resolution, Status};
     "kind": null, "proposed_kind": "meeting",
     "submitted_at": "2026-11-29T08:30:00Z", "updated_at": "2026-11-29T08:30:00Z", "closed_at": null,
     "history": [{"action": "registered", "status": "registered", "at": "2026-11-29T08:30:00Z"}],
-    "referred_to": [], "meeting": null
+    "referred_to": [], "meeting": null, "objection_until": null
 }))]
 pub struct PublicRequestView {
     /// 12 digits, the last a check digit.
@@ -48,6 +48,11 @@ pub struct PublicRequestView {
     pub referred_to: Vec<String>,
     /// The scheduled meeting with the head, if any.
     pub meeting: Option<PublicMeeting>,
+    /// Until when the citizen may object to how the request ended
+    /// (`POST …/objection`): set only while that is possible — closed with an outcome (not
+    /// withdrawn), not objected to before, inside the window (`MARDOM_OBJECTION_WINDOW`
+    /// working days from the closing, to the end of the last one in Tehran).
+    pub objection_until: Option<DateTime<Utc>>,
 }
 
 /// When the citizen meets the head.
@@ -92,6 +97,7 @@ impl From<&RequestWithHistory> for PublicRequestView {
                 starts_at: utc(at),
                 local: crate::domain::jalali::local_time(utc(at)),
             }),
+            objection_until: found.objection_until.map(utc),
         }
     }
 }
@@ -234,9 +240,9 @@ pub async fn lookup_request(
     state: web::Data<AppState>,
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let limits = state.limits.clone();
+    let (limits, rules) = (state.limits.clone(), state.deadlines.clone());
     let found = state
-        .db(move |conn| public::lookup(conn, &limits, &client.0, &code))
+        .db(move |conn| public::lookup(conn, (&limits, &rules), &client.0, &code))
         .await?;
     Ok(HttpResponse::Ok().json(PublicRequestView::from(&found)))
 }
@@ -313,9 +319,66 @@ pub async fn rate_request(
         score: body.score,
         comment: body.comment,
     };
-    let limits = state.limits.clone();
+    let (limits, rules) = (state.limits.clone(), state.deadlines.clone());
     let rated = state
-        .db(move |conn| public::rate(conn, &limits, &client.0, &code, input))
+        .db(move |conn| public::rate(conn, (&limits, &rules), &client.0, &code, input))
         .await?;
     Ok(HttpResponse::Ok().json(PublicRequestView::from(&rated)))
+}
+
+/// The citizen's objection to how their request ended.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"mobile": "09121234567", "text": "پاسخ واحد به موضوع شکایت من نپرداخته است"}))]
+pub struct ObjectionBody {
+    /// The mobile number the request was filed with.
+    pub mobile: String,
+    /// Why the citizen objects: 10 to 4000 characters. Staff read it in the history; the
+    /// public view never shows it.
+    #[schema(min_length = 10, max_length = 4000)]
+    pub text: String,
+}
+
+/// Object to how a request ended, once (no account needed; tracking code + mobile).
+///
+/// A request closed with an outcome (any but a withdrawal) may be objected to once, until
+/// `objection_until` in its public view (`MARDOM_OBJECTION_WINDOW` working days from the
+/// closing, 10 by default). The request returns to review (`in_review`, its resolution cleared)
+/// with the objection in its history (public as `objected`; its text for staff only), the desk
+/// is owed a review again (the classification's deadline; a meeting request, a schedule), and
+/// every active reviewer finds a line in their inbox. Limited per client address and per mobile
+/// number (429), like every proof of ownership.
+#[utoipa::path(
+    tag = "public", request_body = ObjectionBody,
+    params(("tracking_code" = String, Path, description = "The 12-digit tracking code", example = "483920175523")),
+    responses(
+        (status = 200, description = "Objected: the request is back in review", body = PublicRequestView),
+        (status = 403, description = "The mobile number is not the one the request was filed with", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No request has this code", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The request is not closed with an outcome (`transition-not-allowed`), was objected to once already (`objected-already`), or its window ended (`objection-window-closed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad mobile number or a text shorter than 10 or longer than 4000 characters", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this address or for this number; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/public/requests/{tracking_code}/objection")]
+pub async fn object_to_request(
+    client: ClientAddress,
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    body: ValidJson<ObjectionBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
+    let (limits, rules) = (state.limits.clone(), state.deadlines.clone());
+    let objected = state
+        .db(move |conn| {
+            crate::app::objection::object(
+                conn,
+                (&limits, &rules),
+                &client.0,
+                (&code, &body.mobile),
+                &body.text,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(PublicRequestView::from(&objected)))
 }

@@ -420,7 +420,7 @@ pub async fn register_request(
     let detail = state
         .db(move |conn| {
             let registered = requests::register(conn, &rules, &input, &registrar)?;
-            requests::detail(conn, &registered.request.id, role)
+            requests::detail(conn, &registered.request.id, role, &rules)
         })
         .await?;
     Ok(created(detail))
@@ -491,8 +491,9 @@ pub async fn get_request(
     }
     let id = id.into_inner().into();
     let role = staff.user().role;
+    let rules = state.deadlines.clone();
     let detail = state
-        .db(move |conn| requests::read(conn, &id, role))
+        .db(move |conn| requests::read(conn, &id, role, &rules))
         .await?;
     Ok(super::handling::answered(detail))
 }

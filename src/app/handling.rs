@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use crate::db::meetings as meeting_repo;
 use crate::db::referrals::{self as referral_repo, ReferralRow};
 use crate::db::requests::{self as repo, RequestRow};
-use crate::db::{self, DbConnection, units, write_transaction};
+use crate::db::{DbConnection, units, write_transaction};
 use crate::domain::anonymise::{self, CitizenIdentity};
 use crate::domain::citizen::RequestText;
 use crate::domain::ids::{ReferralId, RequestId, UnitId, UserId};
@@ -90,7 +90,7 @@ pub(crate) fn run(
     write_transaction(conn, |conn| {
         let row = repo::find(conn, request_id)?.ok_or(AppError::NotFound("request"))?;
         decide_and_commit(conn, &row, &Acting::staff(caller), command, effects)?;
-        requests::detail(conn, &row.id, caller.staff.role)
+        requests::detail(conn, &row.id, caller.staff.role, &caller.rules)
     })
 }
 
@@ -109,7 +109,7 @@ pub(crate) fn decide_and_commit(
     }
     let request = Request::from(row.clone());
     let identity = requests::identity(conn, &row.id)?;
-    let state = super::state::of(conn, &request)?;
+    let state = super::state::of(conn, &request, &acting.rules)?;
     let transition = lifecycle::apply(state, acting.actor, command)?;
     let Effects { details, params } = effects(conn, &request, &identity, &transition)?;
     let kind = match command {
@@ -122,8 +122,8 @@ pub(crate) fn decide_and_commit(
         &identity.mobile,
         &transition,
         acting.recorded_as.clone(),
-        details,
-        params,
+        (details, params),
+        acting.rules.now(),
     )?;
     let now = acting.rules.now();
     super::deadlines::follow(conn, &acting.rules, &row.id, kind, &transition, now)
@@ -145,10 +145,9 @@ fn commit(
     mobile: &str,
     transition: &Transition,
     actor: (ActorKind, Option<UserId>),
-    mut details: serde_json::Value,
-    params: serde_json::Value,
+    (mut details, params): (serde_json::Value, serde_json::Value),
+    now: NaiveDateTime,
 ) -> AppResult<()> {
-    let now = db::now();
     if !repo::change_status(
         conn,
         &row.id,

@@ -16,6 +16,7 @@ pub mod meeting_day;
 pub mod meeting_reminders;
 pub mod meetings;
 pub mod notifications;
+pub mod objection;
 pub mod page;
 pub mod public;
 pub mod referrals;
@@ -107,6 +108,10 @@ impl From<crate::domain::lifecycle::Refusal> for AppError {
             Refusal::ReferralsOpen => AppError::conflict("referrals-open", refusal.to_string()),
             Refusal::MeetingNotStarted { .. } => {
                 AppError::conflict("meeting-not-started", refusal.to_string())
+            }
+            Refusal::ObjectedAlready => AppError::conflict("objected-already", refusal.to_string()),
+            Refusal::ObjectionWindowClosed { .. } => {
+                AppError::conflict("objection-window-closed", refusal.to_string())
             }
         }
     }

@@ -312,7 +312,7 @@ pub fn parse_code(raw: &str) -> AppResult<TrackingCode> {
 /// `client`, counted against its lookups (malformed codes too: guessing is what is limited).
 pub fn lookup(
     conn: &mut DbConnection,
-    limits: &Limits,
+    (limits, rules): (&Limits, &Rules),
     client: &str,
     raw_code: &str,
 ) -> AppResult<RequestWithHistory> {
@@ -320,33 +320,62 @@ pub fn lookup(
     let code = parse_code(raw_code)?;
     let view =
         public_view::by_tracking_code(conn, code.as_str())?.ok_or(AppError::NotFound("request"))?;
-    public_record(view)
+    public_record(view, rules)
+}
+
+/// The public record of the request `id` as it stands now, in the caller's transaction: what
+/// a citizen's command answers with.
+pub(crate) fn record_of(
+    conn: &mut DbConnection,
+    id: &RequestId,
+    rules: &Rules,
+) -> AppResult<RequestWithHistory> {
+    let row = repo::find(conn, id)?.ok_or(AppError::NotFound("request"))?;
+    public_record(public_view::of_request(conn, row)?, rules)
 }
 
 /// A request with what the citizen may see of its progress: the public history, the units it
-/// went to (by name, each once) and a scheduled meeting's time.
-fn public_record(view: PublicView) -> AppResult<RequestWithHistory> {
+/// went to (by name, each once), a scheduled meeting's time, and until when its outcome may be
+/// objected to.
+fn public_record(view: PublicView, rules: &Rules) -> AppResult<RequestWithHistory> {
     let mut referred_to = Vec::new();
     for name in view.unit_names {
         if !referred_to.contains(&name) {
             referred_to.push(name);
         }
     }
+    let request = Request::from(view.request);
+    let history: Vec<Event> = view
+        .events
+        .into_iter()
+        .map(|row| Ok(Event::try_from(row)?))
+        .collect::<AppResult<_>>()?;
+    let facts = crate::domain::objection::Facts {
+        status: request.status,
+        resolution: request.resolution,
+        closed_at: request.closed_at,
+        objected_before: history
+            .iter()
+            .any(|event| event.action == super::state::OBJECTED),
+    };
+    let standing = crate::domain::objection::standing(
+        facts,
+        rules.objection_window,
+        &rules.calendar,
+        rules.now(),
+    );
     Ok(RequestWithHistory {
-        request: Request::from(view.request),
-        history: view
-            .events
-            .into_iter()
-            .map(|row| Ok(Event::try_from(row)?))
-            .collect::<AppResult<_>>()?,
+        request,
+        history,
         referred_to,
         meeting_at: view.meeting_at,
+        objection_until: standing.open_until(),
     })
 }
 
 /// Counts a proof of ownership (tracking code + mobile number) against the client's lookups and
 /// the mobile number's proofs, and parses the code.
-fn count_proof(
+pub(crate) fn count_proof(
     conn: &mut DbConnection,
     limits: &Limits,
     client: &str,
@@ -381,8 +410,7 @@ pub fn withdraw(
             Command::Withdraw,
             |_, _, _, _| Ok(super::handling::Effects::none()),
         )?;
-        let row = repo::find(conn, &row.id)?.ok_or(AppError::NotFound("request"))?;
-        public_record(public_view::of_request(conn, row)?)
+        record_of(conn, &row.id, rules)
     })
 }
 
@@ -458,7 +486,7 @@ pub fn reply(
 
 /// The request behind `code` if `mobile` is the number it was filed with (404 without it, 403
 /// with another number): the citizen's proof of ownership, for withdrawal and rating.
-fn owned_request(
+pub(crate) fn owned_request(
     conn: &mut DbConnection,
     code: &TrackingCode,
     mobile: &MobileNumber,
@@ -518,7 +546,7 @@ impl RatingInput {
 /// Rates a closed request, once, for the citizen who filed it.
 pub fn rate(
     conn: &mut DbConnection,
-    limits: &Limits,
+    (limits, rules): (&Limits, &Rules),
     client: &str,
     raw_code: &str,
     input: RatingInput,
@@ -549,6 +577,6 @@ pub fn rate(
                 e.into()
             }
         })?;
-        public_record(public_view::of_request(conn, row)?)
+        public_record(public_view::of_request(conn, row)?, rules)
     })
 }

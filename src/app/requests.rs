@@ -134,6 +134,8 @@ pub struct RequestWithHistory {
     pub referred_to: Vec<String>,
     /// When its scheduled meeting starts, if it has one.
     pub meeting_at: Option<NaiveDateTime>,
+    /// Until when the citizen may object to its outcome; `None` unless that is possible now.
+    pub objection_until: Option<NaiveDateTime>,
 }
 
 /// A request with identity and full history, for staff who may see both.
@@ -292,6 +294,7 @@ pub(crate) fn register_claiming(
             history: vec![Event::try_from(rows.event.clone())?],
             referred_to: Vec::new(),
             meeting_at: None,
+            objection_until: None,
         };
         let claim = claim.map(|claim| claim(&registered));
         let written = registration::insert(
@@ -394,16 +397,26 @@ impl RegistrationRows {
 
 /// One request as `reader` (a desk role) reads it, in one snapshot: `allowed_actions` agree
 /// with the referrals and the meeting shown beside them.
-pub fn read(conn: &mut DbConnection, id: &RequestId, reader: Role) -> AppResult<RequestDetail> {
-    diesel::Connection::transaction(conn, |conn| detail(conn, id, reader))
+pub fn read(
+    conn: &mut DbConnection,
+    id: &RequestId,
+    reader: Role,
+    rules: &Rules,
+) -> AppResult<RequestDetail> {
+    diesel::Connection::transaction(conn, |conn| detail(conn, id, reader, rules))
 }
 
 /// One request as `reader` (a desk role) sees it: everything, with what they may do next. Runs
 /// in the caller's transaction.
-pub fn detail(conn: &mut DbConnection, id: &RequestId, reader: Role) -> AppResult<RequestDetail> {
+pub fn detail(
+    conn: &mut DbConnection,
+    id: &RequestId,
+    reader: Role,
+    rules: &Rules,
+) -> AppResult<RequestDetail> {
     let row = repo::find(conn, id)?.ok_or(AppError::NotFound("request"))?;
     let request = Request::from(row);
-    let state = super::state::of(conn, &request)?;
+    let state = super::state::of(conn, &request, rules)?;
     let mut referrals = Vec::new();
     for referral in super::referrals::of_request(conn, id, db::now())? {
         let unit_name = units::find(conn, &referral.unit_id)?

@@ -165,6 +165,20 @@ pub fn events(
     query.order(request_events::seq.asc()).load(conn)
 }
 
+/// Whether the history of a request holds an event of `action` (e.g. the one objection).
+pub fn has_event(
+    conn: &mut DbConnection,
+    request_id: &RequestId,
+    action: &str,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        request_events::table
+            .filter(request_events::request_id.eq(request_id))
+            .filter(request_events::action.eq(action)),
+    ))
+    .get_result(conn)
+}
+
 /// The next event number of a request.
 pub fn next_seq(conn: &mut DbConnection, request_id: &RequestId) -> QueryResult<i32> {
     let last: Option<i32> = request_events::table

@@ -324,7 +324,9 @@ pub struct Follows {
 /// The deadlines a transition of a request from `from` to `to` meets and starts; `kind` is the
 /// request's kind after it. Classifying meets the classification; a meeting request in review
 /// is owed a schedule (after classifying, reclassifying, or a cancelled meeting), met when it
-/// leaves review or stops being a meeting request.
+/// leaves review or stops being a meeting request. A closed request reopened by the citizen's
+/// objection is owed the desk's review again (the classification's span), met when the desk
+/// decides and it leaves review.
 pub fn after_transition(from: Option<Status>, to: Status, kind: Option<RequestKind>) -> Follows {
     let meeting = kind == Some(RequestKind::Meeting);
     if to == Status::Closed {
@@ -334,13 +336,17 @@ pub fn after_transition(from: Option<Status>, to: Status, kind: Option<RequestKi
         };
     }
     let mut follows = Follows::default();
-    if from == Some(Status::Registered) && to != Status::Registered {
+    let reviewed = matches!(from, Some(Status::Registered | Status::InReview)) && from != Some(to);
+    if reviewed {
         follows.meet.push(DeadlineKind::Classify);
     }
     if to == Status::InReview && meeting {
         follows.start = Some(DeadlineKind::Schedule);
     } else if from == Some(Status::InReview) {
         follows.meet.push(DeadlineKind::Schedule);
+    }
+    if from == Some(Status::Closed) && to == Status::InReview && !meeting {
+        follows.start = Some(DeadlineKind::Classify);
     }
     // A scheduled meeting owes its outcome; moved, it owes it for the new time.
     if from == Some(Status::MeetingScheduled) {

@@ -15,16 +15,19 @@
 //! referred, feedback kind:  refer (another unit) ─▶ referred ✉
 //! referred | follow_up:      close, once every referral is accepted ─▶ closed(resolved) ✉
 //! any open status:           withdraw (the citizen) ─▶ closed(withdrawn)
+//! closed with an outcome:     object (the citizen, once, in its window) ─▶ in_review
 //! ```
 //!
-//! Two rules ride on the table. An outcome (held or no-show) fits only once the meeting's start
-//! time has passed. And closing a request, by any path, settles what hangs on it in the same
+//! Three rules ride on the table. An outcome (held or no-show) fits only once the meeting's start
+//! time has passed. An objection fits only once, and only inside its window
+//! (`objection::Standing`). And closing a request, by any path, settles what hangs on it in the same
 //! transaction (`Settlement`): a meeting still scheduled is cancelled, freeing its slot, and
 //! every referral not yet accepted is withdrawn, so no unit keeps working on a closed request.
 
 use chrono::NaiveDateTime;
 
 use super::labels::labels;
+use super::objection::Standing;
 use super::request::{RequestKind, Resolution, Status};
 use super::role::Role;
 
@@ -102,6 +105,8 @@ pub enum Command {
     /// Close as resolved.
     Close,
     Withdraw,
+    /// The citizen objects to how the request ended.
+    Object,
 }
 
 labels! {
@@ -120,6 +125,8 @@ labels! {
         Close = "close",
         /// The citizen's, through the public door.
         Withdraw = "withdraw",
+        /// The citizen's objection to the outcome, through the public door.
+        Object = "object",
     }
 }
 
@@ -137,6 +144,7 @@ impl Command {
             Command::RecordOutcome(_) => Action::Outcome,
             Command::Close => Action::Close,
             Command::Withdraw => Action::Withdraw,
+            Command::Object => Action::Object,
         }
     }
 
@@ -145,7 +153,7 @@ impl Command {
     }
 
     /// One representative of every command, to ask which fit a state.
-    const REPRESENTATIVES: [Command; 11] = [
+    const REPRESENTATIVES: [Command; 12] = [
         Command::Classify(RequestKind::Complaint),
         Command::Refer,
         Command::Thank,
@@ -157,6 +165,7 @@ impl Command {
         Command::RecordOutcome(MeetingOutcome::NoShow),
         Command::Close,
         Command::Withdraw,
+        Command::Object,
     ];
 
     /// Whether `actor` may give this command at all, whatever the request's state.
@@ -166,15 +175,16 @@ impl Command {
 }
 
 impl Action {
-    /// The roles that may give a command of this name (the citizen gives only `withdraw`). It
+    /// The roles that may give a command of this name (the citizen gives only `withdraw` and
+    /// `object`). It
     /// depends on the name alone, so a caller's role can be checked before anything is read
     /// or validated: a role that may never do this gets 403, never a 404, 412 or 422 that
     /// tells it about the request or the body.
     pub fn allowed(self, actor: Actor) -> bool {
         use Role::*;
         match (self, actor) {
-            (Action::Withdraw, Actor::Citizen) => true,
-            (_, Actor::Citizen) | (Action::Withdraw, Actor::Staff(_)) => false,
+            (Action::Withdraw | Action::Object, Actor::Citizen) => true,
+            (_, Actor::Citizen) | (Action::Withdraw | Action::Object, Actor::Staff(_)) => false,
             (Action::Reschedule | Action::Cancel, Actor::Staff(role)) => {
                 matches!(role, Reviewer | Head | Admin)
             }
@@ -195,6 +205,8 @@ pub struct State {
     /// The scheduled meeting against the clock, if one is scheduled: an outcome waits for its
     /// start.
     pub meeting: Option<MeetingStart>,
+    /// Where a closed request stands for the citizen's objection.
+    pub objection: Standing,
 }
 
 impl State {
@@ -205,6 +217,7 @@ impl State {
             kind,
             all_referrals_accepted: true,
             meeting: None,
+            objection: Standing::NoOutcome,
         }
     }
 }
@@ -266,6 +279,12 @@ pub enum Refusal {
     /// An outcome for a meeting that has not started yet (409).
     #[error("the meeting starts at {}; its outcome can be recorded once it has started", .starts_at.and_utc().to_rfc3339())]
     MeetingNotStarted { starts_at: NaiveDateTime },
+    /// A second objection (409).
+    #[error("this request was objected to once already; an outcome can be objected to only once")]
+    ObjectedAlready,
+    /// An objection after its window (409).
+    #[error("the time to object ended at {}", .until.and_utc().to_rfc3339())]
+    ObjectionWindowClosed { until: NaiveDateTime },
 }
 
 fn possible_list(possible: &[&str]) -> String {
@@ -311,6 +330,15 @@ pub fn apply(state: State, actor: Actor, command: Command) -> Result<Transition,
         }
         _ => {}
     }
+    match (command, state.objection) {
+        (Command::Object, Standing::Used) if fits.is_some() => {
+            return Err(Refusal::ObjectedAlready);
+        }
+        (Command::Object, Standing::Expired { until }) if fits.is_some() => {
+            return Err(Refusal::ObjectionWindowClosed { until });
+        }
+        _ => {}
+    }
     fits.ok_or_else(|| Refusal::NotNow {
         command: command.name(),
         status: state.status,
@@ -344,6 +372,7 @@ fn fits_now(state: State, command: Command) -> bool {
         && match command {
             Command::Close => state.all_referrals_accepted,
             Command::RecordOutcome(_) => !matches!(state.meeting, Some(MeetingStart::Ahead(_))),
+            Command::Object => matches!(state.objection, Standing::Open { .. }),
             _ => true,
         }
 }
@@ -420,6 +449,9 @@ fn decide(state: State, command: Command) -> Option<Transition> {
         (Registered | InReview | Referred | MeetingScheduled | FollowUp, Withdraw) => {
             close(Resolution::Withdrawn, "withdrawn", &[])
         }
+        // Reopened for the desk to review again; the outcome it objects to is cleared.
+        (Closed, Object) if state.objection != Standing::NoOutcome => to(InReview, "objected", &[]),
+        (Registered | InReview | Referred | MeetingScheduled | FollowUp, Object) => return None,
         (
             Registered,
             Refer | Thank | Schedule | Redirect | Decline | Reschedule | Cancel | RecordOutcome(_)
@@ -473,6 +505,7 @@ mod tests {
                     kind,
                     all_referrals_accepted,
                     meeting,
+                    objection: Standing::NoOutcome,
                 });
             }
         }
@@ -811,5 +844,76 @@ mod tests {
             ["reschedule", "cancel"],
             "no outcome before the start"
         );
+    }
+
+    #[test]
+    fn the_citizen_objects_once_inside_the_window_and_the_request_returns_to_review() {
+        let until = chrono::DateTime::from_timestamp(1_900_000_000, 0)
+            .unwrap()
+            .naive_utc();
+        let closed = |objection| State {
+            objection,
+            ..state(Status::Closed, Some(RequestKind::Complaint))
+        };
+        let t = apply(
+            closed(Standing::Open { until }),
+            Actor::Citizen,
+            Command::Object,
+        )
+        .unwrap();
+        assert_eq!(
+            (t.from, t.to, t.resolution),
+            (Some(Status::Closed), Status::InReview, None)
+        );
+        assert_eq!((t.action, t.public), ("objected", true));
+        assert!(t.notify.is_empty());
+        assert_eq!(t.settle, Settlement::NOTHING);
+        assert_eq!(
+            possible(closed(Standing::Open { until }), Actor::Citizen),
+            ["object"]
+        );
+        assert_eq!(
+            apply(closed(Standing::Used), Actor::Citizen, Command::Object),
+            Err(Refusal::ObjectedAlready)
+        );
+        let late = apply(
+            closed(Standing::Expired { until }),
+            Actor::Citizen,
+            Command::Object,
+        );
+        assert_eq!(late, Err(Refusal::ObjectionWindowClosed { until }));
+        for standing in [
+            Standing::Used,
+            Standing::Expired { until },
+            Standing::NoOutcome,
+        ] {
+            assert!(possible(closed(standing), Actor::Citizen).is_empty());
+        }
+        // Withdrawn (no outcome), or still open: not an objection's moment at all.
+        assert!(matches!(
+            apply(closed(Standing::NoOutcome), Actor::Citizen, Command::Object),
+            Err(Refusal::NotNow { .. })
+        ));
+        for &status in Status::ALL.iter().filter(|s| s.is_open()) {
+            let open = State {
+                objection: Standing::Open { until },
+                ..state(status, Some(RequestKind::Report))
+            };
+            assert!(matches!(
+                apply(open, Actor::Citizen, Command::Object),
+                Err(Refusal::NotNow { .. })
+            ));
+        }
+        // Staff never object for the citizen.
+        for role in [Role::Reviewer, Role::Head, Role::Admin] {
+            assert!(matches!(
+                apply(
+                    closed(Standing::Open { until }),
+                    Actor::Staff(role),
+                    Command::Object
+                ),
+                Err(Refusal::Forbidden { .. })
+            ));
+        }
     }
 }

@@ -18,6 +18,7 @@ pub mod limits;
 pub mod meeting;
 pub mod national_id;
 pub mod notification;
+pub mod objection;
 pub mod phone;
 pub mod referral;
 pub mod request;

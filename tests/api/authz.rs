@@ -99,6 +99,7 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             "post",
             "/api/v1/public/requests/{tracking_code}/withdrawal"
             | "/api/v1/public/requests/{tracking_code}/rating"
+            | "/api/v1/public/requests/{tracking_code}/objection"
             | "/api/v1/public/requests/{tracking_code}/conversation"
             | "/api/v1/public/requests/{tracking_code}/messages"
             | "/api/v1/public/requests/{tracking_code}/attachments"

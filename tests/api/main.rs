@@ -14,6 +14,7 @@ mod deadlines;
 mod delivery;
 mod handling;
 mod limits;
+mod objection;
 mod operations;
 mod privacy;
 mod public;

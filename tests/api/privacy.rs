@@ -249,6 +249,7 @@ pub fn body_for(path: &str) -> Value {
         "outcome" => json!({"held": true}),
         "withdrawal" => json!({"mobile": "09127654321"}),
         "rating" => json!({"mobile": "09127654321", "score": 5}),
+        "objection" => json!({"mobile": "09127654321", "text": "اعتراض آزمایشی به نتیجه‌ی درخواست"}),
         "password" => json!({"password": "a long new password"}),
         "messages" if path.contains("/public/") => {
             json!({"mobile": "09127654321", "text": "پاسخ آزمایشی شهروند"})

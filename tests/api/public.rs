@@ -105,7 +105,7 @@ on_both_backends! {
         assert_eq!(view["status"], "registered");
         let mut keys: Vec<&str> = view.as_object().unwrap().keys().map(String::as_str).collect();
         keys.sort_unstable();
-        assert_eq!(keys, ["channel", "closed_at", "history", "kind", "meeting", "proposed_kind", "referred_to", "resolution", "status", "submitted_at", "tracking_code", "updated_at"]);
+        assert_eq!(keys, ["channel", "closed_at", "history", "kind", "meeting", "objection_until", "proposed_kind", "referred_to", "resolution", "status", "submitted_at", "tracking_code", "updated_at"]);
         // Persian digits and spaces in the code are read as the same code.
         let persian: String = code.chars().map(|c| char::from_u32('۰' as u32 + c.to_digit(10).unwrap()).unwrap()).collect();
         let spaced = format!("{} {}", &persian[..12], &persian[12..]);

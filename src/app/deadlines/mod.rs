@@ -26,13 +26,25 @@ use super::AppResult;
 pub use extend::{EXTENDERS, Extension, extend};
 pub use watch::watch;
 
-/// The calendar deadlines are counted on, the policies that give each its span, and the clock
-/// they are decided at (which only tests move).
-#[derive(Debug, Clone, Default)]
+/// The calendar deadlines are counted on, the policies that give each its span, the citizen's
+/// time to object to an outcome, and the clock they are decided at (which only tests move).
+#[derive(Debug, Clone)]
 pub struct Rules {
     pub calendar: WorkingCalendar,
     pub policies: Policies,
+    pub objection_window: Span,
     pub clock: Clock,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            calendar: WorkingCalendar::default(),
+            policies: Policies::default(),
+            objection_window: crate::domain::objection::DEFAULT_WINDOW,
+            clock: Clock::default(),
+        }
+    }
 }
 
 /// Shared by the handlers and the scheduler.

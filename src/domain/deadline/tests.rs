@@ -177,10 +177,11 @@ fn what_a_transition_does_to_the_deadlines() {
         follows(InReview, InReview, complaint).meet,
         [DeadlineKind::Schedule]
     );
+    // Leaving review meets a review owed after an objection (none is open otherwise).
     assert_eq!(
         follows(InReview, MeetingScheduled, meeting),
         Follows {
-            meet: vec![DeadlineKind::Schedule],
+            meet: vec![DeadlineKind::Classify, DeadlineKind::Schedule],
             start: Some(DeadlineKind::Outcome),
             meet_all: false
         }
@@ -209,6 +210,23 @@ fn what_a_transition_does_to_the_deadlines() {
     );
     assert!(follows(Referred, Closed, complaint).meet_all);
     assert_eq!(after_transition(None, Registered, None), Follows::default());
+    // Reopened by an objection: the desk owes a review (a meeting request, a schedule), met
+    // when the desk decides.
+    assert_eq!(
+        follows(Closed, InReview, complaint),
+        Follows {
+            start: Some(DeadlineKind::Classify),
+            ..Follows::default()
+        }
+    );
+    assert_eq!(
+        follows(Closed, InReview, meeting).start,
+        Some(DeadlineKind::Schedule)
+    );
+    assert_eq!(
+        follows(InReview, Referred, complaint).meet,
+        [DeadlineKind::Classify, DeadlineKind::Schedule]
+    );
 }
 
 #[test]
