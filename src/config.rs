@@ -152,15 +152,7 @@ impl Settings {
                 name: "MARDOM_DEADLINES",
                 reason: e.to_string(),
             })?,
-            objection_window: match vars.text("MARDOM_OBJECTION_WINDOW") {
-                None => crate::domain::objection::DEFAULT_WINDOW,
-                Some(text) => {
-                    crate::domain::calendar::Span::parse(&text).ok_or(ConfigError::Invalid {
-                        name: "MARDOM_OBJECTION_WINDOW",
-                        reason: format!("{text:?} is not a span such as 10d (working days) or 48h"),
-                    })?
-                }
-            },
+            objection_window: objection_window(vars.text("MARDOM_OBJECTION_WINDOW"))?,
             meeting_reminder_hours: vars.limit("MARDOM_MEETING_REMINDER_HOURS", 24)?,
             meeting_requests_per_mobile: vars.rate("MARDOM_MEETING_REQUESTS_PER_MOBILE", 2)?,
             meeting_requests_window_days: vars.limit("MARDOM_MEETING_REQUESTS_WINDOW_DAYS", 30)?,
@@ -271,6 +263,17 @@ impl<L: Fn(&str) -> Option<String>> Vars<L> {
             })
             .unwrap_or_default()
     }
+}
+
+/// `MARDOM_OBJECTION_WINDOW`: a span such as `10d` (the default) or `48h`.
+fn objection_window(text: Option<String>) -> Result<crate::domain::calendar::Span, ConfigError> {
+    let Some(text) = text else {
+        return Ok(crate::domain::objection::DEFAULT_WINDOW);
+    };
+    crate::domain::calendar::Span::parse(&text).ok_or(ConfigError::Invalid {
+        name: "MARDOM_OBJECTION_WINDOW",
+        reason: format!("{text:?} is not a span such as 10d (working days) or 48h"),
+    })
 }
 
 /// The working-day calendar: `MARDOM_DAYS_OFF` (weekday names, `friday` by default) and the
