@@ -21,6 +21,7 @@ pub mod page;
 pub mod public;
 pub mod referrals;
 pub mod requests;
+pub mod scorecard;
 pub mod sign_in;
 pub mod state;
 pub mod stats;

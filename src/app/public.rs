@@ -567,7 +567,7 @@ pub fn rate(
                 request_id: row.id.clone(),
                 score: input.score,
                 comment,
-                created_at: db::now(),
+                created_at: rules.now(),
             },
         )
         .map_err(|e| {

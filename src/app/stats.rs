@@ -1,15 +1,16 @@
 //! The dashboard figures: counts of the requests and contacts of a period, how long the desk
-//! took to first decide on and to close them (medians), their ratings, and each unit's current
-//! referral workload. Read-only; the figures are read one query after another, not as one
-//! snapshot, which is precise enough for a dashboard.
+//! took to first decide on and to close them (medians), their ratings, each unit's current
+//! referral workload, and the period's scorecard (`app::scorecard`: each unit's referrals
+//! judged, the weekly count). Read-only; the figures are read one query after another, not as
+//! one snapshot, which is precise enough for a dashboard.
 
 use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDateTime};
 
+use crate::db::DbConnection;
 use crate::db::contacts::{self as contact_repo, ContactFilter};
 use crate::db::stats::{self as repo, Period as StoredPeriod};
-use crate::db::{self, DbConnection};
 use crate::domain::contact::ContactOutcome;
 use crate::domain::ids::UnitId;
 use crate::domain::request::{Channel, RequestKind, Resolution, Status};
@@ -17,7 +18,7 @@ use crate::domain::request::{Channel, RequestKind, Resolution, Status};
 use super::AppResult;
 
 /// The `by_kind` key of requests the desk has not classified yet.
-pub const UNCLASSIFIED: &str = "unclassified";
+pub use crate::domain::scorecard::UNCLASSIFIED;
 
 /// The period when the client names no start: the 30 days before its end.
 const DEFAULT_DAYS: i64 = 30;
@@ -38,10 +39,13 @@ pub struct Window {
 }
 
 impl Window {
-    /// Reads the clock once: the period ends at `to`, or now; it starts at `from`, or 30 days
-    /// before its end. `None` unless it starts before it ends.
-    pub fn asked(from: Option<NaiveDateTime>, to: Option<NaiveDateTime>) -> Option<Self> {
-        let now = db::now();
+    /// Fixed at `now` (the deadlines' clock, read once): the period ends at `to`, or now; it
+    /// starts at `from`, or 30 days before its end. `None` unless it starts before it ends.
+    pub fn asked(
+        from: Option<NaiveDateTime>,
+        to: Option<NaiveDateTime>,
+        now: NaiveDateTime,
+    ) -> Option<Self> {
         let before = to.unwrap_or(now);
         let from = match from {
             Some(from) => Some(from),
@@ -112,10 +116,15 @@ pub struct StatsReport {
     pub median_hours_to_first_decision: Option<f64>,
     pub median_hours_to_closure: Option<f64>,
     pub rating: RatingStats,
+    pub scorecard: super::scorecard::Scorecard,
 }
 
 /// The figures of the window's period, and the workload at its `now`.
-pub fn report(conn: &mut DbConnection, window: Window) -> AppResult<StatsReport> {
+pub fn report(
+    conn: &mut DbConnection,
+    calendar: &crate::domain::calendar::WorkingCalendar,
+    window: Window,
+) -> AppResult<StatsReport> {
     let Window { period, now } = window;
     let stored = StoredPeriod::from(period);
     let requests = request_stats(conn, stored)?;
@@ -137,6 +146,7 @@ pub fn report(conn: &mut DbConnection, window: Window) -> AppResult<StatsReport>
         median_hours_to_first_decision,
         median_hours_to_closure,
         rating: RatingStats { count, mean },
+        scorecard: super::scorecard::read(conn, calendar, stored, now)?,
     })
 }
 
@@ -194,14 +204,14 @@ fn workload(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<UnitWo
             open,
         })
         .collect();
-    // Sorted here rather than in SQL: PostgreSQL orders text by its locale's collation, SQLite
-    // by code point, and the two backends must answer the same.
-    units.sort_by(|a, b| {
-        a.unit_name
-            .cmp(&b.unit_name)
-            .then_with(|| a.unit_id.cmp(&b.unit_id))
-    });
+    sort_by_unit(&mut units, |u| (&u.unit_name, &u.unit_id));
     Ok(units)
+}
+
+/// Orders lines by unit name, then id. Here rather than in SQL: PostgreSQL orders text by its
+/// locale's collation, SQLite by code point, and the two backends must answer the same.
+pub(crate) fn sort_by_unit<T>(lines: &mut [T], unit: impl Fn(&T) -> (&String, &UnitId)) {
+    lines.sort_by(|a, b| unit(a).cmp(&unit(b)));
 }
 
 fn zeros<'a>(keys: impl Iterator<Item = &'a str>) -> BTreeMap<&'a str, i64> {
@@ -216,20 +226,7 @@ pub fn hours_between(pairs: &[(NaiveDateTime, NaiveDateTime)]) -> Vec<f64> {
         .collect()
 }
 
-/// The median (the mean of the two middle values for an even count); `None` for no values.
-/// Sorts `values` in place.
-pub fn median(values: &mut [f64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_by(f64::total_cmp);
-    let middle = values.len() / 2;
-    if values.len() % 2 == 1 {
-        Some(values[middle])
-    } else {
-        Some((values[middle - 1] + values[middle]) / 2.0)
-    }
-}
+pub use crate::domain::scorecard::median;
 
 #[cfg(test)]
 mod tests {
@@ -239,7 +236,8 @@ mod tests {
 
     #[test]
     fn a_period_ends_now_and_starts_30_days_before_its_end_unless_told() {
-        let window = Window::asked(None, None).unwrap();
+        let now = crate::db::now();
+        let window = Window::asked(None, None, now).unwrap();
         assert_eq!(window.period.before, window.now);
         assert_eq!(
             window.period.before - window.period.from,
@@ -248,10 +246,10 @@ mod tests {
         let to = NaiveDate::from_ymd_opt(2026, 2, 1)
             .and_then(|d| d.and_hms_opt(0, 0, 0))
             .unwrap();
-        let window = Window::asked(None, Some(to)).unwrap();
+        let window = Window::asked(None, Some(to), now).unwrap();
         assert_eq!(window.period.from, to - Duration::days(30));
-        assert!(Window::asked(Some(to), Some(to)).is_none(), "empty");
-        assert!(Window::asked(Some(to + Duration::hours(1)), Some(to)).is_none());
+        assert!(Window::asked(Some(to), Some(to), now).is_none(), "empty");
+        assert!(Window::asked(Some(to + Duration::hours(1)), Some(to), now).is_none());
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod referrals;
 pub mod registration;
 pub mod requests;
 pub mod schema;
+pub mod scorecard;
 pub mod sms_charges;
 pub mod sqlite_writers;
 pub mod stats;

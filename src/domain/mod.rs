@@ -24,6 +24,7 @@ pub mod referral;
 pub mod request;
 mod robustness;
 pub mod role;
+pub mod scorecard;
 pub mod sms_cap;
 pub mod templates;
 pub mod text;

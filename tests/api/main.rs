@@ -22,6 +22,7 @@ mod registration;
 mod request_view;
 mod requests;
 mod scheduler;
+mod scorecard;
 mod stats;
 mod units;
 mod users;
