@@ -103,6 +103,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 password: password.clone(),
                 role,
                 unit_id: unit_id.map(crate::domain::ids::UnitId::from),
+                mobile: None,
             };
             let user =
                 users::create(&mut conn, input).map_err(|e| CliError::Refused(describe(e)))?;

@@ -46,7 +46,8 @@ pub struct ReferralView {
     /// The anonymised text the desk approved.
     pub text: String,
     pub due_at: DateTime<Utc>,
-    /// Past due and not yet answered.
+    /// Past due and not yet answered; false while the unit waits for the citizen on a question
+    /// asked before the due time (the clock stands still).
     pub overdue: bool,
     /// The unit asked the citizen (`POST /referrals/{id}/messages`) and no answer has come yet.
     pub awaiting_citizen: bool,
@@ -100,7 +101,8 @@ pub struct ReferralList {
 #[into_params(parameter_in = Query)]
 pub struct ReferralQuery {
     pub status: Option<ReferralStatus>,
-    /// `true`: only referrals past due and not yet answered.
+    /// `true`: only referrals past due and not yet answered (not one waiting for the citizen
+    /// since before its due time: its clock stands still).
     pub overdue: Option<bool>,
     /// Due at or after this time (RFC 3339).
     pub due_from: Option<DateTime<Utc>>,
@@ -155,8 +157,9 @@ pub async fn list_referrals(
         due_before: query.due_to.map(|t| t.naive_utc()),
     };
     let user = staff.user().clone();
+    let now = state.deadlines.now();
     let page = state
-        .db(move |conn| referrals::list(conn, &user, filter, &page))
+        .db(move |conn| referrals::list(conn, (&user, now), filter, &page))
         .await?;
     Ok(HttpResponse::Ok().json(ReferralList {
         items: page.items.into_iter().map(ReferralView::from).collect(),
@@ -181,8 +184,9 @@ pub async fn get_referral(
     staff.require(INBOX)?;
     let id = id.into_inner().into();
     let user = staff.user().clone();
+    let now = state.deadlines.now();
     let referral = state
-        .db(move |conn| referrals::get(conn, &user, &id))
+        .db(move |conn| referrals::get(conn, &user, &id, now))
         .await?;
     Ok(answered(referral))
 }

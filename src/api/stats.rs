@@ -37,6 +37,7 @@ pub struct StatsQuery {
     pub to: Option<DateTime<FixedOffset>>,
     /// Which scorecard table a CSV answer holds (`Accept: text/csv`): `units` (the default) or
     /// `weeks`. A JSON answer holds both.
+    #[param(inline)]
     pub report: Option<CsvReport>,
 }
 

@@ -14,7 +14,7 @@ use super::json::ValidJson;
 use super::list_query::{ListQuery, PageParams};
 use super::staff::Staff;
 use super::state::AppState;
-use super::views::utc;
+use super::views::{present_or_null, utc};
 use crate::app::users::{self, NewUser, UserChanges, UserFilter};
 use crate::domain::{Role, StaffUser};
 
@@ -35,6 +35,9 @@ pub struct UserView {
     #[schema(format = Uuid)]
     pub unit_id: Option<String>,
     pub active: bool,
+    /// Where the staff SMS go (deadline reminders and escalations, an objection): canonical
+    /// `+989…`; null when none was given, and then the inbox alone tells them.
+    pub mobile: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -48,6 +51,7 @@ impl From<StaffUser> for UserView {
             role: user.role,
             unit_id: user.unit_id.map(Into::into),
             active: user.active,
+            mobile: user.mobile,
             created_at: utc(user.created_at),
             updated_at: utc(user.updated_at),
         }
@@ -78,6 +82,9 @@ pub struct NewUserBody {
     pub role: Role,
     /// Required for `unit_staff`, refused for every other role. Must be an active unit.
     pub unit_id: Option<Uuid>,
+    /// A mobile number for the staff SMS, in any usual form; optional.
+    #[schema(example = "09121234567")]
+    pub mobile: Option<String>,
 }
 
 /// A change to an account; absent fields stay as they are. Changing the role away from
@@ -92,6 +99,10 @@ pub struct UserPatch {
     pub unit_id: Option<Uuid>,
     /// `false` signs the user out at once and keeps them out.
     pub active: Option<bool>,
+    /// A new mobile number for the staff SMS; `null` removes it (no more SMS, the inbox only).
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<String>)]
+    pub mobile: Option<Option<String>>,
 }
 
 /// A new password set by an admin; every token of the account stops working.
@@ -144,6 +155,7 @@ pub async fn create_user(
         password: body.password,
         role: body.role,
         unit_id: body.unit_id.map(Into::into),
+        mobile: body.mobile,
     };
     let user = state.db(move |conn| users::create(conn, input)).await?;
     Ok(HttpResponse::Created()
@@ -220,6 +232,7 @@ pub async fn update_user(
         role: body.role,
         unit_id: body.unit_id.map(Into::into),
         active: body.active,
+        mobile: body.mobile,
     };
     let user = state
         .db(move |conn| users::update(conn, &id, changes))

@@ -39,6 +39,7 @@ pub fn ensure_first_admin(
             password: chosen,
             role: Role::Admin,
             unit_id: None,
+            mobile: None,
         },
     )?;
     Ok(generated)
@@ -100,6 +101,7 @@ pub fn seed_demo(conn: &mut DbConnection) -> AppResult<()> {
             password: DEMO_PASSWORD.to_owned(),
             role,
             unit_id,
+            mobile: None,
         };
         users::create(conn, user)?;
     }

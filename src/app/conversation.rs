@@ -326,7 +326,7 @@ pub fn for_unit(
     staff: &StaffUser,
     referral_id: &ReferralId,
 ) -> AppResult<Vec<UnitMessage>> {
-    super::referrals::get(conn, staff, referral_id)?;
+    super::referrals::find_visible(conn, staff, referral_id)?;
     Ok(repo::of_referral(conn, referral_id)?
         .iter()
         .filter_map(|row| unit_message(row, referral_id))
@@ -341,7 +341,7 @@ pub(crate) fn own_referral(
     referral_id: &ReferralId,
 ) -> AppResult<ReferralRow> {
     // Visible by the inbox's one rule (another unit's is "not found"), then read whole.
-    super::referrals::get(conn, staff, referral_id)?;
+    super::referrals::find_visible(conn, staff, referral_id)?;
     referral_repo::find(conn, referral_id)?.ok_or(AppError::NotFound("referral"))
 }
 

@@ -1,6 +1,7 @@
 //! The staff inbox (`GET /api/v1/me/notifications`): what the deadlines told a member of staff,
 //! newest first, each read or unread. A member reads and marks only their own lines; another's
-//! is "not found".
+//! is "not found". Every line is written through [`deliver`], which also sends it by SMS to a
+//! member who gave a mobile number.
 
 use chrono::NaiveDateTime;
 
@@ -38,6 +39,26 @@ impl From<StaffNotificationRow> for StaffNotification {
             read_at: row.read_at,
         }
     }
+}
+
+/// Writes one inbox line in the caller's transaction and, when its member is active and gave a
+/// mobile number, the same line as an SMS (`staff_notice`) through the outbox, so that both are
+/// written or neither. The SMS names no request (`request_id` null): it is not the citizen's
+/// message, and a unit's staff never get the way back to the request.
+pub(crate) fn deliver(conn: &mut DbConnection, line: &StaffNotificationRow) -> AppResult<()> {
+    repo::insert(conn, line)?;
+    if let Some(mobile) = crate::db::users::mobile_of(conn, &line.user_id)? {
+        let params = serde_json::json!({ "notice": line.message }).to_string();
+        let sms = crate::db::notifications::NotificationRow::pending(
+            None,
+            crate::domain::lifecycle::Template::StaffNotice,
+            &mobile,
+            params,
+            line.created_at,
+        );
+        crate::db::notifications::insert(conn, &sms)?;
+    }
+    Ok(())
 }
 
 /// One page of `staff`'s inbox and how many of all their lines are unread.

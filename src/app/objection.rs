@@ -6,7 +6,7 @@
 
 use chrono::NaiveDateTime;
 
-use crate::db::inbox::{self, StaffNotificationRow};
+use crate::db::inbox::StaffNotificationRow;
 use crate::db::requests::RequestRow;
 use crate::db::{DbConnection, users, write_transaction};
 use crate::domain::citizen::RequestText;
@@ -82,7 +82,7 @@ fn tell_the_desk(conn: &mut DbConnection, row: &RequestRow, now: NaiveDateTime) 
         row.tracking_code
     );
     for user_id in users::active_ids(conn, Role::Reviewer, None)? {
-        inbox::insert(
+        super::inbox::deliver(
             conn,
             &StaffNotificationRow {
                 id: StaffNotificationId::generate(),

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 
 use crate::db::referrals::{self as repo, ReferralRow, UnitReferralRow};
 use crate::db::requests as request_repo;
-use crate::db::{self, DbConnection, write_transaction};
+use crate::db::{DbConnection, write_transaction};
 use crate::domain::citizen::RequestText;
 use crate::domain::ids::{AttachmentId, ReferralId, RequestId, UnitId};
 use crate::domain::referral::{self, ReferralReason, ReferralStatus, Step};
@@ -34,7 +34,8 @@ pub struct Referral {
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-    /// Past due and still the unit's to handle, when it was read.
+    /// Past due and still the unit's to handle, when it was read; never while the unit waits
+    /// for the citizen's answer to a question asked before the due time (the clock's pause).
     pub overdue: bool,
     /// The unit asked the citizen and no answer has come since (the deadline clock's pause).
     pub awaiting_citizen: bool,
@@ -77,11 +78,21 @@ fn with_activity(
 ) -> AppResult<Vec<Referral>> {
     let ids: Vec<ReferralId> = referrals.iter().map(|r| r.id.clone()).collect();
     let activity = crate::db::messages::activity(conn, &ids)?;
+    let paused = crate::db::deadlines::paused_since(conn, &ids)?;
     for referral in &mut referrals {
         if let Some(a) = activity.get(&referral.id) {
             referral.awaiting_citizen_since = a.awaiting_since();
             referral.awaiting_citizen = referral.awaiting_citizen_since.is_some();
             referral.replies_waiting_for_desk = a.held_replies;
+        }
+        // The deadline's clock stands still from the question to the citizen's answer: a
+        // referral paused before its due time is not late (as the watch and the overdue list
+        // judge it; the conversation may still hold the answer for the desk to release).
+        if paused
+            .get(&referral.id)
+            .is_some_and(|since| *since < referral.due_at)
+        {
+            referral.overdue = false;
         }
     }
     Ok(referrals)
@@ -129,7 +140,7 @@ pub(crate) fn scope(staff: &StaffUser) -> AppResult<Option<UnitId>> {
 /// same for the filter and for every referral listed.
 pub fn list(
     conn: &mut DbConnection,
-    staff: &StaffUser,
+    (staff, now): (&StaffUser, NaiveDateTime),
     filter: ReferralFilter,
     page: &PageRequest,
 ) -> AppResult<Page<Referral>> {
@@ -140,7 +151,6 @@ pub fn list(
             "unit staff cannot look referrals up by request",
         ));
     }
-    let now = db::now();
     let load = |before, limit| {
         let filter = repo::ReferralFilter {
             unit_id,
@@ -160,13 +170,19 @@ pub fn list(
     })
 }
 
-/// One referral; another unit's is "not found", exactly like a missing one.
-pub fn get(conn: &mut DbConnection, staff: &StaffUser, id: &ReferralId) -> AppResult<Referral> {
+/// One referral, read at `now`; another unit's is "not found", exactly like a missing one.
+pub fn get(
+    conn: &mut DbConnection,
+    staff: &StaffUser,
+    id: &ReferralId,
+    now: NaiveDateTime,
+) -> AppResult<Referral> {
     let row = find_visible(conn, staff, id)?;
-    one_with_activity(conn, Referral::read(row, db::now()))
+    one_with_activity(conn, Referral::read(row, now))
 }
 
-fn find_visible(
+/// The referral `staff` may see (the inbox's one rule: another unit's is "not found").
+pub(crate) fn find_visible(
     conn: &mut DbConnection,
     staff: &StaffUser,
     id: &ReferralId,

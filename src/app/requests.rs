@@ -11,7 +11,7 @@ use crate::db::meetings as meeting_repo;
 use crate::db::notifications::{self as outbox, NotificationRow};
 use crate::db::registration::{self, NewRegistration, Written};
 use crate::db::requests::{self as repo, EventRow, IdentityRow, RequestRow};
-use crate::db::{self, CorruptRow, DbConnection, units};
+use crate::db::{CorruptRow, DbConnection, units};
 use crate::domain::Role;
 use crate::domain::citizen::{CitizenName, Email, RequestText, search_key};
 use crate::domain::ids::{AttachmentId, NotificationId, RequestId, UnitId, UserId};
@@ -418,7 +418,7 @@ pub fn detail(
     let request = Request::from(row);
     let state = super::state::of(conn, &request, rules)?;
     let mut referrals = Vec::new();
-    for referral in super::referrals::of_request(conn, id, db::now())? {
+    for referral in super::referrals::of_request(conn, id, rules.now())? {
         let unit_name = units::find(conn, &referral.unit_id)?
             .map(|u| u.name)
             .ok_or_else(|| AppError::Internal(format!("referral {} has no unit", referral.id)))?;

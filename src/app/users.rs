@@ -16,6 +16,8 @@ pub struct NewUser {
     pub password: String,
     pub role: Role,
     pub unit_id: Option<UnitId>,
+    /// For the staff SMS; any usual form, stored canonical.
+    pub mobile: Option<String>,
 }
 
 /// A partial change; `None` leaves a field as it is. A role other than `unit_staff` clears the
@@ -26,6 +28,8 @@ pub struct UserChanges {
     pub role: Option<Role>,
     pub unit_id: Option<UnitId>,
     pub active: Option<bool>,
+    /// `Some(None)` clears the number.
+    pub mobile: Option<Option<String>>,
 }
 
 /// Which accounts a listing returns; `None` means "any".
@@ -41,12 +45,13 @@ pub fn create(conn: &mut DbConnection, input: NewUser) -> AppResult<StaffUser> {
     let display_name = parse_field("display_name", DisplayName::parse(&input.display_name));
     let new_password = parse_field("password", Password::parse(&input.password));
     let binding = check_role_unit(input.role, input.unit_id.as_ref());
-    let (username, display_name, new_password) =
-        match (username, display_name, new_password, binding) {
-            (Ok(u), Ok(d), Ok(p), Ok(())) => (u, d, p),
-            (u, d, p, b) => {
+    let mobile = staff_mobile(input.mobile.as_deref());
+    let (username, display_name, new_password, mobile) =
+        match (username, display_name, new_password, binding, mobile) {
+            (Ok(u), Ok(d), Ok(p), Ok(()), Ok(m)) => (u, d, p, m),
+            (u, d, p, b, m) => {
                 return Err(AppError::Invalid(
-                    [u.err(), d.err(), p.err(), b.err()]
+                    [u.err(), d.err(), p.err(), b.err(), m.err()]
                         .into_iter()
                         .flatten()
                         .collect(),
@@ -75,6 +80,7 @@ pub fn create(conn: &mut DbConnection, input: NewUser) -> AppResult<StaffUser> {
             token_version: 0,
             created_at: now,
             updated_at: now,
+            mobile,
         };
         repo::insert(conn, &row).map_err(|e| {
             if db::is_unique_violation(&e) {
@@ -116,8 +122,16 @@ pub fn update(conn: &mut DbConnection, id: &UserId, changes: UserChanges) -> App
         .as_deref()
         .map(|raw| parse_field("display_name", DisplayName::parse(raw)))
         .transpose()?;
+    let mobile = changes
+        .mobile
+        .as_ref()
+        .map(|mobile| staff_mobile(mobile.as_deref()))
+        .transpose()?;
     write_transaction(conn, |conn| {
         let mut row = repo::find(conn, id)?.ok_or(AppError::NotFound("user"))?;
+        if let Some(mobile) = mobile.clone() {
+            row.mobile = mobile;
+        }
         let was_active_admin = row.active && row.role == Role::Admin;
         let access_before = (row.role, row.unit_id.clone());
         if let Some(name) = display_name {
@@ -156,6 +170,15 @@ pub fn update(conn: &mut DbConnection, id: &UserId, changes: UserChanges) -> App
         repo::update(conn, &row)?;
         Ok(StaffUser::from(row))
     })
+}
+
+/// A staff member's mobile number as stored (canonical), or none.
+fn staff_mobile(raw: Option<&str>) -> Result<Option<String>, FieldError> {
+    raw.map(|raw| {
+        parse_field("mobile", crate::domain::phone::MobileNumber::parse(raw))
+            .map(|m| m.as_str().to_owned())
+    })
+    .transpose()
 }
 
 /// Sets a new password and signs the user out everywhere (older tokens stop working).

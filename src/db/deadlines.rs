@@ -231,6 +231,30 @@ pub fn overdue(
     query.load(conn)
 }
 
+/// Since when the open deadlines of these referrals are paused (the unit waits for the
+/// citizen), the earliest per referral.
+pub fn paused_since(
+    conn: &mut DbConnection,
+    referrals: &[ReferralId],
+) -> QueryResult<std::collections::HashMap<ReferralId, NaiveDateTime>> {
+    let rows: Vec<(Option<ReferralId>, Option<NaiveDateTime>)> = deadlines::table
+        .filter(deadlines::referral_id.eq_any(referrals))
+        .filter(deadlines::met_at.is_null())
+        .filter(deadlines::paused_since.is_not_null())
+        .select((deadlines::referral_id, deadlines::paused_since))
+        .load(conn)?;
+    let mut paused = std::collections::HashMap::new();
+    for (referral, since) in rows {
+        if let (Some(referral), Some(since)) = (referral, since) {
+            paused
+                .entry(referral)
+                .and_modify(|at: &mut NaiveDateTime| *at = (*at).min(since))
+                .or_insert(since);
+        }
+    }
+    Ok(paused)
+}
+
 /// Every deadline of a request, its referrals' included, oldest first.
 pub fn of_request(
     conn: &mut DbConnection,

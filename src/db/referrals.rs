@@ -156,7 +156,14 @@ pub fn list(
         query = query.filter(referrals::status.eq(*status));
     }
     if let Some(now) = filter.overdue_at {
+        // Not one whose clock is paused (the unit waits for the citizen) since before its due
+        // time: the flag of `app::referrals` says the same from the conversation.
+        let paused = super::schema::deadlines::table
+            .filter(super::schema::deadlines::referral_id.eq(referrals::id.nullable()))
+            .filter(super::schema::deadlines::met_at.is_null())
+            .filter(super::schema::deadlines::paused_since.lt(referrals::due_at.nullable()));
         query = query
+            .filter(diesel::dsl::not(diesel::dsl::exists(paused)))
             .filter(referrals::due_at.lt(now))
             .filter(referrals::status.eq_any(UNANSWERED));
     }

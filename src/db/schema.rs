@@ -24,6 +24,7 @@ diesel::table! {
         token_version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        mobile -> Nullable<Text>,
     }
 }
 

@@ -22,6 +22,8 @@ pub struct UserRow {
     pub token_version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Canonical (`+989…`); where the staff SMS go.
+    pub mobile: Option<String>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -111,8 +113,20 @@ impl From<UserRow> for crate::domain::StaffUser {
             token_version: row.token_version,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            mobile: row.mobile,
         }
     }
+}
+
+/// The mobile number a member of staff gave, if they are active and gave one.
+pub fn mobile_of(conn: &mut DbConnection, id: &UserId) -> QueryResult<Option<String>> {
+    users::table
+        .find(id)
+        .filter(users::active.eq(true))
+        .select(users::mobile)
+        .first::<Option<String>>(conn)
+        .optional()
+        .map(Option::flatten)
 }
 
 /// The active members of `role` (of `unit`, when given): who a notice for that role goes to.

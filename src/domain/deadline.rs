@@ -385,7 +385,7 @@ pub fn notice(kind: DeadlineKind, stage: Stage, what: &str, due: &str) -> String
         Stage::Reminded => format!("یادآوری: مهلت {work} {what} {due} به پایان می\u{200C}رسد."),
         Stage::Overdue => format!("مهلت {work} {what} ({due}) گذشته است."),
         Stage::Escalated => {
-            format!("مهلت {work} {what} ({due}) مدتی است گذشته؛ به ریاست گزارش شد.")
+            format!("مهلت {work} {what} ({due}) گذشت و به ریاست گزارش شد.")
         }
     }
 }

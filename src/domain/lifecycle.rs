@@ -32,8 +32,9 @@ use super::request::{RequestKind, Resolution, Status};
 use super::role::Role;
 
 labels! {
-    /// A template of a message to the citizen; the parameters travel beside it. Its label is
-    /// the name the outbox stores and the templates file overrides.
+    /// A template of an SMS — to the citizen, or (`staff_notice`) to a member of staff; the
+    /// parameters travel beside it. Its label is the name the outbox stores and the templates
+    /// file overrides.
     pub enum Template {
         /// «your request is registered; its tracking code is …»
         TrackingCodeIssued = "tracking_code_issued",
@@ -61,6 +62,10 @@ labels! {
         DeadlineExtended = "deadline_extended",
         /// «a reminder: your meeting with the head is on … at …»
         MeetingReminder = "meeting_reminder",
+        /// To a member of staff: their inbox line (a deadline's reminder or escalation, an
+        /// objection). It has no `{tracking_code}`: a unit member's lines never name the
+        /// request, and an override cannot make them.
+        StaffNotice = "staff_notice",
     }
 }
 

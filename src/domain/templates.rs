@@ -75,6 +75,8 @@ enum Placeholder {
     Place,
     Reason,
     Kind,
+    /// A staff inbox line, as written for the inbox.
+    Notice,
 }
 
 impl Placeholder {
@@ -89,6 +91,7 @@ impl Placeholder {
             "place" => Placeholder::Place,
             "reason" => Placeholder::Reason,
             "kind" => Placeholder::Kind,
+            "notice" => Placeholder::Notice,
             _ => return None,
         })
     }
@@ -104,6 +107,7 @@ impl Placeholder {
             Placeholder::Place => "place",
             Placeholder::Reason => "reason",
             Placeholder::Kind => "kind",
+            Placeholder::Notice => "notice",
         }
     }
 }
@@ -187,7 +191,17 @@ fn spec(template: Template) -> Spec {
             text: "{center}: یادآوری ملاقات با ریاست: {weekday} {date} ساعت {time}، {place}. کد رهگیری: {tracking_code}",
             extra: MEETING_TIME,
         },
+        Template::StaffNotice => Spec {
+            text: "{center}: {notice}",
+            extra: &[Placeholder::Notice],
+        },
     }
+}
+
+/// Whether a template's messages go to staff: they may not show the tracking code, not even in
+/// an override, since a unit's staff never learn it.
+fn for_staff(template: Template) -> bool {
+    template == Template::StaffNotice
 }
 
 fn find(name: &str) -> Option<Template> {
@@ -204,7 +218,11 @@ fn names() -> String {
 }
 
 fn usable(template: Template, placeholder: Placeholder) -> bool {
-    COMMON.contains(&placeholder) || spec(template).extra.contains(&placeholder)
+    let common = match for_staff(template) {
+        true => placeholder == Placeholder::Center,
+        false => COMMON.contains(&placeholder),
+    };
+    common || spec(template).extra.contains(&placeholder)
 }
 
 /// "{center}, {tracking_code}, …" for an error message; empty for an unknown template.
@@ -212,6 +230,7 @@ fn usable_list(template: &str) -> String {
     find(template).map_or_else(String::new, |t| {
         COMMON
             .iter()
+            .filter(|p| usable(t, **p))
             .chain(spec(t).extra)
             .map(|p| format!("{{{}}}", p.name()))
             .collect::<Vec<_>>()
@@ -467,6 +486,7 @@ impl Templates {
             Placeholder::Unit => params.text("unit")?.to_owned(),
             Placeholder::Place => params.text("place")?.to_owned(),
             Placeholder::Reason => params.text("reason")?.to_owned(),
+            Placeholder::Notice => params.text("notice")?.to_owned(),
             Placeholder::Date => params.starts_at()?.jalali_display,
             Placeholder::Time => params.starts_at()?.time,
             Placeholder::Weekday => params.starts_at()?.weekday,
@@ -590,9 +610,9 @@ mod tests {
     fn every_built_in_text_parses_and_shows_the_center_and_the_tracking_code() {
         for &template in Template::ALL {
             let pieces = pieces(template, spec(template).text).unwrap();
-            for needed in COMMON {
+            for needed in COMMON.iter().filter(|p| usable(template, **p)) {
                 assert!(
-                    pieces.contains(&Piece::Slot(needed)),
+                    pieces.contains(&Piece::Slot(*needed)),
                     "{}",
                     template.as_str()
                 );
@@ -678,6 +698,33 @@ mod tests {
         assert_eq!(
             text("meeting_reminder", meeting("2026-03-21T07:00:00Z")),
             "مرکز آموزشی درمانی شهید رجایی: یادآوری ملاقات با ریاست: شنبه ۱ فروردین ۱۴۰۵ ساعت ۱۰:۳۰، دفتر ریاست مرکز. کد رهگیری: ۴۰۵۷۱۳۹۲۸۶۰۲"
+        );
+    }
+
+    #[test]
+    fn a_staff_notice_is_the_inbox_line_and_never_the_tracking_code() {
+        assert_eq!(
+            text(
+                "staff_notice",
+                json!({"notice": "مهلت پاسخ ارجاع R-12345678 (پایان ۱۱ آذر ۱۴۰۵) گذشته است."})
+            ),
+            "مرکز آموزشی درمانی شهید رجایی: مهلت پاسخ ارجاع R-۱۲۳۴۵۶۷۸ (پایان ۱۱ آذر ۱۴۰۵) گذشته است."
+        );
+        let refused = templates()
+            .with_overrides([(
+                "staff_notice".to_owned(),
+                "{notice} ({tracking_code})".to_owned(),
+            )])
+            .unwrap_err();
+        assert!(
+            matches!(&refused, TemplateError::UnknownPlaceholder { placeholder, .. } if placeholder == "{tracking_code}"),
+            "{refused}"
+        );
+        assert!(
+            refused
+                .to_string()
+                .contains("it can use {center}, {notice}"),
+            "{refused}"
         );
     }
 
@@ -798,6 +845,14 @@ mod tests {
             "meeting_declined",
             json!({"tracking_code": CODE, "reason": REASON}),
         ));
+        // The longest inbox line a deadline writes: an outcome's escalation, due within a day.
+        let longest = crate::domain::deadline::notice(
+            crate::domain::deadline::DeadlineKind::Outcome,
+            crate::domain::deadline::Stage::Escalated,
+            &format!("درخواست {CODE}"),
+            "۲۹ اردیبهشت ۱۴۰۵ ساعت ۱۴:۰۰",
+        );
+        cases.push(("staff_notice", json!({"notice": longest})));
         for day in &days {
             cases.push((
                 "deadline_extended",

@@ -197,4 +197,6 @@ pub struct StaffUser {
     pub token_version: i32,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
+    /// Where the staff SMS (deadline reminders, escalations) go, canonical; none if not given.
+    pub mobile: Option<String>,
 }

@@ -27,14 +27,51 @@ pub(crate) struct Office {
     pub deputy_staff: String,
 }
 
+/// The unit member's mobile number, as given and as stored.
+const UNIT_MOBILE: &str = "0935 111 2233";
+const UNIT_MOBILE_STORED: &str = "+989351112233";
+
+/// The staff SMS in the outbox: (recipient, the notice it carries), oldest first.
+fn staff_sms(app: &TestApp) -> Vec<(String, String)> {
+    use diesel::prelude::*;
+    use mardom::db::schema::notifications;
+    let mut conn = app.pool.get().expect("connection");
+    let rows: Vec<(String, String, Option<String>)> = notifications::table
+        .filter(notifications::template.eq("staff_notice"))
+        .order((notifications::created_at.asc(), notifications::id.asc()))
+        .select((
+            notifications::recipient,
+            notifications::params,
+            notifications::request_id,
+        ))
+        .load(&mut *conn)
+        .expect("staff SMS");
+    rows.into_iter()
+        .map(|(recipient, params, request)| {
+            assert!(request.is_none(), "a staff SMS names no request");
+            let params: Value = serde_json::from_str(&params).unwrap();
+            (recipient, params["notice"].as_str().unwrap().to_owned())
+        })
+        .collect()
+}
+
 pub(crate) async fn office(app: &TestApp) -> Office {
     let admin = app.admin_token().await;
     let reviewer = app.token_for_role(&admin, "reviewer").await;
     let head = app.token_for_role(&admin, "head").await;
     let deputy = app.create_unit(&admin, "معاونت درمان", None).await;
     let unit = app.create_unit(&admin, "واحد پذیرش", Some(&deputy)).await;
-    app.create_user(&admin, "reception", "unit_staff", Some(&unit))
+    let reception = app
+        .create_user(&admin, "reception", "unit_staff", Some(&unit))
         .await;
+    // The unit's member gave a mobile number: their lines also come by SMS.
+    ok(app
+        .patch(&format!("/api/v1/users/{reception}"))
+        .bearer(&admin)
+        .json(&json!({"mobile": UNIT_MOBILE}))
+        .send()
+        .await)
+    .await;
     app.create_user(&admin, "deputy", "unit_staff", Some(&deputy))
         .await;
     Office {
@@ -152,6 +189,14 @@ on_both_backends! {
             assert!(line["message"].as_str().unwrap().contains(before["reference"].as_str().unwrap()));
         }
         assert_eq!(lines[0]["request_id"], id.as_str());
+
+        // The member with a mobile number got each of their lines by SMS too, word for word;
+        // those without one, the inbox alone.
+        let texts: Vec<(String, String)> = unit_lines.iter()
+            .map(|line| (UNIT_MOBILE_STORED.to_owned(), line["message"].as_str().unwrap().to_owned()))
+            .collect();
+        assert_eq!(staff_sms(&app), texts);
+        assert!(texts.iter().all(|(_, text)| !text.contains(&code)));
 
         // Each stage is one staff-only event in the history, and nothing of it is public.
         let detail = ok(app.get(&format!("/api/v1/requests/{id}")).bearer(&office.reviewer).send().await).await;
@@ -272,6 +317,11 @@ on_both_backends! {
         assert!(inbox(&app, &office.unit_staff).await.is_empty(), "nothing is due while the clock stands still");
         let waiting = ok(app.get("/api/v1/deadlines/overdue").bearer(&office.reviewer).send().await).await;
         assert!(waiting["items"].as_array().unwrap().is_empty(), "waiting is not late");
+        // Nor in the unit's inbox: not flagged, not in its overdue filter.
+        let flagged = referral(&app, &office.unit_staff, &referral_id).await;
+        assert_eq!((flagged["overdue"].as_bool(), flagged["awaiting_citizen"].as_bool()), (Some(false), Some(true)), "{flagged}");
+        let late = ok(app.get("/api/v1/referrals?overdue=true").bearer(&office.unit_staff).send().await).await;
+        assert!(late["items"].as_array().unwrap().is_empty(), "{late}");
 
         ok_created(app.post(&format!("/api/v1/public/requests/{code}/messages")).json(&json!({"mobile": crate::conversation::MOBILE, "text": crate::conversation::CLEAN_ANSWER})).send().await);
         let after = instant(&referral(&app, &office.unit_staff, &referral_id).await["due_at"]);
@@ -279,6 +329,9 @@ on_both_backends! {
         // clock never counted): the due time moves at least ten days on.
         assert!(after - before >= Duration::days(10), "{before} → {after}");
         run_for(&app, &scheduler, 24 * 15);
+        assert_eq!(referral(&app, &office.unit_staff, &referral_id).await["overdue"], true);
+        let late = ok(app.get("/api/v1/referrals?overdue=true").bearer(&office.unit_staff).send().await).await;
+        assert_eq!(late["items"].as_array().unwrap().len(), 1, "late again once the clock ran out");
         assert_eq!(topics(&app, &office.unit_staff, "answer").await, ["deadline_reminder", "deadline_overdue"]);
         assert_eq!(topics(&app, &office.unit_staff, "acknowledge").await, ["deadline_reminder", "deadline_overdue"]);
     }

@@ -91,11 +91,36 @@ on_both_backends! {
         let admin = app.admin_token().await;
         let before = app.snapshot();
         let reply = app.post("/api/v1/users").bearer(&admin)
-            .json(&json!({"username": "a", "display_name": "x", "password": "short", "role": "intake"}))
+            .json(&json!({"username": "a", "display_name": "x", "password": "short", "role": "intake", "mobile": "0912"}))
             .send().await;
         reply.assert_problem(422, "validation");
-        assert_eq!(reply.error_fields(), ["username", "display_name", "password"]);
+        assert_eq!(reply.error_fields(), ["username", "display_name", "password", "mobile"]);
         assert_eq!(app.snapshot(), before);
+    }
+
+    async fn a_member_gives_a_mobile_number_for_the_staff_sms_and_can_take_it_back(app) {
+        let admin = app.admin_token().await;
+        let reply = app.post("/api/v1/users").bearer(&admin)
+            .json(&json!({"username": "reza", "display_name": "رضا", "password": "a long pass phrase", "role": "reviewer", "mobile": "۰۹۱۲ ۳۴۵ ۶۷۸۹"}))
+            .send().await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+        let created = reply.json();
+        assert_eq!(created["mobile"], "+989123456789", "stored canonical");
+        let path = format!("/api/v1/users/{}", created["id"].as_str().unwrap());
+        let token = app.token("reza", "a long pass phrase").await;
+        assert_eq!(app.get("/api/v1/me").bearer(&token).send().await.json()["mobile"], "+989123456789");
+
+        let bad = app.patch(&path).bearer(&admin).json(&json!({"mobile": "12345"})).send().await;
+        bad.assert_problem(422, "validation");
+        assert_eq!(bad.error_fields(), ["mobile"]);
+        // Absent leaves it; another number replaces it; null removes it.
+        let kept = app.patch(&path).bearer(&admin).json(&json!({"display_name": "رضا کریمی"})).send().await.json();
+        assert_eq!(kept["mobile"], "+989123456789");
+        let moved = app.patch(&path).bearer(&admin).json(&json!({"mobile": "+98 935 111 2233"})).send().await.json();
+        assert_eq!(moved["mobile"], "+989351112233");
+        let cleared = app.patch(&path).bearer(&admin).json(&json!({"mobile": null})).send().await.json();
+        assert!(cleared["mobile"].is_null(), "{cleared}");
+        assert_eq!(app.get(&path).bearer(&admin).send().await.json(), cleared);
     }
 
     async fn a_taken_username_is_409_in_any_case(app) {

@@ -75,7 +75,7 @@ pub fn extend(
             }
         }
         tell(conn, staff, &referral, (due, reason.as_str()), now)?;
-        super::super::referrals::get(conn, staff, id)
+        super::super::referrals::get(conn, staff, id, now)
     })
 }
 

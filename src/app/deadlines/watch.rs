@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Duration, NaiveDateTime};
 
 use crate::db::deadlines::{self as repo, DeadlineRow};
-use crate::db::inbox::{self, StaffNotificationRow};
+use crate::db::inbox::StaffNotificationRow;
 use crate::db::{DbConnection, referrals, requests, units, users, write_transaction};
 use crate::domain::Role;
 use crate::domain::calendar::{Span, shown_due};
@@ -108,7 +108,7 @@ fn announce(
             None => format!("درخواست {}", request.tracking_code),
         };
         let line = deadline::notice(open.kind, stage, &what, &due);
-        inbox::insert(
+        super::super::inbox::deliver(
             conn,
             &inbox_row(
                 open,
