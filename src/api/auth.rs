@@ -32,7 +32,7 @@ pub struct TokenRequest {
     "access_token": "eyJhbGciOiJIUzI1NiJ9.e30.signature", "token_type": "Bearer", "expires_in": 28800,
     "expires_at": "2026-11-28T16:30:00Z",
     "user": {"id": "5f0c2f7e-4a8e-4d4b-9a57-1c1b2f0e9a11", "username": "admin", "display_name": "مدیر سامانه",
-             "role": "admin", "unit_id": null, "active": true,
+             "role": "admin", "unit_id": null, "active": true, "mobile": null,
              "created_at": "2026-11-28T08:30:00Z", "updated_at": "2026-11-28T08:30:00Z"}
 }))]
 pub struct TokenResponse {

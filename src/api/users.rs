@@ -22,7 +22,7 @@ use crate::domain::{Role, StaffUser};
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
     "id": "5f0c2f7e-4a8e-4d4b-9a57-1c1b2f0e9a11", "username": "sara.ahmadi", "display_name": "سارا احمدی",
-    "role": "reviewer", "unit_id": null, "active": true,
+    "role": "reviewer", "unit_id": null, "active": true, "mobile": "+989121234567",
     "created_at": "2026-11-28T08:30:00Z", "updated_at": "2026-11-28T08:30:00Z"
 }))]
 pub struct UserView {
