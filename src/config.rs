@@ -75,6 +75,12 @@ pub struct Settings {
     pub upload_ttl_minutes: u32,
     /// Public uploads per client address per hour.
     pub uploads_per_client_hour: u32,
+    /// One-time codes per mobile number per hour.
+    pub codes_per_mobile_hour: u32,
+    /// One-time codes per client address per hour.
+    pub codes_per_client_hour: u32,
+    /// How long a citizen's token lasts, in minutes.
+    pub citizen_token_minutes: u32,
     /// Where file contents are kept.
     pub file_store: crate::storage::StoreSettings,
 }
@@ -167,6 +173,9 @@ impl Settings {
             attachments: attachment_limits(&vars)?,
             upload_ttl_minutes: vars.limit("MARDOM_UPLOAD_TTL_MINUTES", 60)?.max(1),
             uploads_per_client_hour: vars.rate("MARDOM_UPLOADS_PER_CLIENT_HOUR", 30)?,
+            codes_per_mobile_hour: vars.rate("MARDOM_CODES_PER_MOBILE_HOUR", 5)?,
+            codes_per_client_hour: vars.rate("MARDOM_CODES_PER_CLIENT_HOUR", 20)?,
+            citizen_token_minutes: vars.limit("MARDOM_CITIZEN_TOKEN_MINUTES", 15)?,
             file_store: file_store(&vars)?,
             dispatcher_in_serve: !vars
                 .text("MARDOM_DISPATCHER")

@@ -126,6 +126,15 @@ pub fn app_state(
             gateway: crate::notify::gateway::from_settings(&settings.sms)?,
             callback_secret: settings.sms.callback_secret.clone(),
         }),
+        citizens: Arc::new(crate::app::citizen_door::Door::new(
+            secret.expose_secret().as_bytes(),
+            crate::auth::CitizenTokens::new(
+                secret.expose_secret().as_bytes(),
+                Duration::from_secs(60 * u64::from(settings.citizen_token_minutes)),
+            )
+            .map_err(|e| crate::app::AppError::Internal(e.to_string()))?,
+        )),
+        wake_dispatcher: Arc::new(tokio::sync::Notify::new()),
     })
 }
 
@@ -186,6 +195,14 @@ pub fn limits(
         (
             Limit::UploadsPerClient,
             Allowance::new(settings.uploads_per_client_hour, hour),
+        ),
+        (
+            Limit::CodesPerMobile,
+            Allowance::new(settings.codes_per_mobile_hour, hour),
+        ),
+        (
+            Limit::CodesPerClient,
+            Allowance::new(settings.codes_per_client_hour, hour),
         ),
         (
             Limit::MeetingRequestsPerMobile,
@@ -327,7 +344,10 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         .dispatcher_in_serve
         .then(|| dispatcher(&settings, pool.clone()))
         .transpose()?;
-    let state = app_state(&settings, &secret, pool.clone())?;
+    let mut state = app_state(&settings, &secret, pool.clone())?;
+    if let Some(dispatcher) = &dispatcher {
+        state.wake_dispatcher = dispatcher.waker();
+    }
     let (stop_scheduler, scheduler_stopped) = tokio::sync::oneshot::channel::<()>();
     let scheduler = Arc::new(scheduler(
         &settings,

@@ -4,6 +4,7 @@
 pub mod attachments;
 pub mod auth;
 mod body;
+pub mod citizen_door;
 pub mod client;
 mod commands;
 pub mod contacts;
@@ -166,6 +167,10 @@ fn citizens_and_outbox(config: &mut ServiceConfig) {
         .service(public::withdraw_request)
         .service(public::rate_request)
         .service(public::object_to_request)
+        .service(citizen_door::send_code)
+        .service(citizen_door::verify_code)
+        .service(citizen_door::my_requests)
+        .service(citizen_door::my_request)
         .service(conversation::citizen_conversation)
         .service(conversation::citizen_reply)
         .service(uploads::public_upload)

@@ -55,6 +55,14 @@ impl Modify for BearerScheme {
         let mut scheme = Http::new(HttpAuthScheme::Bearer);
         scheme.bearer_format = Some("JWT".to_owned());
         components.add_security_scheme(BEARER, SecurityScheme::Http(scheme));
+        // The citizen's token, from a one-time code (`POST /api/v1/public/otp/verify`): a
+        // scheme of its own, since a staff token is never one and it is never a staff token.
+        let mut citizen = Http::new(HttpAuthScheme::Bearer);
+        citizen.bearer_format = Some("JWT".to_owned());
+        citizen.description = Some(
+            "A citizen's token: ask for a one-time code by SMS (`POST /api/v1/public/otp`), then exchange it (`POST /api/v1/public/otp/verify`). It lasts 15 minutes by default and stands for the mobile number the code went to.".to_owned(),
+        );
+        components.add_security_scheme(super::citizen_door::CITIZEN, SecurityScheme::Http(citizen));
     }
 }
 

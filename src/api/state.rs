@@ -29,6 +29,12 @@ pub struct AppState {
     pub files: Arc<crate::app::attachments::Files>,
     /// The SMS provider, for its delivery reports.
     pub sms: Arc<SmsRuntime>,
+    /// The citizen's door: their tokens and the key one-time codes are hashed under.
+    pub citizens: Arc<crate::app::citizen_door::Door>,
+    /// Wakes this process's dispatcher at once (a one-time code should not wait for its next
+    /// pass); without a dispatcher in this process, nobody listens and the worker's next pass
+    /// (a second at most) sends it.
+    pub wake_dispatcher: Arc<tokio::sync::Notify>,
 }
 
 /// The configured SMS gateway and the secret its delivery-report callbacks must present.

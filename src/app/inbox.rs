@@ -54,7 +54,8 @@ pub(crate) fn deliver(conn: &mut DbConnection, line: &StaffNotificationRow) -> A
             crate::domain::lifecycle::Template::StaffNotice,
             &mobile,
             params,
-            line.created_at,
+            // The outbox runs on the system clock (the dispatcher's), whatever the deadlines' says.
+            crate::db::now(),
         );
         crate::db::notifications::insert(conn, &sms)?;
     }

@@ -3,6 +3,7 @@
 
 pub mod attachments;
 pub mod bootstrap;
+pub mod citizen_door;
 pub mod contacts;
 pub mod conversation;
 pub mod deadlines;

@@ -63,18 +63,55 @@ pub struct IssuedToken {
     pub lifetime: Duration,
 }
 
+/// The keys of HS256 under `secret`, and the validation every token of `audience` gets: the
+/// algorithm pinned, issuer, audience, expiry and subject required. Shared with the citizen's
+/// tokens, which differ only in their audience and in who checks the expiry.
+pub(super) fn signing(
+    secret: &[u8],
+    audience: &str,
+) -> Result<(EncodingKey, DecodingKey, Validation), TokenError> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[audience]);
+    validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    let key_error = |e: jsonwebtoken::errors::Error| TokenError::Signing(e.to_string());
+    Ok((
+        EncodingKey::from_secret(secret).map_err(key_error)?,
+        DecodingKey::from_secret(secret).map_err(key_error)?,
+        validation,
+    ))
+}
+
+/// Signs `claims` (HS256), to expire after `lifetime` from `now` (`expires_at`).
+pub(super) fn sign<C: Serialize>(
+    claims: &C,
+    key: &EncodingKey,
+    (expires_at, lifetime): (DateTime<Utc>, Duration),
+) -> Result<IssuedToken, TokenError> {
+    let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, key)
+        .map_err(|e| TokenError::Signing(e.to_string()))?;
+    Ok(IssuedToken {
+        token,
+        expires_at,
+        lifetime,
+    })
+}
+
+/// When a token issued at `now` for `lifetime` expires.
+pub(super) fn expiry(now: DateTime<Utc>, lifetime: Duration) -> Result<DateTime<Utc>, TokenError> {
+    let lifetime =
+        chrono::Duration::from_std(lifetime).map_err(|e| TokenError::Signing(e.to_string()))?;
+    Ok(now + lifetime)
+}
+
 impl TokenIssuer {
     /// Fails only for an empty secret (configuration refuses short ones before this).
     pub fn new(secret: &[u8], lifetime: Duration) -> Result<Self, TokenError> {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[ISSUER]);
-        validation.set_audience(&[AUDIENCE]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        let (encoding, decoding, mut validation) = signing(secret, AUDIENCE)?;
         validation.leeway = 30;
-        let key_error = |e: jsonwebtoken::errors::Error| TokenError::Signing(e.to_string());
         Ok(Self {
-            encoding: EncodingKey::from_secret(secret).map_err(key_error)?,
-            decoding: DecodingKey::from_secret(secret).map_err(key_error)?,
+            encoding,
+            decoding,
             validation,
             lifetime,
         })
@@ -88,9 +125,7 @@ impl TokenIssuer {
         version: i32,
         now: DateTime<Utc>,
     ) -> Result<IssuedToken, TokenError> {
-        let lifetime = chrono::Duration::from_std(self.lifetime)
-            .map_err(|e| TokenError::Signing(e.to_string()))?;
-        let expires_at = now + lifetime;
+        let expires_at = expiry(now, self.lifetime)?;
         let claims = Claims {
             sub: user_id.to_owned(),
             role,
@@ -101,13 +136,7 @@ impl TokenIssuer {
             iat: now.timestamp(),
             exp: expires_at.timestamp(),
         };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|e| TokenError::Signing(e.to_string()))?;
-        Ok(IssuedToken {
-            token,
-            expires_at,
-            lifetime: self.lifetime,
-        })
+        sign(&claims, &self.encoding, (expires_at, self.lifetime))
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {

@@ -2,6 +2,7 @@
 //! write transaction every use case runs in. Nothing here knows about HTTP.
 
 pub mod attachments;
+pub mod citizen_codes;
 pub mod contacts;
 pub mod counters;
 pub mod deadlines;

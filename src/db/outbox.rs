@@ -332,7 +332,25 @@ pub fn record(
             ))
             .execute(conn)?,
     };
+    if updated == 1 && !matches!(outcome, Recorded::RetryAt { .. }) {
+        forget_code(conn, id)?;
+    }
     Ok(updated == 1)
+}
+
+/// A one-time code's digits are kept only until they are handed over (or given up): the code
+/// itself is stored hashed, and its SMS row must not keep it in the clear.
+fn forget_code(conn: &mut DbConnection, id: &NotificationId) -> QueryResult<usize> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::id.eq(id))
+            .filter(
+                notifications::template
+                    .eq(crate::domain::lifecycle::Template::CitizenCode.as_str()),
+            ),
+    )
+    .set(notifications::params.eq("{}"))
+    .execute(conn)
 }
 
 /// Messages handed to the provider but not yet final, oldest first: for the status poll.

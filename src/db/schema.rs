@@ -334,3 +334,14 @@ diesel::table! {
         recorded_by -> Text,
     }
 }
+diesel::table! {
+    citizen_codes (id) {
+        id -> Text,
+        mobile -> Text,
+        code_hash -> Text,
+        tries -> Integer,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}

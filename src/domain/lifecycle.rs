@@ -66,6 +66,9 @@ labels! {
         /// objection). It has no `{tracking_code}`: a unit member's lines never name the
         /// request, and an override cannot make them.
         StaffNotice = "staff_notice",
+        /// «your code for the citizen's door is …»: a one-time code; no tracking code (it is
+        /// sent before anyone knows which request the citizen wants).
+        CitizenCode = "citizen_code",
     }
 }
 

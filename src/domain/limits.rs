@@ -35,10 +35,15 @@ pub enum Limit {
     /// Online meeting requests (proposed kind `meeting`) per mobile number: the head's
     /// calendar is the scarcest thing the desk has.
     MeetingRequestsPerMobile,
+    /// One-time codes sent to one mobile number: each is an SMS the Center pays for (SMS
+    /// pumping sends them to premium numbers by the thousand).
+    CodesPerMobile,
+    /// One-time codes asked for from one client address, whatever the numbers.
+    CodesPerClient,
 }
 
 impl Limit {
-    pub const ALL: [Limit; 10] = [
+    pub const ALL: [Limit; 12] = [
         Limit::SubmissionsPerClient,
         Limit::SubmissionsPerMobile,
         Limit::LookupsPerClient,
@@ -49,6 +54,8 @@ impl Limit {
         Limit::ConversationSmsPerRequest,
         Limit::UploadsPerClient,
         Limit::MeetingRequestsPerMobile,
+        Limit::CodesPerMobile,
+        Limit::CodesPerClient,
     ];
 
     /// The stored name of the limit's counters.
@@ -64,6 +71,8 @@ impl Limit {
             Limit::ConversationSmsPerRequest => "conversation_sms_per_request",
             Limit::UploadsPerClient => "uploads_per_client",
             Limit::MeetingRequestsPerMobile => "meeting_requests_per_mobile",
+            Limit::CodesPerMobile => "codes_per_mobile",
+            Limit::CodesPerClient => "codes_per_client",
         }
     }
 
@@ -80,6 +89,8 @@ impl Limit {
             Limit::ConversationSmsPerRequest => "too many SMS for this conversation today",
             Limit::UploadsPerClient => "too many uploads from this address",
             Limit::MeetingRequestsPerMobile => "too many meeting requests for this mobile number",
+            Limit::CodesPerMobile => "too many codes for this mobile number",
+            Limit::CodesPerClient => "too many codes from this address",
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod meeting;
 pub mod national_id;
 pub mod notification;
 pub mod objection;
+pub mod otp;
 pub mod phone;
 pub mod referral;
 pub mod request;

@@ -77,6 +77,8 @@ enum Placeholder {
     Kind,
     /// A staff inbox line, as written for the inbox.
     Notice,
+    /// A one-time code's six digits.
+    Code,
 }
 
 impl Placeholder {
@@ -92,6 +94,7 @@ impl Placeholder {
             "reason" => Placeholder::Reason,
             "kind" => Placeholder::Kind,
             "notice" => Placeholder::Notice,
+            "code" => Placeholder::Code,
             _ => return None,
         })
     }
@@ -108,6 +111,7 @@ impl Placeholder {
             Placeholder::Reason => "reason",
             Placeholder::Kind => "kind",
             Placeholder::Notice => "notice",
+            Placeholder::Code => "code",
         }
     }
 }
@@ -195,13 +199,17 @@ fn spec(template: Template) -> Spec {
             text: "{center}: {notice}",
             extra: &[Placeholder::Notice],
         },
+        Template::CitizenCode => Spec {
+            text: "{center}: کد ورود شما به درگاه شهروندی: {code}\nاین کد تا ۲ دقیقه معتبر است؛ آن را به کسی ندهید.",
+            extra: &[Placeholder::Code],
+        },
     }
 }
 
-/// Whether a template's messages go to staff: they may not show the tracking code, not even in
-/// an override, since a unit's staff never learn it.
-fn for_staff(template: Template) -> bool {
-    template == Template::StaffNotice
+/// Whether a template has no tracking code to show, not even in an override: a staff notice (a
+/// unit's staff never learn the code) and a one-time code (sent for no one request).
+fn without_tracking_code(template: Template) -> bool {
+    matches!(template, Template::StaffNotice | Template::CitizenCode)
 }
 
 fn find(name: &str) -> Option<Template> {
@@ -218,7 +226,7 @@ fn names() -> String {
 }
 
 fn usable(template: Template, placeholder: Placeholder) -> bool {
-    let common = match for_staff(template) {
+    let common = match without_tracking_code(template) {
         true => placeholder == Placeholder::Center,
         false => COMMON.contains(&placeholder),
     };
@@ -487,6 +495,7 @@ impl Templates {
             Placeholder::Place => params.text("place")?.to_owned(),
             Placeholder::Reason => params.text("reason")?.to_owned(),
             Placeholder::Notice => params.text("notice")?.to_owned(),
+            Placeholder::Code => params.text("code")?.to_owned(),
             Placeholder::Date => params.starts_at()?.jalali_display,
             Placeholder::Time => params.starts_at()?.time,
             Placeholder::Weekday => params.starts_at()?.weekday,
@@ -853,6 +862,7 @@ mod tests {
             "۲۹ اردیبهشت ۱۴۰۵ ساعت ۱۴:۰۰",
         );
         cases.push(("staff_notice", json!({"notice": longest})));
+        cases.push(("citizen_code", json!({"code": "012345"})));
         for day in &days {
             cases.push((
                 "deadline_extended",

@@ -91,6 +91,8 @@ pub struct Dispatcher {
     settings: DispatcherSettings,
     /// This worker's name in `claimed_by`: unique per process and start.
     worker: String,
+    /// Ends the idle wait early (`waker`).
+    wake: Arc<tokio::sync::Notify>,
 }
 
 /// What one pass did.
@@ -119,11 +121,18 @@ impl Dispatcher {
             templates,
             settings,
             worker: format!("worker-{}", uuid::Uuid::new_v4().simple()),
+            wake: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
     pub fn worker(&self) -> &str {
         &self.worker
+    }
+
+    /// What wakes this dispatcher from its idle wait at once (a message that should not wait
+    /// for the next pass: a one-time code).
+    pub fn waker(&self) -> Arc<tokio::sync::Notify> {
+        self.wake.clone()
     }
 
     /// Runs until `stop` resolves. A pass under way when it does starts no more sends: the
@@ -165,6 +174,7 @@ impl Dispatcher {
             tokio::select! {
                 biased;
                 () = &mut stop => return,
+                () = self.wake.notified() => {}
                 () = tokio::time::sleep(self.settings.idle) => {}
             }
         }

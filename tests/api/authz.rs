@@ -24,6 +24,8 @@ enum Rule {
     /// Anyone holding the tracking code, proven by the filing mobile number: with another
     /// citizen's number (as sent here) everyone, staff included, gets 403.
     CitizenProof,
+    /// The citizen's token from a one-time code: everyone without one, staff included, 401.
+    CitizenToken,
 }
 
 const ALL: &[&str] = &[
@@ -105,6 +107,7 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             | "/api/v1/public/requests/{tracking_code}/attachments"
             | "/api/v1/public/requests/{tracking_code}/attachments/{attachment_id}",
         ) => CitizenProof,
+        ("get", p) if p.starts_with("/api/v1/public/me/") => CitizenToken,
         (_, p) if p.starts_with("/api/v1/public/") => Public,
         ("get", "/api/v1/stats") => Roles(CALENDAR),
         ("post", "/api/v1/delivery-reports/{provider}") => CallbackSecret,
@@ -166,6 +169,7 @@ on_both_backends! {
                         (Rule::Public, _) => assert!(status != 401 && status != 403, "{method} {path} as {role}: {status}"),
                         (Rule::CallbackSecret, _) => assert_eq!(status, 401, "{method} {path} as {role}"),
                         (Rule::CitizenProof, _) => assert_eq!(status, 403, "{method} {path} as {role} with another's mobile"),
+                        (Rule::CitizenToken, _) => assert_eq!(status, 401, "{method} {path} as {role} without a citizen's token"),
                         (Rule::Roles(_) | Rule::RolesElse404(_), None) => assert_eq!(status, 401, "{method} {path} anonymously"),
                         (Rule::Roles(roles), Some(_)) | (Rule::RolesElse404(roles), Some(_)) if roles.contains(&role) => {
                             assert!(status != 401 && status != 403, "{method} {path} as {role} (allowed): {status}");

@@ -584,4 +584,5 @@ async fn dispatcher_throughput() {
     );
 }
 
+mod citizen_door;
 mod workers;

@@ -326,7 +326,13 @@ fn the_document_is_one_a_generated_client_takes_unedited() {
                 op["security"].is_array(),
                 "{at} says what security it needs (`[]` when public)"
             );
-            if path.starts_with("/api/v1/public/") || path.starts_with("/health") {
+            if path.starts_with("/api/v1/public/me/") {
+                assert_eq!(
+                    op["security"],
+                    serde_json::json!([{"citizen": []}]),
+                    "{at} takes a citizen's token"
+                );
+            } else if path.starts_with("/api/v1/public/") || path.starts_with("/health") {
                 assert_eq!(op["security"], serde_json::json!([]), "{at} is public");
             }
             for p in op["parameters"].as_array().into_iter().flatten() {

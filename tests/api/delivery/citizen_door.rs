@@ -1,0 +1,184 @@
+//! The citizen's own door, end to end through the fake provider: a code asked for reaches the
+//! provider (its digits read back from the SMS, as the citizen would), is exchanged for a
+//! citizen's token, and opens every request of that number and no other's. A wrong code, an
+//! expired one, three tries, a spent one, the limits per number and per address, an expired
+//! token and a staff token are each refused, and the SMS row keeps no digits once sent.
+
+use super::*;
+
+const MOBILE: &str = "09123456789";
+const STORED: &str = "+989123456789";
+
+async fn ask(app: &TestApp, mobile: &str) -> crate::support::Reply {
+    app.post("/api/v1/public/otp")
+        .json(&json!({ "mobile": mobile }))
+        .send()
+        .await
+}
+
+/// Asks for a code and reads its six digits from the SMS the provider received.
+async fn code_by_sms(app: &TestApp, fake: &MockServer, dispatcher: &Dispatcher) -> String {
+    let before = sends(fake).await.len();
+    let reply = ask(app, MOBILE).await;
+    assert_eq!(reply.status.as_u16(), 202, "{}", reply.text());
+    drain(dispatcher).await;
+    let sent = sends(fake).await;
+    assert_eq!(sent.len(), before + 1, "one SMS per code");
+    let sms = &sent[before];
+    assert_eq!(sms["to"], STORED);
+    let text = sms["text"].as_str().unwrap();
+    assert!(text.contains("کد ورود"), "{text}");
+    let digits: String = mardom::domain::text::ascii_digits(text)
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    assert_eq!(digits.len(), 6 + 1, "the code and the two minutes: {text}");
+    digits[..6].to_owned()
+}
+
+async fn exchange(app: &TestApp, mobile: &str, code: &str) -> crate::support::Reply {
+    app.post("/api/v1/public/otp/verify")
+        .json(&json!({ "mobile": mobile, "code": code }))
+        .send()
+        .await
+}
+
+async fn token(app: &TestApp, code: &str) -> String {
+    let reply = exchange(app, MOBILE, code).await;
+    assert_eq!(reply.status.as_u16(), 200, "{}", reply.text());
+    assert_eq!(reply.header("cache-control").as_deref(), Some("no-store"));
+    let body = reply.json();
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 900);
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+fn refusal(reply: &crate::support::Reply) -> String {
+    let problem = reply.assert_problem(422, "validation");
+    assert_eq!(reply.error_fields(), ["code"], "{problem}");
+    problem["errors"][0]["code"].as_str().unwrap().to_owned()
+}
+
+/// The code rows' and the outbox's stored params: no digits of any code may stay in the clear.
+fn stored_params(app: &TestApp) -> Vec<String> {
+    use diesel::prelude::*;
+    use mardom::db::schema::notifications;
+    let mut conn = app.pool.get().unwrap();
+    notifications::table
+        .filter(notifications::template.eq("citizen_code"))
+        .select(notifications::params)
+        .load(&mut *conn)
+        .unwrap()
+}
+
+with_fake! {
+    async fn a_code_by_sms_opens_every_request_of_its_number_and_no_other(app, fake) {
+        accepting(&fake).await;
+        let dispatcher = dispatcher(&app, &fake, quick());
+        // Two requests of this number, one of another's.
+        let mine = [
+            crate::public::submit(&app, &crate::public::submission()).await,
+            crate::public::submit(&app, &crate::handling::complaint()).await,
+        ];
+        let mut other = crate::public::submission();
+        other["mobile"] = json!("09351112233");
+        let theirs = crate::public::submit(&app, &other).await;
+        drain(&dispatcher).await;
+
+        let code = code_by_sms(&app, &fake, &dispatcher).await;
+        assert_eq!(stored_params(&app), ["{}"], "the digits are forgotten once sent");
+        let token = token(&app, &code).await;
+        let list = app.get("/api/v1/public/me/requests").bearer(&token).send().await;
+        assert_eq!(list.status.as_u16(), 200, "{}", list.text());
+        let list = list.json();
+        let codes: Vec<&str> = list["items"].as_array().unwrap().iter().map(|i| i["request"]["tracking_code"].as_str().unwrap()).collect();
+        assert_eq!(codes, [mine[1]["tracking_code"].as_str().unwrap(), mine[0]["tracking_code"].as_str().unwrap()], "newest first, only this number's");
+        assert_eq!(list["items"][1]["text"], crate::public::TEXT, "the citizen's own text");
+        let one = app.get(&format!("/api/v1/public/me/requests/{}", mine[0]["tracking_code"].as_str().unwrap())).bearer(&token).send().await;
+        assert_eq!(one.json()["request"], mine[0]);
+        app.get(&format!("/api/v1/public/me/requests/{}", theirs["tracking_code"].as_str().unwrap())).bearer(&token).send().await
+            .assert_problem(404, "not-found");
+
+        // The code was spent; a staff token is not a citizen's; none at all is 401.
+        assert_eq!(refusal(&exchange(&app, MOBILE, &code).await), "spent");
+        let admin = app.admin_token().await;
+        app.get("/api/v1/public/me/requests").bearer(&admin).send().await.assert_problem(401, "unauthenticated");
+        app.get("/api/v1/public/me/requests").send().await.assert_problem(401, "unauthenticated");
+        // Fifteen minutes later the token has expired.
+        app.advance(chrono::Duration::minutes(15));
+        app.get("/api/v1/public/me/requests").bearer(&token).send().await.assert_problem(401, "unauthenticated");
+    }
+
+    async fn wrong_expired_and_thrice_tried_codes_are_refused(app, fake) {
+        accepting(&fake).await;
+        let dispatcher = dispatcher(&app, &fake, quick());
+        assert_eq!(refusal(&exchange(&app, MOBILE, "123456").await), "none");
+        let code = code_by_sms(&app, &fake, &dispatcher).await;
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        let first = exchange(&app, MOBILE, wrong).await;
+        assert_eq!(refusal(&first), "wrong");
+        assert!(first.text().contains("2 tries left"), "{}", first.text());
+        assert_eq!(refusal(&exchange(&app, MOBILE, wrong).await), "wrong");
+        assert_eq!(refusal(&exchange(&app, MOBILE, wrong).await), "spent", "the third wrong try spends it");
+        assert_eq!(refusal(&exchange(&app, MOBILE, &code).await), "spent", "even the right code, after");
+
+        // A new code replaces the last; past two minutes it is refused.
+        let code = code_by_sms(&app, &fake, &dispatcher).await;
+        app.advance(chrono::Duration::seconds(121));
+        assert_eq!(refusal(&exchange(&app, MOBILE, &code).await), "expired");
+        let code = code_by_sms(&app, &fake, &dispatcher).await;
+        assert!(exchange(&app, "0935 111 2233", &code).await.status.as_u16() == 422, "another number's code");
+        let bad = exchange(&app, "0912", "12ab").await;
+        bad.assert_problem(422, "validation");
+        assert_eq!(bad.error_fields(), ["mobile", "code"]);
+        // Persian digits are read as the code.
+        let persian = mardom::domain::jalali::persian_digits(&code);
+        assert_eq!(exchange(&app, MOBILE, &persian).await.status.as_u16(), 200);
+    }
+}
+
+/// The codes per number and per address: exact under concurrency, through the abuse limits.
+mod limits {
+    use super::*;
+
+    async fn concurrent_asks(
+        app: &TestApp,
+        n: usize,
+        mobile: impl Fn(usize) -> String,
+        from: impl Fn(usize) -> String,
+    ) -> (usize, usize) {
+        let calls = (0..n).map(|i| {
+            app.post("/api/v1/public/otp")
+                .sent_from(&from(i))
+                .json(&json!({ "mobile": mobile(i) }))
+                .send()
+        });
+        let replies = futures_util::future::join_all(calls).await;
+        let sent = replies.iter().filter(|r| r.status.as_u16() == 202).count();
+        let limited = replies.iter().filter(|r| r.status.as_u16() == 429).count();
+        assert_eq!(
+            sent + limited,
+            n,
+            "{:?}",
+            replies.iter().map(|r| r.text()).collect::<Vec<_>>()
+        );
+        (sent, limited)
+    }
+
+    crate::support::on_both_backends! {
+        with &[("MARDOM_CODES_PER_MOBILE_HOUR", "3"), ("MARDOM_CODES_PER_CLIENT_HOUR", "4")];
+
+        async fn ten_concurrent_asks_send_exactly_the_allowance(app) {
+            // One number from ten addresses: three codes, one SMS each.
+            let (sent, limited) = concurrent_asks(&app, 10, |_| MOBILE.to_owned(), |i| format!("198.51.100.{}:1", i + 1)).await;
+            assert_eq!((sent, limited), (3, 7));
+            assert_eq!(app.count("citizen_codes"), 3);
+            assert_eq!(stored_params(&app).len(), 3, "one SMS per code sent, none for a refusal");
+            // Ten numbers from one address: four.
+            let (sent, _) = concurrent_asks(&app, 10, |i| format!("0935000{i:04}"), |_| "203.0.113.9:1".to_owned()).await;
+            assert_eq!(sent, 4);
+            let another = ask(&app, "09121110000").await;
+            assert_eq!(another.status.as_u16(), 202, "another address, another number: allowed");
+        }
+    }
+}
