@@ -185,9 +185,22 @@ fn no_citizen() -> ApiError {
     )
 }
 
-/// Runs `read` for the holder of the request's citizen's token (401 without a valid one).
-async fn as_citizen<T: Send + 'static>(
-    req: &HttpRequest,
+/// The request's citizen's token, checked for its signature and expiry before anything else is
+/// read (401 without a valid one): the body of a caller without one is never looked at.
+pub(super) fn citizen_token(req: &HttpRequest, state: &AppState) -> Result<String, ApiError> {
+    let token = bearer(req).ok_or_else(no_citizen)?;
+    let now = state.deadlines.now().and_utc();
+    state
+        .citizens
+        .tokens
+        .verify(&token, now)
+        .map_err(|_| no_citizen())?;
+    Ok(token)
+}
+
+/// Runs `read` for the holder of `token` (401 unless it names an accepted code).
+pub(super) async fn as_citizen<T: Send + 'static>(
+    token: String,
     state: &AppState,
     read: impl FnOnce(
         &mut crate::app::store::Conn,
@@ -197,7 +210,6 @@ async fn as_citizen<T: Send + 'static>(
     + Send
     + 'static,
 ) -> Result<T, ApiError> {
-    let token = bearer(req).ok_or_else(no_citizen)?;
     let (rules, door) = (state.deadlines.clone(), state.citizens.clone());
     state
         .db(move |conn| {
@@ -226,7 +238,8 @@ pub async fn my_requests(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let found = as_citizen(&req, &state, |conn, rules, mobile| {
+    let token = citizen_token(&req, &state)?;
+    let found = as_citizen(token, &state, |conn, rules, mobile| {
         citizen_door::my_requests(conn, rules, mobile)
     })
     .await?;
@@ -251,8 +264,9 @@ pub async fn my_request(
     state: web::Data<AppState>,
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let token = citizen_token(&req, &state)?;
     let code = code.into_inner();
-    let found = as_citizen(&req, &state, move |conn, rules, mobile| {
+    let found = as_citizen(token, &state, move |conn, rules, mobile| {
         citizen_door::my_request(conn, rules, mobile, &code)
     })
     .await?;

@@ -4,6 +4,7 @@
 pub mod attachments;
 pub mod auth;
 mod body;
+pub mod citizen_commands;
 pub mod citizen_door;
 pub mod client;
 mod commands;
@@ -171,6 +172,11 @@ fn citizens_and_outbox(config: &mut ServiceConfig) {
         .service(citizen_door::verify_code)
         .service(citizen_door::my_requests)
         .service(citizen_door::my_request)
+        .service(citizen_commands::my_withdrawal)
+        .service(citizen_commands::my_rating)
+        .service(citizen_commands::my_objection)
+        .service(citizen_commands::my_conversation)
+        .service(citizen_commands::my_reply)
         .service(conversation::citizen_conversation)
         .service(conversation::citizen_reply)
         .service(uploads::public_upload)

@@ -107,7 +107,7 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             | "/api/v1/public/requests/{tracking_code}/attachments"
             | "/api/v1/public/requests/{tracking_code}/attachments/{attachment_id}",
         ) => CitizenProof,
-        ("get", p) if p.starts_with("/api/v1/public/me/") => CitizenToken,
+        (_, p) if p.starts_with("/api/v1/public/me/") => CitizenToken,
         (_, p) if p.starts_with("/api/v1/public/") => Public,
         ("get", "/api/v1/stats") => Roles(CALENDAR),
         ("post", "/api/v1/delivery-reports/{provider}") => CallbackSecret,

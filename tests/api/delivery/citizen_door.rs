@@ -5,6 +5,7 @@
 //! token and a staff token are each refused, and the SMS row keeps no digits once sent.
 
 use super::*;
+use crate::handling::ok;
 
 const MOBILE: &str = "09123456789";
 const STORED: &str = "+989123456789";
@@ -134,6 +135,55 @@ with_fake! {
         // Persian digits are read as the code.
         let persian = mardom::domain::jalali::persian_digits(&code);
         assert_eq!(exchange(&app, MOBILE, &persian).await.status.as_u16(), 200);
+    }
+}
+
+with_fake! {
+    async fn with_the_token_the_citizen_rates_objects_converses_and_withdraws(app, fake) {
+        accepting(&fake).await;
+        let dispatcher = dispatcher(&app, &fake, quick());
+        let admin = app.admin_token().await;
+        let reviewer = app.token_for_role(&admin, "reviewer").await;
+        let (id, code) = crate::handling::registered(&app, &crate::handling::complaint()).await;
+        let mut other = crate::handling::complaint();
+        other["mobile"] = json!("09351112233");
+        let (_, theirs) = crate::handling::registered(&app, &other).await;
+        drain(&dispatcher).await;
+        let token = token(&app, &code_by_sms(&app, &fake, &dispatcher).await).await;
+        let mine = |what: &str| format!("/api/v1/public/me/requests/{code}/{what}");
+
+        // Authorisation before the body: no token with a bad body is 401, not 422.
+        app.post(&mine("objection")).json(&json!({"text": "کوتاه"})).send().await.assert_problem(401, "unauthenticated");
+        app.post(&mine("rating")).bearer(&token).json(&json!({"score": 4})).send().await.assert_problem(409, "not-closed");
+        ok(app.post(&format!("/api/v1/requests/{id}/classify")).bearer(&reviewer).json(&json!({"kind": "complaint"})).send().await).await;
+        ok(app.post(&format!("/api/v1/requests/{id}/thank")).bearer(&reviewer).send().await).await;
+        let rated = ok(app.post(&mine("rating")).bearer(&token).json(&json!({"score": 4, "comment": "خوب بود"})).send().await).await;
+        assert_eq!(rated["status"], "closed");
+        app.post(&mine("rating")).bearer(&token).json(&json!({"score": 5})).send().await.assert_problem(409, "already-rated");
+        let short = app.post(&mine("objection")).bearer(&token).json(&json!({"text": "کوتاه"})).send().await;
+        short.assert_problem(422, "validation");
+        let objected = ok(app.post(&mine("objection")).bearer(&token).json(&json!({"text": "پاسخ به اصل شکایت من نپرداخته است"})).send().await).await;
+        assert_eq!(objected["status"], "in_review");
+        let conversation = ok(app.get(&mine("conversation")).bearer(&token).send().await).await;
+        assert_eq!(conversation["items"], json!([]));
+        let withdrawn = ok(app.post(&mine("withdrawal")).bearer(&token).send().await).await;
+        assert_eq!((withdrawn["status"].as_str(), withdrawn["resolution"].as_str()), (Some("closed"), Some("withdrawn")));
+
+        // Another number's request is not found through this door, whatever the command.
+        let before = app.snapshot();
+        for what in ["withdrawal", "rating", "objection", "messages"] {
+            let body = json!({"score": 3, "text": "متنی که باید رد شود چون درخواست مال دیگری است"});
+            let body = match what {
+                "rating" => json!({"score": 3}),
+                "withdrawal" => json!({}),
+                "messages" => json!({"text": body["text"]}),
+                _ => json!({"text": body["text"]}),
+            };
+            app.post(&format!("/api/v1/public/me/requests/{theirs}/{what}")).bearer(&token).json(&body).send().await
+                .assert_problem(404, "not-found");
+        }
+        app.get(&format!("/api/v1/public/me/requests/{theirs}/conversation")).bearer(&token).send().await.assert_problem(404, "not-found");
+        assert_eq!(app.snapshot(), before, "nothing written for another's request");
     }
 }
 
