@@ -192,13 +192,14 @@ mod limits {
     use super::*;
 
     async fn concurrent_asks(
-        app: &TestApp,
+        apps: &[&TestApp],
         n: usize,
         mobile: impl Fn(usize) -> String,
         from: impl Fn(usize) -> String,
     ) -> (usize, usize) {
         let calls = (0..n).map(|i| {
-            app.post("/api/v1/public/otp")
+            apps[i % apps.len()]
+                .post("/api/v1/public/otp")
                 .sent_from(&from(i))
                 .json(&json!({ "mobile": mobile(i) }))
                 .send()
@@ -220,15 +221,41 @@ mod limits {
 
         async fn ten_concurrent_asks_send_exactly_the_allowance(app) {
             // One number from ten addresses: three codes, one SMS each.
-            let (sent, limited) = concurrent_asks(&app, 10, |_| MOBILE.to_owned(), |i| format!("198.51.100.{}:1", i + 1)).await;
+            let (sent, limited) = concurrent_asks(&[&app], 10, |_| MOBILE.to_owned(), |i| format!("198.51.100.{}:1", i + 1)).await;
             assert_eq!((sent, limited), (3, 7));
             assert_eq!(app.count("citizen_codes"), 3);
             assert_eq!(stored_params(&app).len(), 3, "one SMS per code sent, none for a refusal");
             // Ten numbers from one address: four.
-            let (sent, _) = concurrent_asks(&app, 10, |i| format!("0935000{i:04}"), |_| "203.0.113.9:1".to_owned()).await;
+            let (sent, _) = concurrent_asks(&[&app], 10, |i| format!("0935000{i:04}"), |_| "203.0.113.9:1".to_owned()).await;
             assert_eq!(sent, 4);
             let another = ask(&app, "09121110000").await;
             assert_eq!(another.status.as_u16(), 202, "another address, another number: allowed");
         }
+    }
+
+    /// Two server instances on one PostgreSQL database, the asks spread over both: the same
+    /// three codes, not three per instance.
+    #[actix_web::test]
+    #[cfg_attr(
+        not(postgres_tests),
+        ignore = "MARDOM_TEST_POSTGRES_URL was not set when the tests were built"
+    )]
+    async fn asks_through_two_instances_send_exactly_the_allowance() {
+        const ENV: &[(&str, &str)] = &[
+            ("MARDOM_CODES_PER_MOBILE_HOUR", "3"),
+            ("MARDOM_CODES_PER_CLIENT_HOUR", "4"),
+        ];
+        let first = TestApp::postgres(ENV).await;
+        let second = first.second_instance(ENV).await;
+        let (sent, limited) = concurrent_asks(
+            &[&first, &second],
+            10,
+            |_| MOBILE.to_owned(),
+            |i| format!("198.51.100.{}:1", i + 1),
+        )
+        .await;
+        assert_eq!((sent, limited), (3, 7));
+        assert_eq!(first.count("citizen_codes"), 3);
+        assert_eq!(stored_params(&first).len(), 3);
     }
 }
