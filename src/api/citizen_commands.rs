@@ -17,7 +17,8 @@ use super::error::{ApiError, Problem};
 use super::json::ValidJson;
 use super::public::PublicRequestView;
 use super::state::AppState;
-use crate::app::{AppError, public};
+use crate::app::citizen_door::own;
+use crate::app::public;
 use crate::domain::ids::AttachmentId;
 
 /// A rating, by the token's holder.
@@ -51,14 +52,6 @@ pub struct MyReply {
     /// Your uploads (`POST /api/v1/public/uploads`), each listed once.
     #[schema(max_items = 20)]
     pub attachments: Option<Vec<Uuid>>,
-}
-
-/// Another number's request is "not found" here: the citizen names only their own.
-fn own(error: AppError) -> AppError {
-    match error {
-        AppError::Forbidden(_) => AppError::NotFound("request"),
-        other => other,
-    }
 }
 
 /// Withdraw one of your requests (the citizen's token).

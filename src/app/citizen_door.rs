@@ -195,6 +195,15 @@ pub fn my_requests(
     Ok(mine)
 }
 
+/// Through the token's door the citizen names only their own requests: another number's is
+/// "not found" (the tracking-code door says 403, since there the caller named a number).
+pub fn own(error: AppError) -> AppError {
+    match error {
+        AppError::Forbidden(_) => AppError::NotFound("request"),
+        other => other,
+    }
+}
+
 /// One of the citizen's requests by its tracking code; another number's is "not found", like
 /// one that does not exist.
 pub fn my_request(
@@ -204,11 +213,7 @@ pub fn my_request(
     raw_code: &str,
 ) -> AppResult<(RequestWithHistory, String)> {
     let code = super::public::parse_code(raw_code)?;
-    let row = crate::db::requests::find_by_tracking_code(conn, code.as_str())?
-        .ok_or(AppError::NotFound("request"))?;
-    if super::requests::identity(conn, &row.id)?.mobile != mobile.as_str() {
-        return Err(AppError::NotFound("request"));
-    }
+    let row = super::public::owned_request(conn, &code, mobile).map_err(own)?;
     let text = row.body.clone();
     Ok((super::public::record_of(conn, &row.id, rules)?, text))
 }
