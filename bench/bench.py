@@ -126,6 +126,7 @@ class Server:
     def __init__(self, database_url, logfile):
         env = dict(os.environ, DATABASE_URL=database_url, MARDOM_BIND=f"127.0.0.1:{PORT}",
                    MARDOM_JWT_SECRET=JWT, MARDOM_DISPATCHER="off",
+                   MARDOM_IDENTITY_KEYS="s1:AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=", MARDOM_BLIND_INDEX_KEY="BAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ=",
                    MARDOM_SUBMISSIONS_PER_CLIENT_HOUR="off", MARDOM_LOOKUPS_PER_CLIENT_MINUTE="off",
                    MARDOM_SUBMISSIONS_PER_MOBILE_DAY="off",
                    MARDOM_MEETING_REQUESTS_PER_MOBILE="off")

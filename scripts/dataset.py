@@ -211,6 +211,7 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     env = dict(os.environ, DATABASE_URL=args.database_url, MARDOM_JWT_SECRET="dataset-secret-0123456789abcdef01234567",
+               MARDOM_IDENTITY_KEYS="s1:AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=", MARDOM_BLIND_INDEX_KEY="BAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ=",
                MARDOM_ADMIN_PASSWORD="dataset-admin-password")
     # `migrate` creates no account; an admin named `dataset` (password above) owns the staff rows
     # and signs the benchmark's staff calls. Already there on a second run: that is fine.

@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `worker`, `migrate`, `create-user`, `openapi`.
+//! The command line: `serve` (the default), `worker`, `migrate`, `create-user`, `openapi`,
+//! `new-key` and `rotate-key` (the vault's keys).
 
 use std::io::Read;
 
@@ -48,6 +49,13 @@ pub enum Command {
     },
     /// Print the OpenAPI document (JSON) and exit.
     Openapi,
+    /// Print a new random key for MARDOM_IDENTITY_KEYS or MARDOM_BLIND_INDEX_KEY (base64 of
+    /// 32 bytes) and exit.
+    NewKey,
+    /// Re-seal every stored identity under the current key (MARDOM_IDENTITY_KEY_ID), while
+    /// instances keep serving; prints what it re-sealed. Every instance must already know the
+    /// current key (README, "Rotating the identity key").
+    RotateKey,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +79,23 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Migrate => {
             server::open_database(&load_settings()?)?;
             println!("database is up to date");
+            Ok(())
+        }
+        Command::NewKey => {
+            println!("{}", crate::vault::key_text(&crate::vault::generate_key()));
+            Ok(())
+        }
+        Command::RotateKey => {
+            let settings = load_settings()?;
+            let vault = settings.resolve_vault().map_err(StartError::from)?;
+            let pool = server::open_database(&settings)?;
+            let mut conn = pool.get().map_err(StartError::from)?;
+            let done = crate::app::sealing::rotate(&mut conn, &vault)
+                .map_err(|e| CliError::Refused(e.to_string()))?;
+            println!(
+                "{}",
+                serde_json::json!({ "current_key": vault.current_key(), "resealed": done })
+            );
             Ok(())
         }
         Command::Openapi => {

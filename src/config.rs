@@ -20,6 +20,11 @@ pub struct Settings {
     pub database: Backend,
     pub bind: String,
     pub jwt_secret: Option<SecretString>,
+    /// The keys identities are sealed with (`MARDOM_IDENTITY_KEYS`), the one new values use
+    /// (`MARDOM_IDENTITY_KEY_ID`, default the first listed), and the blind index's key.
+    pub identity_keys: Option<SecretString>,
+    pub identity_key_id: Option<String>,
+    pub blind_index_key: Option<SecretString>,
     pub token_lifetime: Duration,
     pub admin_username: String,
     pub admin_password: Option<SecretString>,
@@ -83,6 +88,9 @@ pub struct Settings {
     pub citizen_token_minutes: u32,
     /// Where file contents are kept.
     pub file_store: crate::storage::StoreSettings,
+    /// Whether revealing an identity needs a reason (`MARDOM_REVEAL_REASON`: `optional`, the
+    /// default, or `required`).
+    pub reveal_reason: crate::domain::reveal::ReasonPolicy,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,12 +98,12 @@ pub enum ConfigError {
     #[error("{name} is not valid: {reason}")]
     Invalid { name: &'static str, reason: String },
     #[error(
-        "MARDOM_JWT_SECRET must be set when running on PostgreSQL (at least 32 bytes; e.g. `openssl rand -hex 32`)"
+        "{0} must be set when running on PostgreSQL (see the README's configuration table; `mardom new-key` prints a key)"
     )]
-    SecretRequired,
+    SecretRequired(&'static str),
     #[error(transparent)]
     Sms(#[from] crate::notify::gateway::SmsConfigError),
-    #[error("cannot read or write the generated JWT secret at {path}: {source}")]
+    #[error("cannot read or write the generated secret at {path}: {source}")]
     SecretFile {
         path: String,
         source: std::io::Error,
@@ -115,6 +123,9 @@ impl Settings {
             database: Backend::from_url(&vars.text_or("DATABASE_URL", DEFAULT_DATABASE_URL)),
             bind: vars.text_or("MARDOM_BIND", DEFAULT_BIND),
             jwt_secret: vars.text("MARDOM_JWT_SECRET").map(SecretString::from),
+            identity_keys: vars.text("MARDOM_IDENTITY_KEYS").map(SecretString::from),
+            identity_key_id: vars.text("MARDOM_IDENTITY_KEY_ID"),
+            blind_index_key: vars.text("MARDOM_BLIND_INDEX_KEY").map(SecretString::from),
             token_lifetime: Duration::from_secs(
                 60 * vars.number("MARDOM_TOKEN_TTL_MINUTES", 480)?.max(1),
             ),
@@ -176,6 +187,16 @@ impl Settings {
             codes_per_mobile_hour: vars.rate("MARDOM_CODES_PER_MOBILE_HOUR", 5)?,
             codes_per_client_hour: vars.rate("MARDOM_CODES_PER_CLIENT_HOUR", 20)?,
             citizen_token_minutes: vars.limit("MARDOM_CITIZEN_TOKEN_MINUTES", 15)?,
+            reveal_reason: match vars.text_or("MARDOM_REVEAL_REASON", "optional").trim() {
+                "optional" => crate::domain::reveal::ReasonPolicy::Optional,
+                "required" => crate::domain::reveal::ReasonPolicy::Required,
+                other => {
+                    return Err(ConfigError::Invalid {
+                        name: "MARDOM_REVEAL_REASON",
+                        reason: format!("expected optional or required, got {other:?}"),
+                    });
+                }
+            },
             file_store: file_store(&vars)?,
             dispatcher_in_serve: !vars
                 .text("MARDOM_DISPATCHER")
@@ -190,23 +211,74 @@ impl Settings {
         if let Some(secret) = &self.jwt_secret {
             return check_secret_length(secret.clone());
         }
+        let secret = self.stored_or_generated("MARDOM_JWT_SECRET", "jwt-secret", || {
+            Alphanumeric.sample_string(&mut rand::rng(), 64)
+        })?;
+        check_secret_length(secret)
+    }
+
+    /// The vault identities are sealed in. Like the JWT secret: configured, or on SQLite
+    /// generated once beside the database (one key, `k1`, and the blind index key); on
+    /// PostgreSQL every instance must hold the same keys, so they have to be configured.
+    pub fn resolve_vault(&self) -> Result<crate::vault::Vault, ConfigError> {
+        use crate::vault::{generate_key, key_text, parse_index_key, parse_keyring};
+        let invalid = |name: &'static str| {
+            move |e: crate::vault::KeyringError| ConfigError::Invalid {
+                name,
+                reason: e.to_string(),
+            }
+        };
+        let keyring = match &self.identity_keys {
+            Some(keys) => keys.clone(),
+            None => self.stored_or_generated("MARDOM_IDENTITY_KEYS", "identity-keys", || {
+                format!("k1:{}", key_text(&generate_key()))
+            })?,
+        };
+        let keys =
+            parse_keyring(keyring.expose_secret()).map_err(invalid("MARDOM_IDENTITY_KEYS"))?;
+        let index_key = match &self.blind_index_key {
+            Some(key) => key.clone(),
+            None => {
+                self.stored_or_generated("MARDOM_BLIND_INDEX_KEY", "blind-index-key", || {
+                    key_text(&generate_key())
+                })?
+            }
+        };
+        let index_key = parse_index_key(index_key.expose_secret())
+            .map_err(invalid("MARDOM_BLIND_INDEX_KEY"))?;
+        let current = match &self.identity_key_id {
+            Some(id) => id.clone(),
+            None => keys.first().map(|(id, _)| id.clone()).unwrap_or_default(),
+        };
+        crate::vault::Vault::new(&keys, &current, &index_key)
+            .map_err(invalid("MARDOM_IDENTITY_KEY_ID"))
+    }
+
+    /// The secret kept in `file` beside the SQLite database, made by `generate` the first time.
+    /// On PostgreSQL there is no such file: `variable` must be set.
+    fn stored_or_generated(
+        &self,
+        variable: &'static str,
+        file: &str,
+        generate: impl FnOnce() -> String,
+    ) -> Result<SecretString, ConfigError> {
         let folder = match &self.database {
-            Backend::Postgres(_) => return Err(ConfigError::SecretRequired),
+            Backend::Postgres(_) => return Err(ConfigError::SecretRequired(variable)),
             Backend::Sqlite(_) => self.database.sqlite_folder().unwrap_or(Path::new(".")),
         };
-        let path = folder.join("jwt-secret");
+        let path = folder.join(file);
         let io_error = |source| ConfigError::SecretFile {
             path: path.display().to_string(),
             source,
         };
         match std::fs::read_to_string(&path) {
-            Ok(stored) => check_secret_length(SecretString::from(stored.trim().to_owned())),
+            Ok(stored) => Ok(SecretString::from(stored.trim().to_owned())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let secret = Alphanumeric.sample_string(&mut rand::rng(), 64);
+                let secret = generate();
                 write_private(&path, &secret).map_err(io_error)?;
                 tracing::warn!(
                     path = %path.display(),
-                    "MARDOM_JWT_SECRET is not set: generated one and stored it beside the database"
+                    "{variable} is not set: generated one and stored it beside the database"
                 );
                 Ok(SecretString::from(secret))
             }
@@ -464,7 +536,7 @@ mod tests {
         let s = settings(&[("DATABASE_URL", "postgres://x@localhost/db")]);
         assert!(matches!(
             s.map(|s| s.resolve_jwt_secret()),
-            Ok(Err(ConfigError::SecretRequired))
+            Ok(Err(ConfigError::SecretRequired("MARDOM_JWT_SECRET")))
         ));
     }
 

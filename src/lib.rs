@@ -17,3 +17,4 @@ pub mod scheduler;
 pub mod server;
 pub mod storage;
 pub mod telemetry;
+pub mod vault;

@@ -63,6 +63,22 @@ pub fn open_database(settings: &Settings) -> Result<DbPool, StartError> {
     Ok(pool)
 }
 
+/// Seals what an earlier version stored in the clear, once, before anything is served
+/// (under the startup lock: instances started together do it once).
+pub fn seal_plaintext(pool: &DbPool, vault: &crate::vault::Vault) -> Result<(), StartError> {
+    let mut conn = pool.get()?;
+    let sealed = db::under_startup_lock(&mut conn, |conn| {
+        crate::app::sealing::seal_plaintext(conn, vault).map_err(StartError::from)
+    })?;
+    if sealed.total() > 0 {
+        tracing::info!(
+            ?sealed,
+            "sealed identities stored in the clear by an earlier version"
+        );
+    }
+    Ok(())
+}
+
 /// Creates the first admin (printing a generated password once) and, with `MARDOM_DEMO=1`,
 /// the demo units and users.
 pub fn bootstrap(settings: &Settings, pool: &DbPool) -> Result<(), StartError> {
@@ -105,6 +121,7 @@ fn bootstrap_under_lock(
 pub fn app_state(
     settings: &Settings,
     secret: &SecretString,
+    vault: Arc<crate::vault::Vault>,
     pool: DbPool,
 ) -> Result<AppState, StartError> {
     Ok(AppState {
@@ -120,7 +137,7 @@ pub fn app_state(
             settings.sign_in_hash_concurrency,
             Duration::from_secs(10),
         )),
-        deadlines: Arc::new(deadline_rules(settings, Clock::system())),
+        deadlines: Arc::new(deadline_rules(settings, Clock::system(), vault)),
         files: Arc::new(files(settings)?),
         sms: Arc::new(crate::api::state::SmsRuntime {
             gateway: crate::notify::gateway::from_settings(&settings.sms)?,
@@ -135,6 +152,7 @@ pub fn app_state(
             .map_err(|e| crate::app::AppError::Internal(e.to_string()))?,
         )),
         wake_dispatcher: Arc::new(tokio::sync::Notify::new()),
+        reveal_reason: settings.reveal_reason,
     })
 }
 
@@ -242,11 +260,16 @@ pub fn templates(settings: &Settings) -> Result<Templates, StartError> {
 }
 
 /// A dispatcher on `pool` with the configured gateway and texts.
-pub fn dispatcher(settings: &Settings, pool: DbPool) -> Result<Dispatcher, StartError> {
+pub fn dispatcher(
+    settings: &Settings,
+    pool: DbPool,
+    vault: Arc<crate::vault::Vault>,
+) -> Result<Dispatcher, StartError> {
     Ok(Dispatcher::new(
         pool,
         crate::notify::gateway::from_settings(&settings.sms)?,
         Arc::new(templates(settings)?),
+        vault,
         DispatcherSettings {
             per_recipient_cap: settings.sms_per_mobile_hour,
             // The setting is per hour whatever the default window becomes.
@@ -257,23 +280,28 @@ pub fn dispatcher(settings: &Settings, pool: DbPool) -> Result<Dispatcher, Start
 }
 
 /// The deadline rules the settings give, at `clock`.
-pub fn deadline_rules(settings: &Settings, clock: Clock) -> crate::app::deadlines::Rules {
+pub fn deadline_rules(
+    settings: &Settings,
+    clock: Clock,
+    vault: Arc<crate::vault::Vault>,
+) -> crate::app::deadlines::Rules {
     crate::app::deadlines::Rules {
         calendar: settings.calendar.clone(),
         policies: settings.deadline_policies.clone(),
         objection_window: settings.objection_window,
         clock,
+        vault,
     }
 }
 
-/// The periodic jobs every instance runs (`scheduler`), on `pool` at `clock`.
+/// The periodic jobs every instance runs (`scheduler`), on `pool` at the rules' clock.
 pub fn scheduler(
     settings: &Settings,
     pool: DbPool,
     files: Arc<crate::app::attachments::Files>,
-    clock: Clock,
+    rules: crate::app::deadlines::SharedRules,
 ) -> Scheduler {
-    let rules = Arc::new(deadline_rules(settings, clock.clone()));
+    let clock = rules.clock.clone();
     let sweep = Job {
         name: "sweep-uploads",
         every: chrono::Duration::minutes(5),
@@ -295,12 +323,15 @@ pub fn scheduler(
 
 /// Runs the SMS dispatcher and the scheduler alone until Ctrl-C or SIGTERM.
 pub async fn work(settings: Settings) -> Result<(), StartError> {
+    let vault = Arc::new(settings.resolve_vault()?);
     let pool = open_database(&settings)?;
+    seal_plaintext(&pool, &vault)?;
     let files = Arc::new(files(&settings)?);
-    let dispatcher = dispatcher(&settings, pool.clone())?;
+    let dispatcher = dispatcher(&settings, pool.clone(), vault.clone())?;
     tracing::info!(worker = dispatcher.worker(), provider = %settings.sms.provider, "dispatching SMS");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let scheduler = Arc::new(scheduler(&settings, pool, files, Clock::system()));
+    let rules = Arc::new(deadline_rules(&settings, Clock::system(), vault));
+    let scheduler = Arc::new(scheduler(&settings, pool, files, rules));
     let scheduling = tokio::spawn(scheduler.run(async {
         let _ = stopped.await;
     }));
@@ -338,13 +369,15 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
     // Refuse a bad configuration before the database is touched: a first admin created (and its
     // generated password printed) by a start that then fails would be lost to the operator.
     let secret = settings.resolve_jwt_secret()?;
+    let vault = Arc::new(settings.resolve_vault()?);
     let pool = open_database(&settings)?;
+    seal_plaintext(&pool, &vault)?;
     bootstrap(&settings, &pool)?;
     let dispatcher = settings
         .dispatcher_in_serve
-        .then(|| dispatcher(&settings, pool.clone()))
+        .then(|| dispatcher(&settings, pool.clone(), vault.clone()))
         .transpose()?;
-    let mut state = app_state(&settings, &secret, pool.clone())?;
+    let mut state = app_state(&settings, &secret, vault, pool.clone())?;
     if let Some(dispatcher) = &dispatcher {
         state.wake_dispatcher = dispatcher.waker();
     }
@@ -353,7 +386,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         &settings,
         pool,
         state.files.clone(),
-        state.deadlines.clock.clone(),
+        state.deadlines.clone(),
     ));
     let scheduling = actix_web::rt::spawn(scheduler.run(async {
         let _ = scheduler_stopped.await;

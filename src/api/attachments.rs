@@ -347,9 +347,9 @@ pub async fn citizen_attachments(
     body: ValidJson<CitizenProof>,
 ) -> Result<HttpResponse, ApiError> {
     let mobile = body.into_inner()?.mobile;
-    let limits = state.limits.clone();
+    let (limits, vault) = (state.limits.clone(), state.vault());
     let files = state
-        .db(move |conn| public::attachments(conn, &limits, &client.0, (&code, &mobile)))
+        .db(move |conn| public::attachments(conn, (&limits, &vault), &client.0, (&code, &mobile)))
         .await?;
     Ok(HttpResponse::Ok().json(Attachments {
         items: files.into_iter().map(Into::into).collect(),
@@ -383,10 +383,11 @@ pub async fn citizen_download(
     let mobile = body.into_inner()?.mobile;
     let (code, file) = path.into_inner();
     let file = AttachmentId::from(file);
-    let (limits, files) = (state.limits.clone(), state.files.clone());
+    let (limits, files, vault) = (state.limits.clone(), state.files.clone(), state.vault());
     let (found, bytes) = state
         .db(move |conn| {
-            public::attachment(conn, (&limits, &files), &client.0, (&code, &mobile), &file)
+            let proof = (&*limits, &*files, &*vault);
+            public::attachment(conn, proof, &client.0, (&code, &mobile), &file)
         })
         .await?;
     Ok(file_response(&found, bytes))

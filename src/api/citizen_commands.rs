@@ -179,8 +179,15 @@ pub async fn my_conversation(
 ) -> Result<HttpResponse, ApiError> {
     let token = citizen_token(&req, &state)?;
     let (limits, code) = (state.limits.clone(), code.into_inner());
-    let messages = as_citizen(token, &state, move |conn, _, mobile| {
-        public::conversation(conn, &limits, &client.0, &code, mobile.as_str()).map_err(own)
+    let messages = as_citizen(token, &state, move |conn, rules, mobile| {
+        public::conversation(
+            conn,
+            (&limits, &rules.vault),
+            &client.0,
+            &code,
+            mobile.as_str(),
+        )
+        .map_err(own)
     })
     .await?;
     Ok(HttpResponse::Ok().json(CitizenConversation {

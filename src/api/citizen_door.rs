@@ -16,7 +16,6 @@ use super::public::PublicRequestView;
 use super::state::AppState;
 use super::views::utc;
 use crate::app::citizen_door;
-use crate::app::requests::RequestWithHistory;
 
 /// The name of the citizen's security scheme.
 pub const CITIZEN: &str = "citizen";
@@ -67,6 +66,18 @@ pub struct MyRequestView {
     pub request: PublicRequestView,
     /// The citizen's own text, as filed.
     pub text: String,
+    /// Every time a member of staff read the citizen's identity in full, oldest first: when,
+    /// in which role, and which fields (the person is not named).
+    pub identity_reads: Vec<IdentityReadView>,
+}
+
+/// One read of the citizen's identity by staff.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"at": "2026-12-03T09:15:00Z", "role": "reviewer", "fields": ["mobile"]}))]
+pub struct IdentityReadView {
+    pub at: DateTime<Utc>,
+    pub role: crate::domain::Role,
+    pub fields: Vec<crate::domain::reveal::IdentityField>,
 }
 
 /// All of the citizen's requests, newest first.
@@ -75,10 +86,19 @@ pub struct MyRequestList {
     pub items: Vec<MyRequestView>,
 }
 
-fn mine(found: &(RequestWithHistory, String)) -> MyRequestView {
+pub(super) fn mine(found: &citizen_door::Mine) -> MyRequestView {
     MyRequestView {
-        request: PublicRequestView::from(&found.0),
-        text: found.1.clone(),
+        request: PublicRequestView::from(&found.record),
+        text: found.text.clone(),
+        identity_reads: found
+            .identity_reads
+            .iter()
+            .map(|read| IdentityReadView {
+                at: super::views::utc(read.at),
+                role: read.role,
+                fields: read.fields.clone(),
+            })
+            .collect(),
     }
 }
 

@@ -203,8 +203,9 @@ pub async fn list_contacts(
         created_from: query.from.map(|t| t.naive_utc()),
         created_before: query.to.map(|t| t.naive_utc()),
     };
+    let vault = state.vault();
     let (page, counts) = state
-        .db(move |conn| contacts::list(conn, filter, &page))
+        .db(move |conn| contacts::list(conn, &vault, filter, &page))
         .await?;
     let owned = |counts: BTreeMap<&'static str, i64>| {
         counts.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()

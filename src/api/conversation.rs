@@ -208,8 +208,9 @@ pub async fn desk_conversation(
 ) -> Result<HttpResponse, ApiError> {
     staff.require(DESK_READERS)?;
     let id = RequestId::from(id.into_inner());
+    let vault = state.vault();
     let messages = state
-        .db(move |conn| conversation::for_desk(conn, &id))
+        .db(move |conn| conversation::for_desk(conn, &vault, &id))
         .await?;
     Ok(HttpResponse::Ok().json(DeskConversation {
         items: messages.into_iter().map(Into::into).collect(),
@@ -239,14 +240,16 @@ pub async fn desk_write(
     let MessageBody { text, attachments } = body.into_inner()?;
     let ids = attachment_ids(attachments);
     let id = RequestId::from(id.into_inner());
-    let (limits, files, user) = (
+    let (limits, files, user, vault) = (
         state.limits.clone(),
         state.files.clone(),
         staff.user().clone(),
+        state.vault(),
     );
     let message = state
         .db(move |conn| {
-            conversation::desk_write(conn, (&limits, &files), &user, &id, (&text, &ids))
+            let with = (&*limits, &*files, &*vault);
+            conversation::desk_write(conn, with, &user, &id, (&text, &ids))
         })
         .await?;
     Ok(HttpResponse::Created().json(DeskMessageView::from(message)))
@@ -277,9 +280,9 @@ pub async fn release_reply(
     let text = body.into_inner()?.text;
     let (id, message) = path.into_inner();
     let (id, message) = (RequestId::from(id), message.to_string());
-    let user = staff.user().clone();
+    let (user, vault) = (staff.user().clone(), state.vault());
     let released = state
-        .db(move |conn| conversation::release(conn, &user, &id, &message, text.as_deref()))
+        .db(move |conn| conversation::release(conn, &vault, &user, &id, &message, text.as_deref()))
         .await?;
     Ok(HttpResponse::Ok().json(DeskMessageView::from(released)))
 }
@@ -367,9 +370,9 @@ pub async fn citizen_conversation(
     body: ValidJson<CitizenProof>,
 ) -> Result<HttpResponse, ApiError> {
     let mobile = body.into_inner()?.mobile;
-    let limits = state.limits.clone();
+    let (limits, vault) = (state.limits.clone(), state.vault());
     let messages = state
-        .db(move |conn| public::conversation(conn, &limits, &client.0, &code, &mobile))
+        .db(move |conn| public::conversation(conn, (&limits, &vault), &client.0, &code, &mobile))
         .await?;
     Ok(HttpResponse::Ok().json(CitizenConversation {
         items: messages.into_iter().map(Into::into).collect(),

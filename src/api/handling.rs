@@ -268,9 +268,9 @@ pub async fn anonymised_text(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(&[Role::Reviewer, Role::Admin])?;
-    let id = id.into_inner().into();
+    let (id, vault) = (RequestId::from(id.into_inner()), state.vault());
     let text = state
-        .db(move |conn| handling::proposed_text(conn, &id))
+        .db(move |conn| handling::proposed_text(conn, &vault, &id))
         .await?;
     Ok(HttpResponse::Ok().json(AnonymisedText { text }))
 }

@@ -2,10 +2,12 @@
 //! translate DTOs to use-case inputs, call one use case, and translate the result back.
 
 pub mod attachments;
+pub mod audit;
 pub mod auth;
 mod body;
 pub mod citizen_commands;
 pub mod citizen_door;
+pub mod citizen_export;
 pub mod client;
 mod commands;
 pub mod contacts;
@@ -121,6 +123,8 @@ fn desk(config: &mut ServiceConfig) {
         .service(requests::register_request)
         .service(requests::list_requests)
         .service(requests::get_request)
+        .service(audit::reveal)
+        .service(audit::list_audit)
         .service(handling::anonymised_text)
         .service(handling::classify)
         .service(handling::refer)
@@ -172,6 +176,7 @@ fn citizens_and_outbox(config: &mut ServiceConfig) {
         .service(citizen_door::verify_code)
         .service(citizen_door::my_requests)
         .service(citizen_door::my_request)
+        .service(citizen_export::my_export)
         .service(citizen_commands::my_withdrawal)
         .service(citizen_commands::my_rating)
         .service(citizen_commands::my_objection)

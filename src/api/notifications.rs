@@ -125,9 +125,9 @@ pub async fn list_notifications(
         created_from: query.from.map(|t| t.naive_utc()),
         created_before: query.to.map(|t| t.naive_utc()),
     };
-    let unmasked = unmasked(&staff);
+    let (unmasked, vault) = (unmasked(&staff), state.vault());
     let page = state
-        .db(move |conn| notifications::list(conn, filter, &page, unmasked))
+        .db(move |conn| notifications::list(conn, filter, &page, (&vault, unmasked)))
         .await?;
     Ok(HttpResponse::Ok().json(NotificationList {
         items: page.items.into_iter().map(NotificationView::from).collect(),
@@ -150,9 +150,13 @@ pub async fn get_notification(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(READERS)?;
-    let (id, unmasked) = (NotificationId::from(id.into_inner()), unmasked(&staff));
+    let (id, unmasked, vault) = (
+        NotificationId::from(id.into_inner()),
+        unmasked(&staff),
+        state.vault(),
+    );
     let notification = state
-        .db(move |conn| notifications::get(conn, &id, unmasked))
+        .db(move |conn| notifications::get(conn, &id, (&vault, unmasked)))
         .await?;
     Ok(HttpResponse::Ok().json(NotificationView::from(notification)))
 }
@@ -174,9 +178,13 @@ pub async fn retry_notification(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(READERS)?;
-    let (id, unmasked) = (NotificationId::from(id.into_inner()), unmasked(&staff));
+    let (id, unmasked, vault) = (
+        NotificationId::from(id.into_inner()),
+        unmasked(&staff),
+        state.vault(),
+    );
     let notification = state
-        .db(move |conn| notifications::retry(conn, &id, unmasked))
+        .db(move |conn| notifications::retry(conn, &id, (&vault, unmasked)))
         .await?;
     Ok(HttpResponse::Ok().json(NotificationView::from(notification)))
 }

@@ -38,6 +38,7 @@ error names each field in `errors`. When it points into a text (`findings` of an
         (name = "conversation", description = "Messages between the desk, the units and the citizen: a unit never learns who the citizen is, and reads a reply only anonymised"),
         (name = "notifications", description = "The SMS outbox and the providers' delivery reports"),
         (name = "inbox", description = "The staff inbox: reminders and escalations of the deadlines (working days, Solar Hijri calendar), each member's own"),
+        (name = "audit", description = "Revealing a citizen's identity (masked everywhere else) and the audit log every reveal writes"),
         (name = "stats", description = "Counts and handling times for dashboards"),
         (name = "operations", description = "Health and metrics"),
     )

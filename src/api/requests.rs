@@ -206,12 +206,14 @@ impl From<Request> for RequestView {
     }
 }
 
-/// Who filed a request.
+/// Who filed a request, masked (`name` as initials, `mobile` as `+98912***6789`, the national
+/// ID but its last two digits, the email but its first letter and top-level domain) unless
+/// revealed with `POST /api/v1/requests/{id}/reveal`, which is recorded.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"name": "علی رضایی", "mobile": "+989123456789", "national_id": null, "email": null}))]
+#[schema(example = json!({"name": "ع. ر.", "mobile": "+98912***6789", "national_id": null, "email": null}))]
 pub struct IdentityView {
     pub name: String,
-    /// E.164.
+    /// E.164, masked unless revealed.
     pub mobile: String,
     pub national_id: Option<String>,
     pub email: Option<String>,

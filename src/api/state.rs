@@ -35,6 +35,15 @@ pub struct AppState {
     /// pass); without a dispatcher in this process, nobody listens and the worker's next pass
     /// (a second at most) sends it.
     pub wake_dispatcher: Arc<tokio::sync::Notify>,
+    /// Whether a reveal of an identity must give a reason (`MARDOM_REVEAL_REASON`).
+    pub reveal_reason: crate::domain::reveal::ReasonPolicy,
+}
+
+impl AppState {
+    /// The vault identities are sealed in (held with the rules every use case takes).
+    pub fn vault(&self) -> Arc<crate::vault::Vault> {
+        self.deadlines.vault.clone()
+    }
 }
 
 /// The configured SMS gateway and the secret its delivery-report callbacks must present.

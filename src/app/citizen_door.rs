@@ -17,6 +17,7 @@ use crate::domain::limits::Limit;
 use crate::domain::otp::{self, Code, Try};
 use crate::domain::phone::MobileNumber;
 use crate::domain::{FieldError, keep, parse_field};
+use crate::vault::Field;
 
 use super::deadlines::Rules;
 use super::limits::Limits;
@@ -64,19 +65,21 @@ pub fn send_code(
     let now = rules.now();
     let code = Code::generate(&mut rand::rng());
     let id = crate::db::new_id();
+    let vault = &rules.vault;
     let row = CodeRow {
         code_hash: code.hash(&door.code_key, &id),
         id,
-        mobile: mobile.as_str().to_owned(),
+        mobile: vault.seal(Field::Mobile, mobile.as_str()),
         tries: 0,
         created_at: now,
         expires_at: now + otp::LIFETIME,
         used_at: None,
+        mobile_index: vault.index(Field::Mobile, mobile.as_str()),
     };
     let sms = NotificationRow::pending(
         None,
         Template::CitizenCode,
-        mobile.as_str(),
+        &row.mobile,
         serde_json::json!({ "code": code.as_str() }).to_string(),
         // The outbox runs on the system clock (the dispatcher's), whatever the deadlines' says.
         crate::db::now(),
@@ -114,7 +117,8 @@ pub fn verify(
     };
     let now = rules.now();
     let decided = write_transaction(conn, |conn| -> AppResult<Result<String, FieldError>> {
-        let Some(row) = repo::latest(conn, mobile.as_str())? else {
+        let index = rules.vault.index(Field::Mobile, mobile.as_str());
+        let Some(row) = repo::latest(conn, &index)? else {
             return Ok(Err(refused(
                 "none",
                 "no code was sent to this number; ask for one",
@@ -172,10 +176,14 @@ pub fn holder(
     let Ok(claims) = door.tokens.verify(token, rules.now().and_utc()) else {
         return Ok(None);
     };
-    let row = repo::find(conn, &claims.sub)?;
-    Ok(row
-        .filter(|row| row.used_at.is_some())
-        .and_then(|row| MobileNumber::from_stored(row.mobile)))
+    let Some(row) = repo::find(conn, &claims.sub)?.filter(|row| row.used_at.is_some()) else {
+        return Ok(None);
+    };
+    let mobile = rules
+        .vault
+        .open(Field::Mobile, &row.mobile)
+        .map_err(|e| AppError::Internal(format!("citizen code {}: {e}", row.id)))?;
+    Ok(MobileNumber::from_stored(mobile))
 }
 
 /// Every request filed with `mobile`, newest first, as the citizen reads them: the public view
@@ -184,13 +192,15 @@ pub fn my_requests(
     conn: &mut DbConnection,
     rules: &Rules,
     mobile: &MobileNumber,
-) -> AppResult<Vec<(RequestWithHistory, String)>> {
+) -> AppResult<Vec<Mine>> {
     let mut mine = Vec::new();
-    for code in crate::db::requests::tracking_codes_of_identity_mobile(conn, mobile.as_str())? {
+    let index = rules.vault.index(Field::Mobile, mobile.as_str());
+    for code in crate::db::requests::tracking_codes_of_mobile(conn, &index)? {
         mine.push(my_request(conn, rules, mobile, &code)?);
     }
-    mine.sort_by(|(a, _), (b, _)| {
-        (b.request.created_at, &b.request.id).cmp(&(a.request.created_at, &a.request.id))
+    mine.sort_by(|a, b| {
+        let (a, b) = (&a.record.request, &b.record.request);
+        (b.created_at, &b.id).cmp(&(a.created_at, &a.id))
     });
     Ok(mine)
 }
@@ -211,9 +221,52 @@ pub fn my_request(
     rules: &Rules,
     mobile: &MobileNumber,
     raw_code: &str,
-) -> AppResult<(RequestWithHistory, String)> {
+) -> AppResult<Mine> {
     let code = super::public::parse_code(raw_code)?;
-    let row = super::public::owned_request(conn, &code, mobile).map_err(own)?;
-    let text = row.body.clone();
-    Ok((super::public::record_of(conn, &row.id, rules)?, text))
+    let row = super::public::owned_request(conn, &rules.vault, &code, mobile).map_err(own)?;
+    Ok(Mine {
+        record: super::public::record_of(conn, &row.id, rules)?,
+        identity_reads: super::audit::reads_of(conn, &row.id)?,
+        text: row.body,
+    })
+}
+
+/// One of the citizen's requests as they read it: its public record, their own text, and
+/// when (and by which role) staff read their identity.
+#[derive(Debug, Clone)]
+pub struct Mine {
+    pub record: RequestWithHistory,
+    pub text: String,
+    pub identity_reads: Vec<super::audit::IdentityRead>,
+}
+
+/// Everything held about the citizen of `mobile`: each request as they read it, with their
+/// identity in full (it is theirs) and the conversation.
+pub fn everything(
+    conn: &mut DbConnection,
+    rules: &Rules,
+    mobile: &MobileNumber,
+) -> AppResult<Vec<Held>> {
+    let mut held = Vec::new();
+    for mine in my_requests(conn, rules, mobile)? {
+        let id = mine.record.request.id.clone();
+        let request = crate::db::requests::find(conn, &id)?.ok_or(AppError::NotFound("request"))?;
+        held.push(Held {
+            identity: super::requests::identity(conn, &rules.vault, &id)?,
+            conversation: super::conversation::for_citizen(conn, &request)?,
+            rating: crate::db::ratings::find(conn, &id)?.map(|r| (r.score, r.comment)),
+            mine,
+        });
+    }
+    Ok(held)
+}
+
+/// One request of the citizen's download.
+#[derive(Debug, Clone)]
+pub struct Held {
+    pub mine: Mine,
+    pub identity: super::requests::Identity,
+    pub conversation: Vec<super::conversation::CitizenMessage>,
+    /// Their rating: the score and the comment.
+    pub rating: Option<(i32, Option<String>)>,
 }

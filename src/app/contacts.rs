@@ -11,8 +11,10 @@ use crate::db::{self, DbConnection, write_transaction};
 use crate::domain::citizen::{CitizenName, ContactSummary};
 use crate::domain::contact::{ContactChannel, ContactOutcome, ContactRuleError, check_outcome};
 use crate::domain::ids::{RequestId, UnitId, UserId};
+use crate::domain::masking;
 use crate::domain::phone::MobileNumber;
 use crate::domain::{FieldError, keep, parse_field};
+use crate::vault::{Field, Vault};
 
 use super::page::{Page, PageRequest};
 use super::requests::{self, ParsedRequest, Registrar, RequestInput, RequestWithHistory};
@@ -84,10 +86,10 @@ pub fn log(
             }
             None => None,
         };
-        let row = parsed.row(staff_id, &input, request.as_ref());
+        let row = parsed.row(&rules.vault, staff_id, &input, request.as_ref());
         repo::insert(conn, &row)?;
         Ok(LoggedContact {
-            contact: Contact::from(row),
+            contact: Contact::shown(row, &rules.vault),
             request,
         })
     })
@@ -185,6 +187,7 @@ impl ParsedContact {
     /// The stored contact, linked to the request registered with it or named by id.
     fn row(
         self,
+        vault: &Vault,
         staff_id: &UserId,
         input: &ContactInput,
         registered: Option<&RequestWithHistory>,
@@ -197,10 +200,12 @@ impl ParsedContact {
             // The citizen named in the request is the one who came or called.
             citizen_name: self
                 .citizen_name
-                .or_else(|| new.map(|r| r.name.as_str().to_owned())),
+                .or_else(|| new.map(|r| r.name.as_str().to_owned()))
+                .map(|name| vault.seal(Field::Name, &name)),
             citizen_mobile: self
                 .citizen_mobile
-                .or_else(|| new.map(|r| r.mobile.as_str().to_owned())),
+                .or_else(|| new.map(|r| r.mobile.as_str().to_owned()))
+                .map(|mobile| vault.seal(Field::Mobile, &mobile)),
             outcome: input.outcome,
             unit_id: input.unit_id.clone(),
             request_id: registered
@@ -240,6 +245,7 @@ pub struct ContactCounts {
 /// One page of contacts, newest first, and the counts of all that match.
 pub fn list(
     conn: &mut DbConnection,
+    vault: &Vault,
     filter: ContactFilter,
     page: &PageRequest,
 ) -> AppResult<(Page<Contact>, ContactCounts)> {
@@ -251,7 +257,7 @@ pub fn list(
         created_before: filter.created_before,
     };
     let load = |before: Option<_>, limit| repo::list(conn, &filter, before.as_ref(), limit);
-    let contacts = page.fetch(load, Contact::from)?;
+    let contacts = page.fetch(load, |row| Contact::shown(row, vault))?;
     // Every outcome and channel appears, zero or not, so dashboards need no special cases.
     let mut by_outcome: BTreeMap<&'static str, i64> = ContactOutcome::ALL
         .iter()
@@ -275,15 +281,24 @@ pub fn list(
     Ok((contacts, counts))
 }
 
-impl From<ContactRow> for Contact {
-    fn from(row: ContactRow) -> Self {
+impl Contact {
+    /// A contact as staff see it: the citizen's name and number opened and masked (a contact
+    /// has no reveal: a registered one's identity is its request's, revealed there).
+    fn shown(row: ContactRow, vault: &Vault) -> Self {
+        let shown = |field, sealed: Option<String>, mask: fn(&str) -> String| {
+            sealed.map(|s| {
+                vault
+                    .open(field, &s)
+                    .map_or_else(|_| "***".to_owned(), |v| mask(&v))
+            })
+        };
         Contact {
             channel: row.channel,
             outcome: row.outcome,
             id: row.id,
             summary: row.summary,
-            citizen_name: row.citizen_name,
-            citizen_mobile: row.citizen_mobile,
+            citizen_name: shown(Field::Name, row.citizen_name, masking::name),
+            citizen_mobile: shown(Field::Mobile, row.citizen_mobile, masking::mobile),
             unit_id: row.unit_id,
             request_id: row.request_id,
             staff_id: row.staff_id,

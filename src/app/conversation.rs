@@ -22,6 +22,7 @@ use crate::domain::lifecycle::Template;
 use crate::domain::limits::Limit;
 use crate::domain::request::ActorKind;
 use crate::domain::{Role, StaffUser, parse_field};
+use crate::vault::Vault;
 
 use super::attachments::{Files, Target, Uploader};
 use super::deadlines::Rules;
@@ -100,14 +101,14 @@ fn unit_name(conn: &mut DbConnection, referral_id: &ReferralId) -> AppResult<Str
         .ok_or_else(|| AppError::Internal(format!("referral {referral_id} has no unit")))
 }
 
-fn desk_message(conn: &mut DbConnection, row: MessageRow) -> AppResult<DeskMessage> {
+fn desk_message(conn: &mut DbConnection, vault: &Vault, row: MessageRow) -> AppResult<DeskMessage> {
     let unit_name = row
         .referral_id
         .as_ref()
         .map(|r| unit_name(conn, r))
         .transpose()?;
     let unit_text = match row.release {
-        Some(Release::Held) => Some(proposal(conn, &row.request_id, &row.body)?),
+        Some(Release::Held) => Some(proposal(conn, vault, &row.request_id, &row.body)?),
         _ => row.unit_body,
     };
     Ok(DeskMessage {
@@ -125,9 +126,13 @@ fn desk_message(conn: &mut DbConnection, row: MessageRow) -> AppResult<DeskMessa
 }
 
 /// What the anonymiser proposes a unit read of `text`, a reply on `request_id`.
-fn proposal(conn: &mut DbConnection, request_id: &RequestId, text: &str) -> AppResult<String> {
-    let identity = super::requests::identity(conn, request_id)?;
-    let codes = super::handling::citizen_tracking_codes(conn, &identity)?;
+fn proposal(
+    conn: &mut DbConnection,
+    vault: &Vault,
+    request_id: &RequestId,
+    text: &str,
+) -> AppResult<String> {
+    let (identity, codes) = super::handling::citizen_of(conn, vault, request_id)?;
     Ok(crate::domain::anonymise::propose(
         text,
         &super::handling::citizen(&identity, &codes),
@@ -135,11 +140,15 @@ fn proposal(conn: &mut DbConnection, request_id: &RequestId, text: &str) -> AppR
 }
 
 /// The whole conversation of a request, for the desk.
-pub fn for_desk(conn: &mut DbConnection, request_id: &RequestId) -> AppResult<Vec<DeskMessage>> {
+pub fn for_desk(
+    conn: &mut DbConnection,
+    vault: &Vault,
+    request_id: &RequestId,
+) -> AppResult<Vec<DeskMessage>> {
     request_repo::find(conn, request_id)?.ok_or(AppError::NotFound("request"))?;
     repo::of_request(conn, request_id)?
         .into_iter()
-        .map(|row| desk_message(conn, row))
+        .map(|row| desk_message(conn, vault, row))
         .collect()
 }
 
@@ -199,14 +208,14 @@ fn notify_citizen(
         Err(AppError::Limited { .. }) => return Ok(false),
         Err(other) => return Err(other),
     }
-    let mobile = super::requests::identity(conn, &request.id)?.mobile;
+    let recipient = super::requests::recipient(conn, &request.id)?;
     let params = serde_json::json!({ "tracking_code": request.tracking_code }).to_string();
     outbox::insert(
         conn,
         &NotificationRow::pending(
             Some(request.id.clone()),
             Template::MessageWaiting,
-            &mobile,
+            &recipient,
             params,
             now,
         ),
@@ -237,7 +246,7 @@ pub(crate) fn record(
 /// The desk writes to the citizen (any open status); the citizen is told by SMS.
 pub fn desk_write(
     conn: &mut DbConnection,
-    (limits, files): (&Limits, &Files),
+    (limits, files, vault): (&Limits, &Files, &Vault),
     staff: &StaffUser,
     request_id: &RequestId,
     (text, attachments): (&str, &[AttachmentId]),
@@ -265,7 +274,7 @@ pub fn desk_write(
         let details = serde_json::json!({"message": row.id, "sms": notified});
         let actor = (ActorKind::Staff, Some(staff.id.clone()));
         record(conn, &request, "message_to_citizen", actor, details, now)?;
-        desk_message(conn, row)
+        desk_message(conn, vault, row)
     })
 }
 
@@ -273,6 +282,7 @@ pub fn desk_write(
 /// text is checked like a referral's (422 while it identifies the citizen).
 pub fn release(
     conn: &mut DbConnection,
+    vault: &Vault,
     staff: &StaffUser,
     request_id: &RequestId,
     message_id: &str,
@@ -286,10 +296,9 @@ pub fn release(
         }
         let unit_text = match text {
             Some(edited) => parse_field("text", MessageText::parse(edited))?.into_string(),
-            None => proposal(conn, request_id, &row.body)?,
+            None => proposal(conn, vault, request_id, &row.body)?,
         };
-        let identity = super::requests::identity(conn, request_id)?;
-        let codes = super::handling::citizen_tracking_codes(conn, &identity)?;
+        let (identity, codes) = super::handling::citizen_of(conn, vault, request_id)?;
         super::handling::check_anonymous(&unit_text, &identity, &codes, "text")?;
         let now = db::now();
         if !repo::release(conn, &row.id, &unit_text, &staff.id, now)? {
@@ -300,7 +309,7 @@ pub fn release(
         record(conn, &request, "reply_released", actor, details, now)?;
         let released =
             repo::find(conn, request_id, message_id)?.ok_or(AppError::NotFound("message"))?;
-        desk_message(conn, released)
+        desk_message(conn, vault, released)
     })
 }
 
@@ -454,8 +463,7 @@ pub fn citizen_reply(
     let (release, unit_body) = match &referral {
         None => (None, None),
         Some(_) => {
-            let identity = super::requests::identity(conn, &request.id)?;
-            let codes = super::handling::citizen_tracking_codes(conn, &identity)?;
+            let (identity, codes) = super::handling::citizen_of(conn, &rules.vault, &request.id)?;
             let who = super::handling::citizen(&identity, &codes);
             match conversation::route(text.as_str(), &who) {
                 Routing::Straight => (Some(Release::Released), Some(text.as_str().to_owned())),

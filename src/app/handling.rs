@@ -16,6 +16,7 @@ use crate::domain::lifecycle::{self, Actor, Command, Settlement, Transition};
 use crate::domain::referral::{ReferralReason, ReferralStatus};
 use crate::domain::request::{ActorKind, RequestKind, Subject};
 use crate::domain::{FieldError, StaffUser, parse_field};
+use crate::vault::{Field, Vault};
 
 use super::deadlines::{Rules, SharedRules};
 use super::requests::{self, Identity, Request, RequestDetail};
@@ -108,7 +109,7 @@ pub(crate) fn decide_and_commit(
         return Err(stale_version("request", row.version));
     }
     let request = Request::from(row.clone());
-    let identity = requests::identity(conn, &row.id)?;
+    let identity = requests::identity(conn, &acting.rules.vault, &row.id)?;
     let state = super::state::of(conn, &request, &acting.rules)?;
     let transition = lifecycle::apply(state, acting.actor, command)?;
     let Effects { details, params } = effects(conn, &request, &identity, &transition)?;
@@ -116,10 +117,11 @@ pub(crate) fn decide_and_commit(
         Command::Classify(kind) => Some(kind),
         _ => row.kind,
     };
+    let recipient = requests::recipient(conn, &row.id)?;
     commit(
         conn,
         row,
-        &identity.mobile,
+        &recipient,
         &transition,
         acting.recorded_as.clone(),
         (details, params),
@@ -142,7 +144,7 @@ pub(crate) fn stale_version(what: &str, version: i32) -> AppError {
 fn commit(
     conn: &mut DbConnection,
     row: &RequestRow,
-    mobile: &str,
+    recipient: &str,
     transition: &Transition,
     actor: (ActorKind, Option<UserId>),
     (mut details, params): (serde_json::Value, serde_json::Value),
@@ -165,7 +167,7 @@ fn commit(
     }
     let entry = super::history::Entry::of(transition);
     super::history::record(conn, &row.id, entry, actor, details, now)?;
-    super::history::enqueue(conn, row, mobile, transition, params, now)
+    super::history::enqueue(conn, row, recipient, transition, params, now)
 }
 
 /// Does what a transition settles (`lifecycle::Settlement`); returns what it changed, for the
@@ -320,7 +322,7 @@ pub(crate) fn hand_to_unit(
         command,
         |conn, request, identity, _| {
             let unit_name = require_active_unit(conn, &referral.unit_id, "unit_id")?;
-            let codes = citizen_tracking_codes(conn, identity)?;
+            let codes = citizen_tracking_codes(conn, &caller.rules.vault, identity)?;
             check_anonymous(text.as_str(), identity, &codes, "text")?;
             let now = caller.rules.now();
             let due_at = referral.due_at.unwrap_or_else(|| {
@@ -482,12 +484,23 @@ pub(crate) fn require_active_unit(
 /// code of another of their requests leads to them as surely as this one's.
 pub(crate) fn citizen_tracking_codes(
     conn: &mut DbConnection,
+    vault: &Vault,
     identity: &Identity,
 ) -> AppResult<Vec<String>> {
-    Ok(repo::tracking_codes_of_identity_mobile(
-        conn,
-        &identity.mobile,
-    )?)
+    let index = vault.index(Field::Mobile, &identity.mobile);
+    Ok(repo::tracking_codes_of_mobile(conn, &index)?)
+}
+
+/// The citizen of a request as the anonymiser looks for them: their identity, opened, and the
+/// tracking codes of all their requests.
+pub(crate) fn citizen_of(
+    conn: &mut DbConnection,
+    vault: &Vault,
+    request_id: &RequestId,
+) -> AppResult<(Identity, Vec<String>)> {
+    let identity = requests::identity(conn, vault, request_id)?;
+    let codes = citizen_tracking_codes(conn, vault, &identity)?;
+    Ok((identity, codes))
 }
 
 /// What the anonymiser looks for: the citizen's identity and their tracking codes.
@@ -533,9 +546,12 @@ pub(crate) fn check_anonymous(
 }
 
 /// The server's proposal of an anonymised text for a request (the reviewer may edit it).
-pub fn proposed_text(conn: &mut DbConnection, request_id: &RequestId) -> AppResult<String> {
+pub fn proposed_text(
+    conn: &mut DbConnection,
+    vault: &Vault,
+    request_id: &RequestId,
+) -> AppResult<String> {
     let row: RequestRow = repo::find(conn, request_id)?.ok_or(AppError::NotFound("request"))?;
-    let identity = requests::identity(conn, request_id)?;
-    let codes = citizen_tracking_codes(conn, &identity)?;
+    let (identity, codes) = citizen_of(conn, vault, request_id)?;
     Ok(anonymise::propose(&row.body, &citizen(&identity, &codes)))
 }

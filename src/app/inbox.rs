@@ -44,15 +44,20 @@ impl From<StaffNotificationRow> for StaffNotification {
 /// Writes one inbox line in the caller's transaction and, when its member is active and gave a
 /// mobile number, the same line as an SMS (`staff_notice`) through the outbox, so that both are
 /// written or neither. The SMS names no request (`request_id` null): it is not the citizen's
-/// message, and a unit's staff never get the way back to the request.
-pub(crate) fn deliver(conn: &mut DbConnection, line: &StaffNotificationRow) -> AppResult<()> {
+/// message, and a unit's staff never get the way back to the request. The outbox holds every
+/// recipient sealed, a member of staff's as well.
+pub(crate) fn deliver(
+    conn: &mut DbConnection,
+    vault: &crate::vault::Vault,
+    line: &StaffNotificationRow,
+) -> AppResult<()> {
     repo::insert(conn, line)?;
     if let Some(mobile) = crate::db::users::mobile_of(conn, &line.user_id)? {
         let params = serde_json::json!({ "notice": line.message }).to_string();
         let sms = crate::db::notifications::NotificationRow::pending(
             None,
             crate::domain::lifecycle::Template::StaffNotice,
-            &mobile,
+            &vault.seal(crate::vault::Field::Mobile, &mobile),
             params,
             // The outbox runs on the system clock (the dispatcher's), whatever the deadlines' says.
             crate::db::now(),

@@ -35,7 +35,7 @@ pub fn remind(conn: &mut DbConnection, lead: Duration, now: NaiveDateTime) -> Ap
             }
             let request = request_repo::find(conn, &meeting.request_id)?
                 .ok_or_else(|| AppError::Internal("a meeting's request went missing".to_owned()))?;
-            let identity = super::requests::identity(conn, &request.id)?;
+            let recipient = super::requests::recipient(conn, &request.id)?;
             let mut params = super::meetings::time_params(meeting.starts_at, &meeting.place);
             params["tracking_code"] = serde_json::json!(request.tracking_code);
             outbox::insert(
@@ -43,7 +43,7 @@ pub fn remind(conn: &mut DbConnection, lead: Duration, now: NaiveDateTime) -> Ap
                 &NotificationRow::pending(
                     Some(request.id.clone()),
                     Template::MeetingReminder,
-                    &identity.mobile,
+                    &recipient,
                     params.to_string(),
                     now,
                 ),

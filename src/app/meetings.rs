@@ -349,7 +349,7 @@ impl FollowUps<'_> {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
-        let codes = citizen_tracking_codes(conn, self.identity)?;
+        let codes = citizen_tracking_codes(conn, &self.rules.vault, self.identity)?;
         let now = self.rules.now();
         let mut references = Vec::new();
         for (i, (follow_up, text)) in follow_ups.iter().zip(texts).enumerate() {

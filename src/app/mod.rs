@@ -2,6 +2,7 @@
 //! writes and returns. They take a connection and know nothing about HTTP.
 
 pub mod attachments;
+pub mod audit;
 pub mod bootstrap;
 pub mod citizen_door;
 pub mod contacts;
@@ -23,6 +24,7 @@ pub mod public;
 pub mod referrals;
 pub mod requests;
 pub mod scorecard;
+pub mod sealing;
 pub mod sign_in;
 pub mod state;
 pub mod stats;

@@ -9,6 +9,7 @@ use crate::db::{self, DbConnection, write_transaction};
 use crate::domain::ids::{NotificationId, RequestId};
 use crate::domain::lifecycle::Template;
 use crate::domain::notification::NotificationStatus;
+use crate::vault::{Field, Vault};
 
 use super::page::{Page, PageRequest};
 use super::{AppError, AppResult};
@@ -32,7 +33,9 @@ pub struct Notification {
 }
 
 impl Notification {
-    fn from_row(row: NotificationRow, unmasked: bool) -> Self {
+    /// The recipient is opened only to be masked, for every role: the outbox is no way around
+    /// a reveal.
+    fn from_row(row: NotificationRow, vault: &Vault, unmasked: bool) -> Self {
         let mut params: serde_json::Value = serde_json::from_str(&row.params).unwrap_or_default();
         // The tracking code is the citizen's key to the public lookup: masked like the number.
         if !unmasked && let Some(code) = params.get_mut("tracking_code") {
@@ -40,11 +43,10 @@ impl Notification {
         }
         Self {
             status: row.status,
-            recipient: if unmasked {
-                row.recipient
-            } else {
-                crate::domain::phone::mask(&row.recipient)
-            },
+            recipient: vault.open(Field::Mobile, &row.recipient).map_or_else(
+                |_| "***".to_owned(),
+                |to| crate::domain::masking::mobile(&to),
+            ),
             id: row.id,
             request_id: row.request_id,
             template: row.template,
@@ -72,12 +74,13 @@ pub struct NotificationFilter {
     pub created_before: Option<NaiveDateTime>,
 }
 
-/// One page of the outbox, newest first; recipients masked unless `unmasked`.
+/// One page of the outbox, newest first; recipients masked, tracking codes masked unless
+/// `unmasked`.
 pub fn list(
     conn: &mut DbConnection,
     filter: NotificationFilter,
     page: &PageRequest,
-    unmasked: bool,
+    (vault, unmasked): (&Vault, bool),
 ) -> AppResult<Page<Notification>> {
     // A name no template has matches no notification (as it always did), rather than being
     // refused: the filter is a search, not a command.
@@ -97,23 +100,23 @@ pub fn list(
         };
         repo::list(conn, &filter, limit)
     };
-    page.fetch(load, |row| Notification::from_row(row, unmasked))
+    page.fetch(load, |row| Notification::from_row(row, vault, unmasked))
 }
 
 pub fn get(
     conn: &mut DbConnection,
     id: &NotificationId,
-    unmasked: bool,
+    (vault, unmasked): (&Vault, bool),
 ) -> AppResult<Notification> {
     let row = repo::find(conn, id)?.ok_or(AppError::NotFound("notification"))?;
-    Ok(Notification::from_row(row, unmasked))
+    Ok(Notification::from_row(row, vault, unmasked))
 }
 
 /// Queues a failed or undelivered message again with a fresh attempt budget.
 pub fn retry(
     conn: &mut DbConnection,
     id: &NotificationId,
-    unmasked: bool,
+    (vault, unmasked): (&Vault, bool),
 ) -> AppResult<Notification> {
     write_transaction(conn, |conn| {
         let row = repo::find(conn, id)?.ok_or(AppError::NotFound("notification"))?;
@@ -127,6 +130,6 @@ pub fn retry(
             ));
         }
         let row = repo::find(conn, id)?.ok_or(AppError::NotFound("notification"))?;
-        Ok(Notification::from_row(row, unmasked))
+        Ok(Notification::from_row(row, vault, unmasked))
     })
 }

@@ -36,7 +36,7 @@ pub fn object(
     let code = &super::public::count_proof(conn, limits, client, raw_code, mobile)?;
     let (mobile, text) = parsed(mobile, text)?;
     write_transaction(conn, |conn| {
-        let row = super::public::owned_request(conn, code, &mobile)?;
+        let row = super::public::owned_request(conn, &rules.vault, code, &mobile)?;
         handling::decide_and_commit(
             conn,
             &row,
@@ -49,7 +49,7 @@ pub fn object(
                 })
             },
         )?;
-        tell_the_desk(conn, &row, rules.now())?;
+        tell_the_desk(conn, &rules.vault, &row, rules.now())?;
         super::public::record_of(conn, &row.id, rules)
     })
 }
@@ -76,7 +76,12 @@ fn parsed(
 }
 
 /// One inbox line for every active reviewer: the request is back in their review.
-fn tell_the_desk(conn: &mut DbConnection, row: &RequestRow, now: NaiveDateTime) -> AppResult<()> {
+fn tell_the_desk(
+    conn: &mut DbConnection,
+    vault: &crate::vault::Vault,
+    row: &RequestRow,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     let line = format!(
         "اعتراض شهروند به نتیجه\u{200C}ی درخواست {}: درخواست دوباره در بررسی است",
         row.tracking_code
@@ -84,6 +89,7 @@ fn tell_the_desk(conn: &mut DbConnection, row: &RequestRow, now: NaiveDateTime) 
     for user_id in users::active_ids(conn, Role::Reviewer, None)? {
         super::inbox::deliver(
             conn,
+            vault,
             &StaffNotificationRow {
                 id: StaffNotificationId::generate(),
                 user_id,

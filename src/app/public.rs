@@ -17,6 +17,7 @@ use crate::domain::phone::MobileNumber;
 use crate::domain::request::RequestKind;
 use crate::domain::tracking_code::{TrackingCode, TrackingCodeError};
 use crate::domain::{FieldError, parse_field};
+use crate::vault::{Field, Vault};
 
 use super::attachments::{self, Files, Target, Uploader};
 use super::deadlines::Rules;
@@ -402,7 +403,7 @@ pub fn withdraw(
     let code = &count_proof(conn, limits, client, raw_code, mobile)?;
     let mobile = parse_field("mobile", MobileNumber::parse(mobile))?;
     write_transaction(conn, |conn| {
-        let row = owned_request(conn, code, &mobile)?;
+        let row = owned_request(conn, &rules.vault, code, &mobile)?;
         super::handling::decide_and_commit(
             conn,
             &row,
@@ -418,37 +419,37 @@ pub fn withdraw(
 /// tracking code and the mobile it was filed with), counted like any proof of ownership.
 pub fn conversation(
     conn: &mut DbConnection,
-    limits: &Limits,
+    proof: (&Limits, &Vault),
     client: &str,
     raw_code: &str,
     mobile: &str,
 ) -> AppResult<Vec<super::conversation::CitizenMessage>> {
-    let row = proven_request(conn, limits, client, raw_code, mobile)?;
+    let row = proven_request(conn, proof, client, raw_code, mobile)?;
     super::conversation::for_citizen(conn, &row)
 }
 
 /// The request behind a proof of ownership, counted like every proof.
 fn proven_request(
     conn: &mut DbConnection,
-    limits: &Limits,
+    (limits, vault): (&Limits, &Vault),
     client: &str,
     raw_code: &str,
     mobile: &str,
 ) -> AppResult<crate::db::requests::RequestRow> {
     let code = &count_proof(conn, limits, client, raw_code, mobile)?;
     let mobile = parse_field("mobile", MobileNumber::parse(mobile))?;
-    owned_request(conn, code, &mobile)
+    owned_request(conn, vault, code, &mobile)
 }
 
 /// The files of the citizen's request that the citizen reads: their own, and those staff sent
 /// them with a message (proof of ownership as for the conversation).
 pub fn attachments(
     conn: &mut DbConnection,
-    limits: &Limits,
+    proof: (&Limits, &Vault),
     client: &str,
     (raw_code, mobile): (&str, &str),
 ) -> AppResult<Vec<super::attachments::Attachment>> {
-    let request = proven_request(conn, limits, client, raw_code, mobile)?;
+    let request = proven_request(conn, proof, client, raw_code, mobile)?;
     super::attachments::readable(
         conn,
         super::attachments::Reading::Citizen { request: &request },
@@ -458,12 +459,12 @@ pub fn attachments(
 /// One of those files, with its bytes.
 pub fn attachment(
     conn: &mut DbConnection,
-    (limits, files): (&Limits, &super::attachments::Files),
+    (limits, files, vault): (&Limits, &super::attachments::Files, &Vault),
     client: &str,
     (raw_code, mobile): (&str, &str),
     id: &crate::domain::ids::AttachmentId,
 ) -> AppResult<(super::attachments::Attachment, Vec<u8>)> {
-    let request = proven_request(conn, limits, client, raw_code, mobile)?;
+    let request = proven_request(conn, (limits, vault), client, raw_code, mobile)?;
     let reading = super::attachments::Reading::Citizen { request: &request };
     super::attachments::download(conn, files, reading, id)
 }
@@ -479,7 +480,7 @@ pub fn reply(
     let code = &count_proof(conn, limits, client, raw_code, mobile)?;
     let mobile = parse_field("mobile", MobileNumber::parse(mobile))?;
     write_transaction(conn, |conn| {
-        let row = owned_request(conn, code, &mobile)?;
+        let row = owned_request(conn, &rules.vault, code, &mobile)?;
         super::conversation::citizen_reply(conn, (limits, files, rules), &row, message)
     })
 }
@@ -488,12 +489,15 @@ pub fn reply(
 /// with another number): the citizen's proof of ownership, for withdrawal and rating.
 pub(crate) fn owned_request(
     conn: &mut DbConnection,
+    vault: &Vault,
     code: &TrackingCode,
     mobile: &MobileNumber,
 ) -> AppResult<crate::db::requests::RequestRow> {
     let row =
         repo::find_by_tracking_code(conn, code.as_str())?.ok_or(AppError::NotFound("request"))?;
-    if requests::identity(conn, &row.id)?.mobile != mobile.as_str() {
+    // Compared by blind index: the proof never needs the stored number opened.
+    let index = vault.index(Field::Mobile, mobile.as_str());
+    if crate::db::requests::mobile_index(conn, &row.id)?.as_deref() != Some(index.as_str()) {
         return Err(AppError::Forbidden(
             "this is not the mobile number the request was filed with",
         ));
@@ -554,7 +558,7 @@ pub fn rate(
     let code = &count_proof(conn, limits, client, raw_code, &input.mobile)?;
     let (mobile, comment) = input.parsed()?;
     write_transaction(conn, |conn| {
-        let row = owned_request(conn, code, &mobile)?;
+        let row = owned_request(conn, &rules.vault, code, &mobile)?;
         if row.status != crate::domain::request::Status::Closed {
             return Err(AppError::conflict(
                 "not-closed",

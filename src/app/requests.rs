@@ -16,13 +16,16 @@ use crate::domain::Role;
 use crate::domain::citizen::{CitizenName, Email, RequestText, search_key};
 use crate::domain::ids::{AttachmentId, NotificationId, RequestId, UnitId, UserId};
 use crate::domain::lifecycle::{self, Action};
+use crate::domain::masking;
 use crate::domain::national_id::NationalId;
 use crate::domain::notification::NotificationStatus;
 use crate::domain::phone::MobileNumber;
 use crate::domain::referral::Step;
 use crate::domain::request::{ActorKind, Channel, RequestKind, Resolution, Status, Subject};
+use crate::domain::reveal::IdentityField;
 use crate::domain::tracking_code::TrackingCode;
 use crate::domain::{FieldError, keep, parse_field};
+use crate::vault::{Field, Vault};
 
 use super::history::{Entry, event_row, messages};
 use super::meetings::Meeting;
@@ -109,6 +112,53 @@ pub struct Identity {
     pub mobile: String,
     pub national_id: Option<String>,
     pub email: Option<String>,
+}
+
+impl Identity {
+    /// The identity as staff see it: every field but those of `shown` masked
+    /// (`domain::masking`).
+    pub fn masked_but(self, shown: &[IdentityField]) -> Identity {
+        let keep = |field| shown.contains(&field);
+        Identity {
+            name: if keep(IdentityField::Name) {
+                self.name
+            } else {
+                masking::name(&self.name)
+            },
+            mobile: if keep(IdentityField::Mobile) {
+                self.mobile
+            } else {
+                masking::mobile(&self.mobile)
+            },
+            national_id: self.national_id.map(|n| {
+                if keep(IdentityField::NationalId) {
+                    n
+                } else {
+                    masking::national_id(&n)
+                }
+            }),
+            email: self.email.map(|e| {
+                if keep(IdentityField::Email) {
+                    e
+                } else {
+                    masking::email(&e)
+                }
+            }),
+        }
+    }
+
+    /// Which of `fields` this identity has (a reveal of an absent email reveals nothing).
+    pub fn present(&self, fields: &[IdentityField]) -> Vec<IdentityField> {
+        fields
+            .iter()
+            .copied()
+            .filter(|f| match f {
+                IdentityField::NationalId => self.national_id.is_some(),
+                IdentityField::Email => self.email.is_some(),
+                IdentityField::Name | IdentityField::Mobile => true,
+            })
+            .collect()
+    }
 }
 
 /// One history event.
@@ -362,12 +412,17 @@ impl RegistrationRows {
             updated_at: now,
             closed_at: None,
         };
+        let vault = &rules.vault;
         let identity = IdentityRow {
             request_id: request.id.clone(),
-            name: input.name.as_str().to_owned(),
-            mobile: input.mobile.as_str().to_owned(),
-            national_id: input.national_id.as_ref().map(|n| n.as_str().to_owned()),
-            email: input.email.as_ref().map(|e| e.as_str().to_owned()),
+            name: vault.seal(Field::Name, input.name.as_str()),
+            mobile: vault.seal(Field::Mobile, input.mobile.as_str()),
+            national_id: vault.seal_optional(
+                Field::NationalId,
+                input.national_id.as_ref().map(|n| n.as_str()),
+            ),
+            email: vault.seal_optional(Field::Email, input.email.as_ref().map(|e| e.as_str())),
+            mobile_index: Some(vault.index(Field::Mobile, input.mobile.as_str())),
         };
         let details = serde_json::json!({ "channel": registrar.channel().as_str() });
         let event = event_row(
@@ -380,7 +435,7 @@ impl RegistrationRows {
         );
         let messages = messages(
             &request,
-            input.mobile.as_str(),
+            &identity.mobile,
             &transition,
             serde_json::json!({}),
             now,
@@ -432,7 +487,8 @@ pub fn detail(
         allowed_actions: lifecycle::allowed_actions(state, lifecycle::Actor::Staff(reader)),
         meeting: meeting_repo::latest_for(conn, id)?.map(Meeting::from),
         request,
-        identity: identity(conn, id)?,
+        // Masked: the full identity is read only through a reveal (`app::audit::reveal`).
+        identity: identity(conn, &rules.vault, id)?.masked_but(&[]),
         history: history(conn, id, false)?,
         notifications: outbox::for_request(conn, id)?
             .into_iter()
@@ -442,16 +498,33 @@ pub fn detail(
     })
 }
 
-/// Who filed a request. Every request has one: its absence is a broken invariant.
-pub(crate) fn identity(conn: &mut DbConnection, id: &RequestId) -> AppResult<Identity> {
+/// Who filed a request, opened from the vault. Every request has one: its absence is a broken
+/// invariant.
+pub(crate) fn identity(
+    conn: &mut DbConnection,
+    vault: &Vault,
+    id: &RequestId,
+) -> AppResult<Identity> {
     let row = repo::find_identity(conn, id)?
         .ok_or_else(|| AppError::Internal(format!("request {id} has no identity row")))?;
+    let unreadable =
+        |e: crate::vault::VaultError| AppError::Internal(format!("identity of {id}: {e}"));
     Ok(Identity {
-        name: row.name,
-        mobile: row.mobile,
-        national_id: row.national_id,
-        email: row.email,
+        name: vault.open(Field::Name, &row.name).map_err(unreadable)?,
+        mobile: vault.open(Field::Mobile, &row.mobile).map_err(unreadable)?,
+        national_id: vault
+            .open_optional(Field::NationalId, row.national_id.as_deref())
+            .map_err(unreadable)?,
+        email: vault
+            .open_optional(Field::Email, row.email.as_deref())
+            .map_err(unreadable)?,
     })
+}
+
+/// Where the citizen's SMS go: their mobile as sealed, copied into the outbox row unopened.
+pub(crate) fn recipient(conn: &mut DbConnection, id: &RequestId) -> AppResult<String> {
+    repo::sealed_mobile(conn, id)?
+        .ok_or_else(|| AppError::Internal(format!("request {id} has no identity row")))
 }
 
 pub(crate) fn history(

@@ -11,13 +11,15 @@ use super::schema::citizen_codes;
 #[diesel(treat_none_as_default_value = false)]
 pub struct CodeRow {
     pub id: String,
-    /// Canonical (`+989…`).
+    /// Sealed (`vault`): the number the citizen's token stands for.
     pub mobile: String,
     pub code_hash: String,
     pub tries: i32,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub used_at: Option<NaiveDateTime>,
+    /// The number's blind index, by which the code a try is for is found.
+    pub mobile_index: String,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &CodeRow) -> QueryResult<()> {
@@ -27,10 +29,11 @@ pub fn insert(conn: &mut DbConnection, row: &CodeRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// The newest code sent to `mobile`: the one a try is for (a newer code replaces the older).
-pub fn latest(conn: &mut DbConnection, mobile: &str) -> QueryResult<Option<CodeRow>> {
+/// The newest code sent to the mobile of `mobile_index`: the one a try is for (a newer code
+/// replaces the older).
+pub fn latest(conn: &mut DbConnection, mobile_index: &str) -> QueryResult<Option<CodeRow>> {
     citizen_codes::table
-        .filter(citizen_codes::mobile.eq(mobile))
+        .filter(citizen_codes::mobile_index.eq(mobile_index))
         .order((citizen_codes::created_at.desc(), citizen_codes::id.desc()))
         .select(CodeRow::as_select())
         .first(conn)

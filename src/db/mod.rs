@@ -2,6 +2,7 @@
 //! write transaction every use case runs in. Nothing here knows about HTTP.
 
 pub mod attachments;
+pub mod audit;
 pub mod citizen_codes;
 pub mod contacts;
 pub mod counters;
@@ -24,6 +25,7 @@ pub mod registration;
 pub mod requests;
 pub mod schema;
 pub mod scorecard;
+pub mod sealing;
 pub mod sms_charges;
 pub mod sqlite_writers;
 pub mod stats;

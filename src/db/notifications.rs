@@ -34,6 +34,8 @@ pub struct NotificationRow {
 
 impl NotificationRow {
     /// A message due now, not yet tried.
+    /// `recipient` is the number sealed (`vault::Field::Mobile`): the outbox holds no number
+    /// in the clear, and the dispatcher opens it when it sends.
     pub fn pending(
         request_id: Option<RequestId>,
         template: Template,

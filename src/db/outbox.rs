@@ -30,6 +30,8 @@ pub struct Claimed {
 struct Due {
     #[diesel(sql_type = Text)]
     id: NotificationId,
+    /// Sealed as loaded; the number's blind index once `claim` mapped it, which is what the
+    /// cap counts and locks by (a sealed value differs each time it is sealed).
     #[diesel(sql_type = Text)]
     recipient: String,
 }
@@ -49,6 +51,8 @@ const CAP_LOCK_CLASS: i32 = 0x534d_5343; // "SMSC"
 ///   number's charges: a concurrent claim for the same number waits and, in READ COMMITTED,
 ///   counts the charges the first one committed, so two claims cannot both give the last slot;
 /// - SQLite has one writer at a time: under `BEGIN IMMEDIATE` the whole claim is serialised.
+///
+/// `index_of` gives the blind index of a stored (sealed) recipient's number.
 pub fn claim(
     conn: &mut DbConnection,
     worker: &str,
@@ -56,9 +60,13 @@ pub fn claim(
     lease_until: NaiveDateTime,
     limit: i64,
     cap: &Cap,
+    index_of: &dyn Fn(&str) -> String,
 ) -> QueryResult<Claimed> {
     write_transaction(conn, |conn| {
-        let due = due(conn, now, limit)?;
+        let mut due = due(conn, now, limit)?;
+        for d in &mut due {
+            d.recipient = index_of(&d.recipient);
+        }
         if due.is_empty() {
             return Ok(Claimed::default());
         }
@@ -152,7 +160,7 @@ fn split_by_cap(
         .collect();
     let slots: Vec<(&str, NaiveDateTime)> = charges
         .iter()
-        .map(|c| (c.recipient.as_str(), c.charged_at))
+        .map(|c| (c.recipient_index.as_str(), c.charged_at))
         .collect();
     let candidates: Vec<Candidate<'_>> = due
         .iter()
@@ -172,7 +180,7 @@ fn split_by_cap(
                 if charge && cap.is_on() {
                     split.charged.push(Charge {
                         notification_id: d.id.clone(),
-                        recipient: d.recipient.clone(),
+                        recipient_index: d.recipient.clone(),
                         charged_at: now,
                     });
                 }

@@ -24,3 +24,12 @@ pub fn insert(conn: &mut DbConnection, row: &RatingRow) -> QueryResult<()> {
         .execute(conn)
         .map(|_| ())
 }
+
+/// The rating of a request, if it was rated.
+pub fn find(conn: &mut DbConnection, request_id: &RequestId) -> QueryResult<Option<RatingRow>> {
+    ratings::table
+        .find(request_id)
+        .select(RatingRow::as_select())
+        .first(conn)
+        .optional()
+}

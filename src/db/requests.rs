@@ -38,10 +38,14 @@ pub struct RequestRow {
 #[diesel(treat_none_as_default_value = false)]
 pub struct IdentityRow {
     pub request_id: RequestId,
+    /// Sealed (`vault`), as are the mobile, the national ID and the email.
     pub name: String,
     pub mobile: String,
     pub national_id: Option<String>,
     pub email: Option<String>,
+    /// The mobile's blind index: how a request is found by its citizen's number. Absent only
+    /// on a row written before identities were sealed, until the first start seals it.
+    pub mobile_index: Option<String>,
 }
 
 #[derive(
@@ -125,17 +129,42 @@ pub fn find_by_tracking_code(
         .optional()
 }
 
-/// The tracking codes of every request whose identity has this mobile (E.164), in no order:
-/// what a text for a unit must not carry when it is about any of them.
-pub fn tracking_codes_of_identity_mobile(
+/// The tracking codes of every request whose identity's mobile has this blind index, in no
+/// order: what a text for a unit must not carry when it is about any of them.
+pub fn tracking_codes_of_mobile(
     conn: &mut DbConnection,
-    mobile: &str,
+    mobile_index: &str,
 ) -> QueryResult<Vec<String>> {
     requests::table
         .inner_join(request_identities::table)
-        .filter(request_identities::mobile.eq(mobile))
+        .filter(request_identities::mobile_index.eq(mobile_index))
         .select(requests::tracking_code)
         .load(conn)
+}
+
+/// The blind index of a request's citizen's mobile (empty when it has none yet).
+pub fn mobile_index(
+    conn: &mut DbConnection,
+    request_id: &RequestId,
+) -> QueryResult<Option<String>> {
+    request_identities::table
+        .find(request_id)
+        .select(request_identities::mobile_index)
+        .first::<Option<String>>(conn)
+        .optional()
+        .map(Option::flatten)
+}
+
+/// The sealed mobile of a request's citizen, as the outbox rows that text them carry it.
+pub fn sealed_mobile(
+    conn: &mut DbConnection,
+    request_id: &RequestId,
+) -> QueryResult<Option<String>> {
+    request_identities::table
+        .find(request_id)
+        .select(request_identities::mobile)
+        .first(conn)
+        .optional()
 }
 
 pub fn find_identity(

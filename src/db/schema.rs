@@ -58,6 +58,7 @@ diesel::table! {
         mobile -> Text,
         national_id -> Nullable<Text>,
         email -> Nullable<Text>,
+        mobile_index -> Nullable<Text>,
     }
 }
 
@@ -174,7 +175,7 @@ diesel::table! {
 diesel::table! {
     sms_charges (notification_id) {
         notification_id -> Text,
-        recipient -> Text,
+        recipient_index -> Text,
         charged_at -> Timestamp,
     }
 }
@@ -343,5 +344,19 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
+        mobile_index -> Text,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor_id -> Text,
+        actor_role -> Text,
+        action -> Text,
+        request_id -> Nullable<Text>,
+        fields -> Text,
+        reason -> Nullable<Text>,
     }
 }

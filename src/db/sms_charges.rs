@@ -15,18 +15,19 @@ use crate::domain::ids::NotificationId;
 #[diesel(table_name = sms_charges)]
 pub struct Charge {
     pub notification_id: NotificationId,
-    pub recipient: String,
+    /// The blind index of the number.
+    pub recipient_index: String,
     pub charged_at: NaiveDateTime,
 }
 
-/// The slots `recipients` took after `since`.
+/// The slots the numbers of `recipients` (blind indexes) took after `since`.
 pub fn since(
     conn: &mut DbConnection,
     recipients: &[&str],
     since: NaiveDateTime,
 ) -> QueryResult<Vec<Charge>> {
     sms_charges::table
-        .filter(sms_charges::recipient.eq_any(recipients))
+        .filter(sms_charges::recipient_index.eq_any(recipients))
         .filter(sms_charges::charged_at.gt(since))
         .select(Charge::as_select())
         .load(conn)

@@ -37,6 +37,7 @@ use crate::db::{self, DbPool};
 use crate::domain::ids::NotificationId;
 use crate::domain::sms_cap::Cap;
 use crate::domain::templates::Templates;
+use crate::vault::{Field, Vault};
 
 /// How the dispatcher paces itself.
 #[derive(Debug, Clone)]
@@ -88,6 +89,8 @@ pub struct Dispatcher {
     pool: DbPool,
     gateway: Arc<dyn Gateway>,
     templates: Arc<Templates>,
+    /// Opens the recipients (sealed in the outbox) and gives their blind index to the cap.
+    vault: Arc<Vault>,
     settings: DispatcherSettings,
     /// This worker's name in `claimed_by`: unique per process and start.
     worker: String,
@@ -113,12 +116,14 @@ impl Dispatcher {
         pool: DbPool,
         gateway: Arc<dyn Gateway>,
         templates: Arc<Templates>,
+        vault: Arc<Vault>,
         settings: DispatcherSettings,
     ) -> Self {
         Self {
             pool,
             gateway,
             templates,
+            vault,
             settings,
             worker: format!("worker-{}", uuid::Uuid::new_v4().simple()),
             wake: Arc::new(tokio::sync::Notify::new()),
@@ -200,8 +205,16 @@ impl Dispatcher {
         let now = db::now();
         let lease_until = now + chrono::Duration::from_std(self.settings.lease).unwrap_or_default();
         let (worker, limit, cap) = (self.worker.clone(), self.settings.batch, self.cap());
+        let vault = self.vault.clone();
+        let index_of = move |sealed: &str| match vault.open(Field::Mobile, sealed) {
+            Ok(mobile) => vault.index(Field::Mobile, &mobile),
+            // Not to be opened (a key missing): counted on its own; the send says why.
+            Err(_) => sealed.to_owned(),
+        };
         let claimed = self
-            .blocking(move |conn| outbox::claim(conn, &worker, now, lease_until, limit, &cap))
+            .blocking(move |conn| {
+                outbox::claim(conn, &worker, now, lease_until, limit, &cap, &index_of)
+            })
             .await?;
         let mut pass = Pass {
             claimed: claimed.rows.len(),
@@ -335,9 +348,15 @@ impl Dispatcher {
                 Err(error) => return self.retry_or_fail(row, format!("status check: {error}")),
             }
         }
+        let to = match self.vault.open(Field::Mobile, &row.recipient) {
+            Ok(to) => to,
+            // A keyring without the key that sealed it is a configuration to fix, not a
+            // message to give up at once: retried within the attempts' budget.
+            Err(error) => return self.retry_or_fail(row, format!("recipient: {error}")),
+        };
         let sms = OutgoingSms {
             id: row.id.to_string(),
-            to: row.recipient.clone(),
+            to,
             text: rendered.text,
         };
         match self.gateway.send(&sms).await {

@@ -67,6 +67,10 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("get", "/api/v1/requests") => Roles(READERS),
         ("get", "/api/v1/requests/{id}") => RolesElse404(READERS),
         ("get", "/api/v1/requests/{id}/anonymised-text") => Roles(DESK),
+        // Intake and operator staff may reveal only what they registered: on any other
+        // request (or none) they hear 403 like a role that may not.
+        ("post", "/api/v1/requests/{id}/reveal") => Roles(&["reviewer", "head", "admin"]),
+        ("get", "/api/v1/audit") => Roles(ADMIN),
         ("get" | "post", "/api/v1/requests/{id}/messages") => Roles(CALENDAR),
         ("post", "/api/v1/requests/{id}/messages/{message_id}/release") => Roles(DESK),
         ("post", "/api/v1/uploads") => Roles(INBOX),

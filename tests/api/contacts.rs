@@ -34,7 +34,11 @@ on_both_backends! {
             "unit_id": unit, "citizen_mobile": "۰۹۱۲۱۱۱۲۲۳۳"
         })).await;
         assert_eq!(transferred["contact"]["unit_id"], unit.as_str());
-        assert_eq!(transferred["contact"]["citizen_mobile"], "+989121112233");
+        // Masked in every answer; sealed where it is kept.
+        assert_eq!(transferred["contact"]["citizen_mobile"], "+98912***2233");
+        let stored = app.column_values("contacts", "citizen_mobile");
+        assert!(stored.iter().all(|v| !v.contains("1112233")), "{stored:?}");
+        assert!(stored.iter().any(|v| app.opened(v) == "+989121112233"), "{stored:?}");
 
         let registered = log(&app, &intake, &json!({
             "channel": "in_person", "summary": "شکایت ثبت شد", "outcome": "registered",
@@ -44,7 +48,7 @@ on_both_backends! {
         assert_eq!(request["channel"], "in_person");
         assert_eq!(request["status"], "registered");
         assert_eq!(registered["contact"]["request_id"], request["id"]);
-        assert_eq!(registered["contact"]["citizen_name"], "رضا کریمی", "taken from the request");
+        assert_eq!(registered["contact"]["citizen_name"], "ر. ک.", "taken from the request, masked");
         assert_eq!(app.notifications_of(request["id"].as_str().unwrap()).len(), 1, "the tracking code SMS is queued");
 
         let linked = log(&app, &operator, &json!({

@@ -50,7 +50,10 @@ fn staff_sms(app: &TestApp) -> Vec<(String, String)> {
         .map(|(recipient, params, request)| {
             assert!(request.is_none(), "a staff SMS names no request");
             let params: Value = serde_json::from_str(&params).unwrap();
-            (recipient, params["notice"].as_str().unwrap().to_owned())
+            (
+                app.opened(&recipient),
+                params["notice"].as_str().unwrap().to_owned(),
+            )
         })
         .collect()
 }

@@ -64,6 +64,7 @@ fn dispatcher_timed(
         app.pool.clone(),
         gateway,
         Arc::new(Templates::new(CENTER)),
+        app.rules.vault.clone(),
         settings,
     )
 }
@@ -98,7 +99,7 @@ fn queue(app: &TestApp, n: usize) {
         let row = NotificationRow::pending(
             None,
             Template::Resolved,
-            "+989121234567",
+            &app.sealed("+989121234567"),
             json!({"tracking_code": code(), "n": i}).to_string(),
             now,
         );
@@ -148,7 +149,7 @@ fn enqueue(app: &TestApp, template: &str, recipient: &str, params: Value) -> Str
     let row = NotificationRow::pending(
         None,
         Template::parse(template).expect("a template name"),
-        recipient,
+        &app.sealed(recipient),
         params.to_string(),
         mardom::db::now(),
     );
@@ -339,7 +340,7 @@ with_fake! {
         assert_eq!(view["status"], "failed");
         assert_eq!(view["attempts"], 1);
         assert!(view["last_error"].as_str().unwrap().contains("400"), "{view}");
-        assert_eq!(view["recipient"], "+989121234567", "admins see the number");
+        assert_eq!(view["recipient"], "+98912***4567", "the outbox is no way around a reveal");
         let reviewer = app.token_for_role(&admin, "reviewer").await;
         let masked = app.get(&format!("/api/v1/notifications/{id}")).bearer(&reviewer).send().await.json();
         assert_eq!(masked["recipient"], "+98912***4567");
@@ -491,6 +492,7 @@ async fn two_dispatchers_on_postgres_send_each_of_2000_messages_once() {
                 now + chrono::Duration::seconds(1),
                 100,
                 &mardom::domain::sms_cap::Cap::NONE,
+                &|sealed| sealed.to_owned(),
             )
             .unwrap()
             .rows
@@ -503,7 +505,11 @@ async fn two_dispatchers_on_postgres_send_each_of_2000_messages_once() {
         for row in taken.iter().take(40) {
             let sms = mardom::notify::gateway::OutgoingSms {
                 id: row.id.to_string(),
-                to: row.recipient.clone(),
+                to: app
+                    .rules
+                    .vault
+                    .open(mardom::vault::Field::Mobile, &row.recipient)
+                    .unwrap(),
                 text: "…".into(),
             };
             gateway.send(&sms).await;

@@ -88,7 +88,8 @@ on_both_backends! {
 
         let admin = app.admin_token().await;
         let detail = app.get(&format!("/api/v1/requests/{id}")).bearer(&admin).send().await.json();
-        assert_eq!(detail["citizen"], json!({"name": NAME, "mobile": "+989123456789", "national_id": NATIONAL_ID, "email": EMAIL}));
+        assert_eq!(detail["citizen"]["mobile"], "+98912***6789", "masked until revealed");
+        assert_eq!(app.revealed(&admin, &id).await, json!({"name": NAME, "mobile": "+989123456789", "national_id": NATIONAL_ID, "email": EMAIL}));
         assert_eq!(detail["text"], TEXT);
         assert_eq!(detail["registered_by"], Value::Null);
         assert_eq!(detail["history"][0]["actor_kind"], "citizen");

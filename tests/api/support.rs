@@ -20,6 +20,9 @@ use serde_json::{Value, json};
 
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 pub const TEST_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
+/// The identity keyring of every test instance (instances on one database share it).
+pub const TEST_IDENTITY_KEYS: &str = "t1:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+pub const TEST_BLIND_INDEX_KEY: &str = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=";
 pub const BODY_LIMIT: usize = 16 * 1024;
 /// The address requests come from unless a test says otherwise.
 pub const CLIENT_ADDRESS: &str = "203.0.113.7:40000";
@@ -110,6 +113,8 @@ pub struct TestApp {
     pub url: String,
     /// The app's clock: tests move it instead of sleeping.
     pub clock: mardom::clock::Clock,
+    /// The app's rules (the clock's, and the vault identities are sealed in).
+    pub rules: mardom::app::deadlines::SharedRules,
     settings: Settings,
     _database: TestDatabase,
 }
@@ -283,6 +288,8 @@ impl TestApp {
         let mut vars: HashMap<&str, &str> = HashMap::from([
             ("DATABASE_URL", url),
             ("MARDOM_JWT_SECRET", TEST_SECRET),
+            ("MARDOM_IDENTITY_KEYS", TEST_IDENTITY_KEYS),
+            ("MARDOM_BLIND_INDEX_KEY", TEST_BLIND_INDEX_KEY),
             ("MARDOM_ADMIN_PASSWORD", ADMIN_PASSWORD),
             ("MARDOM_DB_POOL_SIZE", "4"),
             ("MARDOM_BODY_LIMIT_BYTES", &limit),
@@ -295,8 +302,12 @@ impl TestApp {
         let pool = server::open_database(&settings).expect("open database");
         server::bootstrap(&settings, &pool).expect("bootstrap");
         let secret = settings.resolve_jwt_secret().expect("secret");
-        let mut state = server::app_state(&settings, &secret, pool.clone()).expect("state");
-        state.deadlines = std::sync::Arc::new(server::deadline_rules(&settings, clock.clone()));
+        let vault = std::sync::Arc::new(settings.resolve_vault().expect("vault"));
+        let mut state =
+            server::app_state(&settings, &secret, vault.clone(), pool.clone()).expect("state");
+        state.deadlines =
+            std::sync::Arc::new(server::deadline_rules(&settings, clock.clone(), vault));
+        let rules = state.deadlines.clone();
         let files = state.files.clone();
         let app =
             actix_web::test::init_service(build_app(state, server::http_settings(&settings))).await;
@@ -308,6 +319,7 @@ impl TestApp {
             bucket: None,
             url: url.to_owned(),
             clock,
+            rules,
             settings,
             _database: database,
         }
@@ -319,7 +331,7 @@ impl TestApp {
             &self.settings,
             self.pool.clone(),
             self.files.clone(),
-            self.clock.clone(),
+            self.rules.clone(),
         )
     }
 
@@ -527,7 +539,32 @@ impl TestApp {
         )
     }
 
-    /// The outbox rows of a request: (template, recipient, params as JSON, status).
+    /// The identity of request `id` in full, revealed by `token`'s holder (and recorded).
+    pub async fn revealed(&self, token: &str, id: &str) -> Value {
+        let reply = self
+            .post(&format!("/api/v1/requests/{id}/reveal"))
+            .bearer(token)
+            .json(&serde_json::json!({}))
+            .send()
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        reply.json()["citizen"].clone()
+    }
+
+    /// A sealed mobile number, opened.
+    pub fn opened(&self, sealed: &str) -> String {
+        self.rules
+            .vault
+            .open(mardom::vault::Field::Mobile, sealed)
+            .expect("a sealed number")
+    }
+
+    /// `mobile` sealed as the app seals it.
+    pub fn sealed(&self, mobile: &str) -> String {
+        self.rules.vault.seal(mardom::vault::Field::Mobile, mobile)
+    }
+
+    /// The outbox rows of a request: (template, recipient opened, params as JSON, status).
     pub fn notifications_of(&self, request_id: &str) -> Vec<(String, String, Value, String)> {
         let mut conn = self.pool.get().expect("connection");
         mardom::db::notifications::for_request(
@@ -539,7 +576,7 @@ impl TestApp {
         .map(|n| {
             (
                 n.template.as_str().to_owned(),
-                n.recipient,
+                self.opened(&n.recipient),
                 serde_json::from_str(&n.params).expect("params JSON"),
                 n.status.as_str().to_owned(),
             )
@@ -583,6 +620,25 @@ impl TestApp {
             .get_result::<Count>(&mut *conn)
             .expect("count")
             .n
+    }
+
+    /// Every non-null value of `column` in `table`, as text.
+    pub fn column_values(&self, table: &str, column: &str) -> Vec<String> {
+        use diesel::prelude::*;
+        #[derive(diesel::QueryableByName)]
+        struct Value {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            v: String,
+        }
+        let mut conn = self.pool.get().expect("connection");
+        diesel::sql_query(format!(
+            "SELECT CAST({column} AS TEXT) AS v FROM {table} WHERE {column} IS NOT NULL"
+        ))
+        .load::<Value>(&mut *conn)
+        .expect("values")
+        .into_iter()
+        .map(|row| row.v)
+        .collect()
     }
 }
 

@@ -106,7 +106,7 @@ fn tell(
         }),
         now,
     )?;
-    let identity = super::super::requests::identity(conn, &request.id)?;
+    let recipient = super::super::requests::recipient(conn, &request.id)?;
     // The citizen reads the last day the answer may take: a deadline that ends at Tehran
     // midnight ends on the day before it.
     let until = due - Duration::seconds(1);
@@ -115,7 +115,7 @@ fn tell(
         &NotificationRow::pending(
             Some(request.id.clone()),
             Template::DeadlineExtended,
-            &identity.mobile,
+            &recipient,
             serde_json::json!({
                 "tracking_code": request.tracking_code,
                 "until": until.and_utc().to_rfc3339(),

@@ -28,12 +28,15 @@ pub use watch::watch;
 
 /// The calendar deadlines are counted on, the policies that give each its span, the citizen's
 /// time to object to an outcome, and the clock they are decided at (which only tests move).
+/// Beside them, the vault identities are sealed in: the use cases that read or write an
+/// identity are the ones that already take the rules, so it travels with them.
 #[derive(Debug, Clone)]
 pub struct Rules {
     pub calendar: WorkingCalendar,
     pub policies: Policies,
     pub objection_window: Span,
     pub clock: Clock,
+    pub vault: Arc<crate::vault::Vault>,
 }
 
 impl Default for Rules {
@@ -43,6 +46,7 @@ impl Default for Rules {
             policies: Policies::default(),
             objection_window: crate::domain::objection::DEFAULT_WINDOW,
             clock: Clock::default(),
+            vault: Arc::new(crate::vault::Vault::ephemeral()),
         }
     }
 }

@@ -43,7 +43,7 @@ pub fn watch(conn: &mut DbConnection, rules: &Rules, now: NaiveDateTime) -> AppR
                 paused_since: open.paused_since,
             };
             if let Some(stage) = deadline::next_stage(&rules.calendar, &clock, &thresholds, now)
-                && write_transaction(conn, |conn| announce(conn, open, stage, now))?
+                && write_transaction(conn, |conn| announce(conn, &rules.vault, open, stage, now))?
             {
                 announced += 1;
             }
@@ -79,6 +79,7 @@ fn request_kinds(
 /// call did.
 fn announce(
     conn: &mut DbConnection,
+    vault: &crate::vault::Vault,
     open: &DeadlineRow,
     stage: Stage,
     now: NaiveDateTime,
@@ -110,6 +111,7 @@ fn announce(
         let line = deadline::notice(open.kind, stage, &what, &due);
         super::super::inbox::deliver(
             conn,
+            vault,
             &inbox_row(
                 open,
                 stage,

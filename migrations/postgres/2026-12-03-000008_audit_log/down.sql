@@ -1,0 +1,3 @@
+DROP TRIGGER audit_events_append_only ON audit_events;
+DROP FUNCTION audit_events_append_only();
+DROP TABLE audit_events;
