@@ -21,11 +21,12 @@ pub struct Resealed {
     pub identities: usize,
     pub contacts: usize,
     pub notifications: usize,
+    pub codes: usize,
 }
 
 impl Resealed {
     pub fn total(&self) -> usize {
-        self.identities + self.contacts + self.notifications
+        self.identities + self.contacts + self.notifications + self.codes
     }
 }
 
@@ -58,6 +59,7 @@ fn run(conn: &mut DbConnection, vault: &Vault, pattern: &str) -> AppResult<Resea
         done.identities += round.identities;
         done.contacts += round.contacts;
         done.notifications += round.notifications;
+        done.codes += round.codes;
     }
 }
 
@@ -84,6 +86,13 @@ fn round(conn: &mut DbConnection, vault: &Vault, pattern: &str) -> AppResult<(Re
         let recipient = keep(vault.reseal(Field::Mobile, &old.recipient), &old.recipient)?;
         if repo::rewrite_recipient(conn, &old, &recipient)? {
             round.notifications += 1;
+        }
+    }
+    for old in repo::codes_outside(conn, pattern, BATCH)? {
+        read += 1;
+        let mobile = keep(vault.reseal(Field::Mobile, &old.mobile), &old.mobile)?;
+        if repo::rewrite_code(conn, &old, &mobile)? {
+            round.codes += 1;
         }
     }
     Ok((round, read))

@@ -6,10 +6,11 @@
 use diesel::prelude::*;
 
 use super::DbConnection;
+use super::citizen_codes::CodeRow;
 use super::contacts::ContactRow;
 use super::notifications::NotificationRow;
 use super::requests::IdentityRow;
-use super::schema::{contacts, notifications, request_identities};
+use super::schema::{citizen_codes, contacts, notifications, request_identities};
 
 diesel::define_sql_function! {
     /// SQL's `coalesce` for a nullable text: a guard that matches "still null" as well as
@@ -149,6 +150,31 @@ pub fn rewrite_recipient(
             .filter(n::recipient.eq(&old.recipient)),
     )
     .set(n::recipient.eq(recipient))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Up to `limit` one-time codes whose number does not match `pattern`.
+pub fn codes_outside(
+    conn: &mut DbConnection,
+    pattern: &str,
+    limit: i64,
+) -> QueryResult<Vec<CodeRow>> {
+    citizen_codes::table
+        .filter(citizen_codes::mobile.not_like(pattern))
+        .order(citizen_codes::id)
+        .limit(limit)
+        .select(CodeRow::as_select())
+        .load(conn)
+}
+
+pub fn rewrite_code(conn: &mut DbConnection, old: &CodeRow, mobile: &str) -> QueryResult<bool> {
+    let changed = diesel::update(
+        citizen_codes::table
+            .filter(citizen_codes::id.eq(&old.id))
+            .filter(citizen_codes::mobile.eq(&old.mobile)),
+    )
+    .set(citizen_codes::mobile.eq(mobile))
     .execute(conn)?;
     Ok(changed == 1)
 }

@@ -590,5 +590,7 @@ async fn dispatcher_throughput() {
     );
 }
 
+mod at_rest;
 mod citizen_door;
+mod identity;
 mod workers;

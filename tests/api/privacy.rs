@@ -1,6 +1,7 @@
 //! Anonymity of referrals (PRODUCT rule 1), tested from the outside: signed in as unit staff,
 //! call every endpoint the OpenAPI document lists, with the ids of this unit's and other units'
-//! objects, and find the citizen's identity, tracking code or original text in no answer.
+//! objects, and find the citizen's identity, tracking code or original text in no answer. And
+//! the desk roles, who may read identities, read every one masked until they reveal it.
 
 use actix_web::http::Method;
 use serde_json::{Value, json};
@@ -476,5 +477,70 @@ on_both_backends! {
         let followed = ok(app.post(&format!("/api/v1/requests/{met}/outcome")).bearer(&head)
             .json(&json!({"held": true, "follow_ups": [{"unit_id": desk.unit, "text": "پیگیری درخواست [کد رهگیری] در واحد پذیرش"}]})).send().await).await;
         assert_eq!(followed["status"], "follow_up");
+    }
+}
+
+on_both_backends! {
+    /// PRODUCT rule 11: the desk roles read identities masked everywhere until one of them
+    /// reveals it. Every GET the document lists, as each desk role, with the ids of a request
+    /// filed online and one registered at the desk (same citizen), after a logged call and a
+    /// message: no full name, number, national ID or email in any answer or header.
+    async fn a_desk_role_that_did_not_reveal_sees_no_full_identifier(app) {
+        use crate::public::{EMAIL, NAME, NATIONAL_ID, request_id, submission, submit};
+        let admin = app.admin_token().await;
+        let intake = app.token_for_role(&admin, "intake").await;
+        let filed = submit(&app, &submission()).await;
+        let online = request_id(&app, filed["tracking_code"].as_str().unwrap()).await;
+        let walk_in = app.post("/api/v1/requests").bearer(&intake)
+            .json(&json!({"channel": "in_person", "name": NAME, "mobile": "09123456789", "national_id": NATIONAL_ID, "email": EMAIL, "text": "پیگیری حضوری همان درخواست ملاقات"}))
+            .send().await.json()["id"].as_str().unwrap().to_owned();
+        let logged = app.post("/api/v1/contacts").bearer(&intake)
+            .json(&json!({"channel": "in_person", "summary": "پرسش درباره‌ی زمان ملاقات", "outcome": "guided", "citizen_name": NAME, "citizen_mobile": "09123456789"}))
+            .send().await;
+        assert_eq!(logged.status.as_u16(), 201, "{}", logged.text());
+        let reviewer = app.token_for_role(&admin, "reviewer").await;
+        let sent = app.post(&format!("/api/v1/requests/{online}/messages")).bearer(&reviewer).json(&json!({"text": "لطفاً مدارک را همراه بیاورید"})).send().await;
+        assert_eq!(sent.status.as_u16(), 201, "{}", sent.text());
+        let roles = [
+            ("admin", admin.clone()),
+            ("intake", intake),
+            ("reviewer", reviewer),
+            ("head", app.token_for_role(&admin, "head").await),
+            ("operator", app.token_for_role(&admin, "operator").await),
+        ];
+        let secrets = [NAME, "مریم", "حسینی", NATIONAL_ID, EMAIL, "maryam", "9123456789"];
+        let document = serde_json::to_value(mardom::api::openapi_document()).unwrap();
+        let mut answered = 0;
+        for (role, token) in &roles {
+            for (template, item) in document["paths"].as_object().unwrap() {
+                if item.get("get").is_none() || template.contains("/public/") || template.contains("{provider}") {
+                    continue;
+                }
+                let paths: Vec<String> = if template.contains("{id}") {
+                    [&online, &walk_in].iter().map(|id| template.replace("{id}", id)).collect()
+                } else if template.contains('{') {
+                    continue;
+                } else {
+                    vec![template.clone()]
+                };
+                for path in paths {
+                    let reply = app.get(&path).bearer(token).send().await;
+                    assert!(reply.status.as_u16() < 500, "GET {path} as {role}: {}", reply.text());
+                    let mut seen = reply.text();
+                    for (name, value) in reply.headers.iter() {
+                        seen.push_str(&format!("\n{name}: {}", value.to_str().unwrap_or_default()));
+                    }
+                    for secret in secrets {
+                        assert!(!seen.contains(secret), "GET {path} shows {secret:?} to {role}: {seen}");
+                    }
+                    answered += usize::from(reply.status.is_success());
+                }
+            }
+        }
+        assert!(answered > 40, "{answered} answers read");
+        assert_eq!(app.count("audit_events"), 0);
+        // The same reader, on purpose, sees it; and that was recorded.
+        assert_eq!(app.revealed(&admin, &online).await["email"], EMAIL);
+        assert_eq!(app.count("audit_events"), 1);
     }
 }

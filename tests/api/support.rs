@@ -274,6 +274,18 @@ impl TestApp {
         Self::start_at(&self.url, TestDatabase::Shared, env, self.clock.clone()).await
     }
 
+    /// This app stopped and started again on its database with `env`: another version of the
+    /// configuration (a new key, say), as an operator's restart gives.
+    pub async fn restarted(self, env: &[(&str, &str)]) -> TestApp {
+        let TestApp {
+            url,
+            clock,
+            _database,
+            ..
+        } = self;
+        Self::start_at(&url, _database, env, clock).await
+    }
+
     async fn start(url: &str, database: TestDatabase, env: &[(&str, &str)]) -> TestApp {
         Self::start_at(url, database, env, mardom::clock::Clock::system()).await
     }

@@ -7,8 +7,8 @@
 use super::*;
 use crate::handling::ok;
 
-const MOBILE: &str = "09123456789";
-const STORED: &str = "+989123456789";
+pub(super) const MOBILE: &str = "09123456789";
+pub(super) const STORED: &str = "+989123456789";
 
 async fn ask(app: &TestApp, mobile: &str) -> crate::support::Reply {
     app.post("/api/v1/public/otp")
@@ -18,7 +18,11 @@ async fn ask(app: &TestApp, mobile: &str) -> crate::support::Reply {
 }
 
 /// Asks for a code and reads its six digits from the SMS the provider received.
-async fn code_by_sms(app: &TestApp, fake: &MockServer, dispatcher: &Dispatcher) -> String {
+pub(super) async fn code_by_sms(
+    app: &TestApp,
+    fake: &MockServer,
+    dispatcher: &Dispatcher,
+) -> String {
     let before = sends(fake).await.len();
     let reply = ask(app, MOBILE).await;
     assert_eq!(reply.status.as_u16(), 202, "{}", reply.text());
@@ -44,7 +48,7 @@ async fn exchange(app: &TestApp, mobile: &str, code: &str) -> crate::support::Re
         .await
 }
 
-async fn token(app: &TestApp, code: &str) -> String {
+pub(super) async fn token(app: &TestApp, code: &str) -> String {
     let reply = exchange(app, MOBILE, code).await;
     assert_eq!(reply.status.as_u16(), 200, "{}", reply.text());
     assert_eq!(reply.header("cache-control").as_deref(), Some("no-store"));
