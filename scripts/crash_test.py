@@ -32,6 +32,9 @@ Python 3 standard library only; PostgreSQL is reached with `psql`. It builds not
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
+import hmac
 import concurrent.futures
 import http.client
 import json
@@ -375,12 +378,13 @@ def inspect(query, integrity) -> dict:
     """Reads everything the verdict needs from the database, with `query(sql) -> rows`."""
     found = {name: [row[0] for row in query(sql)] for name, sql in CHECKS.items()}
     found["requests"] = {code: mobile for code, mobile in query("""
-        SELECT r.tracking_code, COALESCE(i.mobile, '') FROM requests r
+        SELECT r.tracking_code, COALESCE(i.mobile_index, '') FROM requests r
         LEFT JOIN request_identities i ON i.request_id = r.id""")}
-    # Each submission has its own mobile number: two messages to one number is a duplicated SMS.
+    # Each submission has its own request and number: two messages for one request is a
+    # duplicated SMS (recipients are sealed, each differently, so they are not compared).
     found["sms_per_recipient"] = [int(c) for (c,) in query("""
         SELECT COUNT(*) FROM notifications WHERE template = 'tracking_code_issued'
-        GROUP BY recipient""")]
+        GROUP BY request_id""")]
     found["first_events_per_request"] = [int(c) for (c,) in query("""
         SELECT COUNT(*) FROM request_events WHERE seq = 1 GROUP BY request_id""")]
     found["keys"] = {key: int(status) for key, status in query("""
@@ -436,6 +440,17 @@ def e164(mobile: str) -> str:
     return "+98" + mobile[1:]
 
 
+# The server's keys: identities are sealed at rest, so the database is read by blind index.
+IDENTITY_KEYS = "s1:AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM="
+BLIND_INDEX_KEY = "BAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ="
+
+
+def blind_index(e164_mobile: str) -> str:
+    """`vault::Vault::index(Field::Mobile, …)`: HMAC-SHA-256 of `mobile\0<number>`, base64url."""
+    mac = hmac.new(base64.b64decode(BLIND_INDEX_KEY), b"mobile\0" + e164_mobile.encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
+
+
 def verdict(args, run: Run, found: dict, kills: list[dict], errors: list[str]) -> dict:
     results = [r or {"outcome": "unanswered"} for r in run.results]
     acked = [r for r in results if r["outcome"] == "acknowledged"]
@@ -449,7 +464,7 @@ def verdict(args, run: Run, found: dict, kills: list[dict], errors: list[str]) -
     db = found["requests"]
     lost = sorted(code for code in codes if code not in db)
     mismatched = sorted(code for code, r in codes.items()
-                        if code in db and db[code] != e164(r["mobile"]))
+                        if code in db and db[code] != blind_index(e164(r["mobile"])))
     extra = sorted(code for code in db if code not in codes)
     mobiles: dict[str, int] = {}
     for mobile in db.values():
@@ -554,8 +569,8 @@ def main() -> int:
     env.update({
         "MARDOM_BIND": f"127.0.0.1:{port}",
         "MARDOM_JWT_SECRET": JWT_SECRET,
-        "MARDOM_IDENTITY_KEYS": "s1:AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=",
-        "MARDOM_BLIND_INDEX_KEY": "BAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ=",
+        "MARDOM_IDENTITY_KEYS": IDENTITY_KEYS,
+        "MARDOM_BLIND_INDEX_KEY": BLIND_INDEX_KEY,
         "MARDOM_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "MARDOM_DISPATCHER": "off",
         "MARDOM_SUBMISSIONS_PER_CLIENT_HOUR": HIGH_LIMIT,

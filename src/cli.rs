@@ -56,6 +56,14 @@ pub enum Command {
     /// instances keep serving; prints what it re-sealed. Every instance must already know the
     /// current key (README, "Rotating the identity key").
     RotateKey,
+    /// Run the retention sweep once (the scheduler runs it hourly): announce the requests whose
+    /// retention ends within the notice period, erase those announced and due. Prints what it
+    /// did as JSON.
+    Retention {
+        /// List what the sweep would announce and erase, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +103,32 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             println!(
                 "{}",
                 serde_json::json!({ "current_key": vault.current_key(), "resealed": done })
+            );
+            Ok(())
+        }
+        Command::Retention { dry_run } => {
+            let settings = load_settings()?;
+            let Some(retention) = settings.retention else {
+                return Err(CliError::Refused(
+                    "retention is off (MARDOM_RETENTION_MONTHS=off)".to_owned(),
+                ));
+            };
+            let vault = std::sync::Arc::new(settings.resolve_vault().map_err(StartError::from)?);
+            let pool = server::open_database(&settings)?;
+            let mut conn = pool.get().map_err(StartError::from)?;
+            let rules = server::deadline_rules(&settings, crate::clock::Clock::system(), vault);
+            let now = rules.now();
+            let swept = if dry_run {
+                crate::app::retention::plan(&mut conn, &retention, now)
+            } else {
+                crate::app::retention::sweep(&mut conn, (&rules, &retention), now)
+            }
+            .map_err(|e| CliError::Refused(e.to_string()))?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &serde_json::json!({ "dry_run": dry_run, "swept": swept })
+                )?
             );
             Ok(())
         }

@@ -91,6 +91,13 @@ pub struct Settings {
     /// Whether revealing an identity needs a reason (`MARDOM_REVEAL_REASON`: `optional`, the
     /// default, or `required`).
     pub reveal_reason: crate::domain::reveal::ReasonPolicy,
+    /// How long a closed request keeps its citizen's identity and text
+    /// (`MARDOM_RETENTION_MONTHS`, 24; `off`: forever), and how long before its end the citizen
+    /// is told (`MARDOM_RETENTION_NOTICE_DAYS`, 30).
+    pub retention: Option<crate::domain::retention::Retention>,
+    /// Online submissions need a citizen's token of the submitted number
+    /// (`MARDOM_ONLINE_REQUIRES_VERIFIED_MOBILE`, off by default): the answer to SMS pumping.
+    pub online_requires_verified_mobile: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -187,6 +194,20 @@ impl Settings {
             codes_per_mobile_hour: vars.rate("MARDOM_CODES_PER_MOBILE_HOUR", 5)?,
             codes_per_client_hour: vars.rate("MARDOM_CODES_PER_CLIENT_HOUR", 20)?,
             citizen_token_minutes: vars.limit("MARDOM_CITIZEN_TOKEN_MINUTES", 15)?,
+            online_requires_verified_mobile: vars.flag("MARDOM_ONLINE_REQUIRES_VERIFIED_MOBILE"),
+            retention: match vars
+                .text("MARDOM_RETENTION_MONTHS")
+                .as_deref()
+                .map(str::trim)
+            {
+                Some("off") => None,
+                _ => Some(crate::domain::retention::Retention {
+                    keep: chrono::Months::new(vars.limit("MARDOM_RETENTION_MONTHS", 24)?.max(1)),
+                    notice: chrono::TimeDelta::days(i64::from(
+                        vars.limit("MARDOM_RETENTION_NOTICE_DAYS", 30)?,
+                    )),
+                }),
+            },
             reveal_reason: match vars.text_or("MARDOM_REVEAL_REASON", "optional").trim() {
                 "optional" => crate::domain::reveal::ReasonPolicy::Optional,
                 "required" => crate::domain::reveal::ReasonPolicy::Required,

@@ -153,6 +153,7 @@ pub fn app_state(
         )),
         wake_dispatcher: Arc::new(tokio::sync::Notify::new()),
         reveal_reason: settings.reveal_reason,
+        online_requires_verified_mobile: settings.online_requires_verified_mobile,
     })
 }
 
@@ -302,6 +303,7 @@ pub fn scheduler(
     rules: crate::app::deadlines::SharedRules,
 ) -> Scheduler {
     let clock = rules.clock.clone();
+    let rules_for_retention = rules.clone();
     let sweep = Job {
         name: "sweep-uploads",
         every: chrono::Duration::minutes(5),
@@ -318,7 +320,18 @@ pub fn scheduler(
         every: chrono::Duration::minutes(1),
         run: Arc::new(move |conn, now| crate::app::meeting_reminders::remind(conn, lead, now)),
     };
-    Scheduler::new(pool, clock, vec![sweep, watch, meetings])
+    let mut jobs = vec![sweep, watch, meetings];
+    if let Some(retention) = settings.retention {
+        jobs.push(Job {
+            name: "retention",
+            every: chrono::Duration::hours(1),
+            run: Arc::new(move |conn, now| {
+                crate::app::retention::sweep(conn, (&rules_for_retention, &retention), now)
+                    .map(|swept| swept.announced.len() + swept.erased.len())
+            }),
+        });
+    }
+    Scheduler::new(pool, clock, jobs)
 }
 
 /// Runs the SMS dispatcher and the scheduler alone until Ctrl-C or SIGTERM.

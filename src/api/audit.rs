@@ -122,6 +122,7 @@ pub struct AuditQuery {
         (status = 200, description = "The identity, the fields asked for in full", body = RevealedView),
         (status = 403, description = "Your role may not reveal, or (intake, operator) you did not register this request", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`identity-erased`: the retention period ended and the identity is gone", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An unknown field, or a reason missing (when required) or too long", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -155,12 +155,18 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 /// Files go first, each on its own (`POST /api/v1/public/uploads`), and are listed here by id
 /// in `attachments`: the request and its files are stored together or not at all (an upload
 /// that is unknown, someone else's, already attached or expired is 422 and nothing is filed).
+///
+/// A Center that turns on `MARDOM_ONLINE_REQUIRES_VERIFIED_MOBILE` (against SMS pumping)
+/// accepts a submission only with the citizen's token (`POST /api/v1/public/otp`, then
+/// `/otp/verify`) of the very number submitted: 401 without one, 403 for another number.
 #[utoipa::path(
-    tag = "public", request_body = OnlineSubmission,
+    tag = "public", request_body = OnlineSubmission, security((), ("citizen" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 printable ASCII characters, e.g. a UUID", pattern = r"^[!-~]{1,255}$")),
     responses(
         (status = 201, description = "Registered; `Location` is the public lookup of the tracking code", body = PublicRequestView,
             headers(("Location" = String), ("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier submission with the same key"))),
+        (status = 401, description = "The Center requires a verified mobile number and no citizen's token was sent", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The citizen's token is of another number than the one submitted", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A submission with this Idempotency-Key is still being processed after a few seconds' wait (`idempotency-key-in-use`); retry", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many submissions from this address or for this mobile number; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
@@ -172,10 +178,27 @@ pub async fn submit_request(
     state: web::Data<AppState>,
     body: ValidJson<OnlineSubmission>,
 ) -> Result<HttpResponse, ApiError> {
+    let verified = match state.online_requires_verified_mobile {
+        true => Some(super::citizen_door::citizen_token(&req, &state)?),
+        false => None,
+    };
     let key = idempotency_key(&req)?;
     let parsed = body
         .into_inner()
         .and_then(|body| Ok(public::parse_submission(&body.submission_input())?));
+    if let (Some(token), Ok(parsed)) = (verified, &parsed) {
+        let submitted = parsed.mobile.clone();
+        let same = super::citizen_door::as_citizen(token, &state, move |_, _, holder| {
+            Ok(*holder == submitted)
+        })
+        .await?;
+        if !same {
+            return Err(ApiError::new(
+                Kind::Forbidden,
+                "the citizen's token is of another mobile number than the one submitted",
+            ));
+        }
+    }
     // A replay is answered before any limit is counted, and never counts against one: a portal
     // whose last submission of the day timed out gets its tracking code back.
     if let (Some(key), Ok(parsed)) = (&key, &parsed) {

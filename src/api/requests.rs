@@ -275,7 +275,11 @@ impl From<Event> for EventView {
 pub struct RequestDetailView {
     #[serde(flatten)]
     pub request: RequestView,
-    pub citizen: IdentityView,
+    /// Masked; `null` once erased at the end of the retention period.
+    pub citizen: Option<IdentityView>,
+    /// When the citizen's identity and own text were erased (retention), if they were; the
+    /// text is then empty.
+    pub identity_erased_at: Option<DateTime<Utc>>,
     pub history: Vec<EventView>,
     /// The SMS sent about it and where each stands (details in `GET /api/v1/notifications`).
     pub notifications: Vec<NotificationSummary>,
@@ -330,7 +334,8 @@ impl From<RequestDetail> for RequestDetailView {
     fn from(d: RequestDetail) -> Self {
         Self {
             request: d.request.into(),
-            citizen: d.identity.into(),
+            citizen: d.identity.map(Into::into),
+            identity_erased_at: d.erased_at.map(super::views::utc),
             history: d.history.into_iter().map(EventView::from).collect(),
             allowed_actions: d.allowed_actions,
             referrals: d

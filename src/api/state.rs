@@ -37,6 +37,8 @@ pub struct AppState {
     pub wake_dispatcher: Arc<tokio::sync::Notify>,
     /// Whether a reveal of an identity must give a reason (`MARDOM_REVEAL_REASON`).
     pub reveal_reason: crate::domain::reveal::ReasonPolicy,
+    /// Online submissions need the citizen's token of the submitted number.
+    pub online_requires_verified_mobile: bool,
 }
 
 impl AppState {

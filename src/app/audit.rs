@@ -87,7 +87,13 @@ pub fn reveal(
         .map_err(|refusal| invalid("reason", "reason", refusal))?;
     write_transaction(conn, |conn| {
         may_reveal(conn, staff, id)?;
-        let identity = super::requests::identity(conn, &rules.vault, id)?;
+        let identity =
+            super::requests::kept_identity(conn, &rules.vault, id)?.ok_or_else(|| {
+                AppError::conflict(
+                    "identity-erased",
+                    "this request's identity was erased at the end of its retention period",
+                )
+            })?;
         let fields = identity.present(&asked);
         let row = AuditRow {
             id: crate::db::new_id(),

@@ -109,9 +109,10 @@ pub(crate) fn decide_and_commit(
         return Err(stale_version("request", row.version));
     }
     let request = Request::from(row.clone());
-    let identity = requests::identity(conn, &acting.rules.vault, &row.id)?;
     let state = super::state::of(conn, &request, &acting.rules)?;
     let transition = lifecycle::apply(state, acting.actor, command)?;
+    // Opened once the command fits: a closed request (erased, perhaps) is refused first.
+    let identity = requests::identity(conn, &acting.rules.vault, &row.id)?;
     let Effects { details, params } = effects(conn, &request, &identity, &transition)?;
     let kind = match command {
         Command::Classify(kind) => Some(kind),

@@ -23,6 +23,7 @@ pub mod page;
 pub mod public;
 pub mod referrals;
 pub mod requests;
+pub mod retention;
 pub mod scorecard;
 pub mod sealing;
 pub mod sign_in;

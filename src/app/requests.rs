@@ -192,7 +192,9 @@ pub struct RequestWithHistory {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestDetail {
     pub request: Request,
-    pub identity: Identity,
+    /// Masked; `None` once the retention sweep erased it (`erased_at`).
+    pub identity: Option<Identity>,
+    pub erased_at: Option<NaiveDateTime>,
     pub history: Vec<Event>,
     /// The messages sent about it: (id, template, status, created_at).
     pub notifications: Vec<(
@@ -488,7 +490,8 @@ pub fn detail(
         meeting: meeting_repo::latest_for(conn, id)?.map(Meeting::from),
         request,
         // Masked: the full identity is read only through a reveal (`app::audit::reveal`).
-        identity: identity(conn, &rules.vault, id)?.masked_but(&[]),
+        identity: kept_identity(conn, &rules.vault, id)?.map(|i| i.masked_but(&[])),
+        erased_at: crate::db::retention::erased_at(conn, id)?,
         history: history(conn, id, false)?,
         notifications: outbox::for_request(conn, id)?
             .into_iter()
@@ -519,6 +522,20 @@ pub(crate) fn identity(
             .open_optional(Field::Email, row.email.as_deref())
             .map_err(unreadable)?,
     })
+}
+
+/// The identity of a request unless the retention sweep erased it.
+pub(crate) fn kept_identity(
+    conn: &mut DbConnection,
+    vault: &Vault,
+    id: &RequestId,
+) -> AppResult<Option<Identity>> {
+    if repo::sealed_mobile(conn, id)?.is_none()
+        && crate::db::retention::erased_at(conn, id)?.is_some()
+    {
+        return Ok(None);
+    }
+    identity(conn, vault, id).map(Some)
 }
 
 /// Where the citizen's SMS go: their mobile as sealed, copied into the outbox row unopened.

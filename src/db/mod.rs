@@ -23,6 +23,7 @@ pub mod ratings;
 pub mod referrals;
 pub mod registration;
 pub mod requests;
+pub mod retention;
 pub mod schema;
 pub mod scorecard;
 pub mod sealing;

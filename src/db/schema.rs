@@ -360,3 +360,15 @@ diesel::table! {
         reason -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    request_erasures (request_id) {
+        request_id -> Text,
+        noticed_at -> Timestamp,
+        erase_on -> Timestamp,
+        erased_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(request_erasures -> requests (request_id));
+diesel::allow_tables_to_appear_in_same_query!(request_erasures, requests);

@@ -69,6 +69,9 @@ labels! {
         /// «your code for the citizen's door is …»: a one-time code; no tracking code (it is
         /// sent before anyone knows which request the citizen wants).
         CitizenCode = "citizen_code",
+        /// «on … the personal details and the text of request … are erased; its record stays»:
+        /// the retention sweep's notice, a notice period before (`domain::retention`).
+        RetentionNotice = "retention_notice",
     }
 }
 

@@ -24,6 +24,7 @@ pub mod otp;
 pub mod phone;
 pub mod referral;
 pub mod request;
+pub mod retention;
 pub mod reveal;
 mod robustness;
 pub mod role;

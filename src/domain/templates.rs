@@ -199,6 +199,10 @@ fn spec(template: Template) -> Spec {
             text: "{center}: {notice}",
             extra: &[Placeholder::Notice],
         },
+        Template::RetentionNotice => Spec {
+            text: "{center}: مشخصات و متن درخواست {tracking_code} در {date} پاک می\u{200C}شود؛ پیش از آن نسخه را از درگاه بگیرید",
+            extra: &[Placeholder::Date],
+        },
         Template::CitizenCode => Spec {
             text: "{center}: کد ورود شما به درگاه شهروندی: {code}\nاین کد تا ۲ دقیقه معتبر است؛ آن را به کسی ندهید.",
             extra: &[Placeholder::Code],
@@ -349,7 +353,7 @@ impl Params<'_> {
     /// calendar and the clock to the moment of rendering, here.
     fn starts_at(&self) -> Result<LocalTime, TemplateError> {
         let parameter = match self.template {
-            Template::DeadlineExtended => "until",
+            Template::DeadlineExtended | Template::RetentionNotice => "until",
             _ => "starts_at",
         };
         let instant = DateTime::parse_from_rfc3339(self.text(parameter)?)
@@ -864,10 +868,9 @@ mod tests {
         cases.push(("staff_notice", json!({"notice": longest})));
         cases.push(("citizen_code", json!({"code": "012345"})));
         for day in &days {
-            cases.push((
-                "deadline_extended",
-                json!({"tracking_code": CODE, "until": day}),
-            ));
+            for name in ["deadline_extended", "retention_notice"] {
+                cases.push((name, json!({"tracking_code": CODE, "until": day})));
+            }
             for name in [
                 "meeting_scheduled",
                 "meeting_rescheduled",

@@ -354,10 +354,19 @@ impl Dispatcher {
             // message to give up at once: retried within the attempts' budget.
             Err(error) => return self.retry_or_fail(row, format!("recipient: {error}")),
         };
+        let one_time_code = (row.template == crate::domain::lifecycle::Template::CitizenCode)
+            .then(|| {
+                params
+                    .get("code")
+                    .and_then(|c| c.as_str())
+                    .map(str::to_owned)
+            })
+            .flatten();
         let sms = OutgoingSms {
             id: row.id.to_string(),
             to,
             text: rendered.text,
+            one_time_code,
         };
         match self.gateway.send(&sms).await {
             SendOutcome::Accepted { provider_id } => Recorded::Sent { provider_id },

@@ -32,6 +32,9 @@ pub struct OutgoingSms {
     /// E.164, `+989…`.
     pub to: String,
     pub text: String,
+    /// For a one-time code (`citizen_code`), its digits: a provider with a template API for
+    /// codes (Kavenegar's verify lookup) sends them through it instead of `text`.
+    pub one_time_code: Option<String>,
 }
 
 /// What became of one send. The dispatcher retries `Transient`, fails `Permanent` at once, and
@@ -129,6 +132,8 @@ pub struct ProviderAccount {
     pub api_key: Option<SecretString>,
     pub sender: Option<String>,
     pub base_url: Option<String>,
+    /// The provider's template for one-time codes (`MARDOM_KAVENEGAR_OTP_TEMPLATE`), if any.
+    pub otp_template: Option<String>,
 }
 
 impl ProviderAccount {
@@ -198,6 +203,7 @@ impl SmsSettings {
             api_key: get(&ProviderAccount::var(&provider, "API_KEY")).map(SecretString::from),
             sender: get(&ProviderAccount::var(&provider, "SENDER")),
             base_url: get(&ProviderAccount::var(&provider, "BASE_URL")),
+            otp_template: get(&ProviderAccount::var(&provider, "OTP_TEMPLATE")),
         };
         Ok(Self {
             timeout,

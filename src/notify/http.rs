@@ -217,6 +217,7 @@ mod tests {
 
     fn sms() -> OutgoingSms {
         OutgoingSms {
+            one_time_code: None,
             id: "0d1c9a6e-5b7f-4e8a-9c1d-2f3e4a5b6c7d".to_owned(),
             to: "+989121234567".to_owned(),
             text: "درخواست شما ثبت شد".to_owned(),

@@ -86,6 +86,7 @@ mod tests {
             id: "n-1".to_owned(),
             to: "+989121234567".to_owned(),
             text: "کد رهگیری شما ۱۲۳۴۵۶۷۸۹۰۱۲ است".to_owned(),
+            one_time_code: None,
         };
         let outcome =
             tracing::subscriber::with_default(subscriber, || LogGateway.send(&sms).now_or_never());

@@ -504,6 +504,7 @@ async fn two_dispatchers_on_postgres_send_each_of_2000_messages_once() {
                 .unwrap();
         for row in taken.iter().take(40) {
             let sms = mardom::notify::gateway::OutgoingSms {
+                one_time_code: None,
                 id: row.id.to_string(),
                 to: app
                     .rules

@@ -21,6 +21,7 @@ mod public;
 mod registration;
 mod request_view;
 mod requests;
+mod retention;
 mod scheduler;
 mod scorecard;
 mod stats;

@@ -23,14 +23,14 @@ async fn thanked(app: &TestApp) -> (String, String, String) {
 }
 
 /// A complaint classified and thanked by `reviewer`: (request id, code).
-async fn thanked_by(app: &TestApp, reviewer: &str) -> (String, String) {
+pub(crate) async fn thanked_by(app: &TestApp, reviewer: &str) -> (String, String) {
     let (id, code) = registered(app, &complaint()).await;
     close_again(app, reviewer, &id, true).await;
     (id, code)
 }
 
 /// Takes the request to `closed` (thanked): classified first when `classify`.
-async fn close_again(app: &TestApp, reviewer: &str, id: &str, classify: bool) {
+pub(crate) async fn close_again(app: &TestApp, reviewer: &str, id: &str, classify: bool) {
     let base = format!("/api/v1/requests/{id}");
     if classify {
         ok(app

@@ -332,6 +332,13 @@ fn the_document_is_one_a_generated_client_takes_unedited() {
                     serde_json::json!([{"citizen": []}]),
                     "{at} takes a citizen's token"
                 );
+            } else if path == "/api/v1/public/requests" && method == "post" {
+                // Public, or with the citizen's token where a Center requires a verified number.
+                assert_eq!(
+                    op["security"],
+                    serde_json::json!([{}, {"citizen": []}]),
+                    "{at}"
+                );
             } else if path.starts_with("/api/v1/public/") || path.starts_with("/health") {
                 assert_eq!(op["security"], serde_json::json!([]), "{at} is public");
             }

@@ -263,3 +263,72 @@ mod limits {
         assert_eq!(stored_params(&first).len(), 3);
     }
 }
+
+/// A Center that requires a verified mobile for online submissions: no token 401, another
+/// number's token 403, each writing nothing; the number's own token files; staff registration
+/// needs none.
+async fn verified_mobile_is_required(app: TestApp, fake: MockServer) {
+    accepting(&fake).await;
+    let dispatcher = dispatcher(&app, &fake, quick());
+    let before = app.snapshot();
+    app.post("/api/v1/public/requests")
+        .json(&crate::public::submission())
+        .send()
+        .await
+        .assert_problem(401, "unauthenticated");
+    let citizen = token(&app, &code_by_sms(&app, &fake, &dispatcher).await).await;
+    let mut other = crate::public::submission();
+    other["mobile"] = json!("09351112233");
+    app.post("/api/v1/public/requests")
+        .bearer(&citizen)
+        .json(&other)
+        .send()
+        .await
+        .assert_problem(403, "forbidden");
+    assert_eq!(app.count("requests"), 0, "{before}");
+    let filed = app
+        .post("/api/v1/public/requests")
+        .bearer(&citizen)
+        .json(&crate::public::submission())
+        .send()
+        .await;
+    assert_eq!(filed.status.as_u16(), 201, "{}", filed.text());
+    let admin = app.admin_token().await;
+    let intake = app.token_for_role(&admin, "intake").await;
+    let walk_in = app.post("/api/v1/requests").bearer(&intake)
+        .json(&json!({"channel": "in_person", "name": "رضا کریمی", "mobile": "09351112233", "text": "درخواست حضوری بدون کد یک‌بارمصرف"}))
+        .send().await;
+    assert_eq!(walk_in.status.as_u16(), 201, "{}", walk_in.text());
+    assert_eq!(app.count("requests"), 2);
+}
+
+fn requiring(fake: &MockServer) -> Vec<(String, String)> {
+    let mut vars = env(fake);
+    vars.push((
+        "MARDOM_ONLINE_REQUIRES_VERIFIED_MOBILE".to_owned(),
+        "on".to_owned(),
+    ));
+    vars
+}
+
+mod online_submissions_can_require_a_verified_mobile {
+    use super::*;
+
+    #[actix_web::test]
+    async fn sqlite() {
+        let fake = MockServer::start().await;
+        let app = TestApp::sqlite(&as_refs(&requiring(&fake))).await;
+        verified_mobile_is_required(app, fake).await;
+    }
+
+    #[actix_web::test]
+    #[cfg_attr(
+        not(postgres_tests),
+        ignore = "MARDOM_TEST_POSTGRES_URL was not set when the tests were built"
+    )]
+    async fn postgres() {
+        let fake = MockServer::start().await;
+        let app = TestApp::postgres(&as_refs(&requiring(&fake))).await;
+        verified_mobile_is_required(app, fake).await;
+    }
+}
