@@ -41,61 +41,78 @@ pub fn rotate(conn: &mut DbConnection, vault: &Vault) -> AppResult<Resealed> {
 }
 
 fn run(conn: &mut DbConnection, vault: &Vault, pattern: &str) -> AppResult<Resealed> {
-    let mut done = Resealed::default();
-    // Rounds that read rows and rewrote none: each row changed under us. A few in a row is
-    // a busy table; many means something rewrites these rows faster than we can.
-    let mut idle = 0;
-    loop {
-        let (round, read) = write_transaction(conn, |conn| round(conn, vault, pattern))?;
-        if read == 0 {
-            return Ok(done);
-        }
-        idle = if round.total() == 0 { idle + 1 } else { 0 };
-        if idle > 8 {
-            return Err(AppError::Unavailable(
-                "rows keep changing under the re-sealing: run it again".to_owned(),
-            ));
-        }
-        done.identities += round.identities;
-        done.contacts += round.contacts;
-        done.notifications += round.notifications;
-        done.codes += round.codes;
-    }
+    Ok(Resealed {
+        identities: table(conn, |conn, after| {
+            let mut done = Vec::new();
+            for old in repo::identities_outside(conn, pattern, after, BATCH)? {
+                let new = resealed_identity(vault, &old)?;
+                done.push((
+                    old.request_id.to_string(),
+                    repo::rewrite_identity(conn, &old, &new)?,
+                ));
+            }
+            Ok(done)
+        })?,
+        contacts: table(conn, |conn, after| {
+            let mut done = Vec::new();
+            for old in repo::contacts_outside(conn, pattern, after, BATCH)? {
+                let (name, mobile) = resealed_contact(vault, &old)?;
+                done.push((
+                    old.id.clone(),
+                    repo::rewrite_contact(conn, &old, &name, &mobile)?,
+                ));
+            }
+            Ok(done)
+        })?,
+        notifications: table(conn, |conn, after| {
+            let mut done = Vec::new();
+            for old in repo::notifications_outside(conn, pattern, after, BATCH)? {
+                let recipient = keep(vault.reseal(Field::Mobile, &old.recipient), &old.recipient)?;
+                done.push((
+                    old.id.to_string(),
+                    repo::rewrite_recipient(conn, &old, &recipient)?,
+                ));
+            }
+            Ok(done)
+        })?,
+        codes: table(conn, |conn, after| {
+            let mut done = Vec::new();
+            for old in repo::codes_outside(conn, pattern, after, BATCH)? {
+                let mobile = keep(vault.reseal(Field::Mobile, &old.mobile), &old.mobile)?;
+                done.push((old.id.clone(), repo::rewrite_code(conn, &old, &mobile)?));
+            }
+            Ok(done)
+        })?,
+    })
 }
 
-/// One batch of each table, and how many rows it read. A row that changed between the read and
-/// the rewrite is counted nowhere and met again in the next round, if it still needs it.
-fn round(conn: &mut DbConnection, vault: &Vault, pattern: &str) -> AppResult<(Resealed, usize)> {
-    let mut round = Resealed::default();
-    let mut read = 0;
-    for old in repo::identities_outside(conn, pattern, BATCH)? {
-        read += 1;
-        if repo::rewrite_identity(conn, &old, &resealed_identity(vault, &old)?)? {
-            round.identities += 1;
+/// Passes over one table until a pass finds every row it read rewritten: `batch(after)`
+/// re-seals one batch after the key `after` in one transaction and says, per row read, its key
+/// and whether the rewrite held. A row changed between the read and the rewrite is met again in
+/// the next pass; a table whose rows keep changing under us gives up after a few.
+fn table(
+    conn: &mut DbConnection,
+    mut batch: impl FnMut(&mut DbConnection, &str) -> AppResult<Vec<(String, bool)>>,
+) -> AppResult<usize> {
+    let mut rewritten = 0;
+    for _ in 0..8 {
+        let (mut after, mut missed) = (String::new(), 0);
+        loop {
+            let done = write_transaction(conn, |conn| batch(conn, &after))?;
+            let Some((last, _)) = done.last() else {
+                break;
+            };
+            after = last.clone();
+            rewritten += done.iter().filter(|(_, held)| *held).count();
+            missed += done.iter().filter(|(_, held)| !*held).count();
+        }
+        if missed == 0 {
+            return Ok(rewritten);
         }
     }
-    for old in repo::contacts_outside(conn, pattern, BATCH)? {
-        read += 1;
-        let (name, mobile) = resealed_contact(vault, &old)?;
-        if repo::rewrite_contact(conn, &old, &name, &mobile)? {
-            round.contacts += 1;
-        }
-    }
-    for old in repo::notifications_outside(conn, pattern, BATCH)? {
-        read += 1;
-        let recipient = keep(vault.reseal(Field::Mobile, &old.recipient), &old.recipient)?;
-        if repo::rewrite_recipient(conn, &old, &recipient)? {
-            round.notifications += 1;
-        }
-    }
-    for old in repo::codes_outside(conn, pattern, BATCH)? {
-        read += 1;
-        let mobile = keep(vault.reseal(Field::Mobile, &old.mobile), &old.mobile)?;
-        if repo::rewrite_code(conn, &old, &mobile)? {
-            round.codes += 1;
-        }
-    }
-    Ok((round, read))
+    Err(AppError::Unavailable(
+        "rows keep changing under the re-sealing: run it again".to_owned(),
+    ))
 }
 
 fn resealed_identity(vault: &Vault, old: &IdentityRow) -> AppResult<IdentityRow> {

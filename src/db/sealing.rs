@@ -24,6 +24,9 @@ fn still(value: &Option<String>) -> &str {
     value.as_deref().unwrap_or("")
 }
 
+/// Each `…_outside` reads in id order from just after `after` (`""`: from the start), so a
+/// pass over a table reads each row once however many it rewrites.
+///
 /// `LIKE` patterns: every value sealed under one key begins `v1:<key>:`; every sealed value `v1:`.
 pub fn under(key_id: &str) -> String {
     format!("v1:{key_id}:%")
@@ -35,10 +38,12 @@ pub const ANY_KEY: &str = "v1:%";
 pub fn identities_outside(
     conn: &mut DbConnection,
     pattern: &str,
+    after: &str,
     limit: i64,
 ) -> QueryResult<Vec<IdentityRow>> {
     use request_identities::dsl as i;
     i::request_identities
+        .filter(i::request_id.gt(after))
         .filter(
             i::name
                 .not_like(pattern)
@@ -85,10 +90,12 @@ pub fn rewrite_identity(
 pub fn contacts_outside(
     conn: &mut DbConnection,
     pattern: &str,
+    after: &str,
     limit: i64,
 ) -> QueryResult<Vec<ContactRow>> {
     use contacts::dsl as c;
     c::contacts
+        .filter(c::id.gt(after))
         .filter(
             c::citizen_name
                 .is_not_null()
@@ -126,10 +133,12 @@ pub fn rewrite_contact(
 pub fn notifications_outside(
     conn: &mut DbConnection,
     pattern: &str,
+    after: &str,
     limit: i64,
 ) -> QueryResult<Vec<NotificationRow>> {
     use notifications::dsl as n;
     n::notifications
+        .filter(n::id.gt(after))
         .filter(n::recipient.not_like(pattern))
         .filter(n::recipient.ne(""))
         .order(n::id)
@@ -158,9 +167,11 @@ pub fn rewrite_recipient(
 pub fn codes_outside(
     conn: &mut DbConnection,
     pattern: &str,
+    after: &str,
     limit: i64,
 ) -> QueryResult<Vec<CodeRow>> {
     citizen_codes::table
+        .filter(citizen_codes::id.gt(after))
         .filter(citizen_codes::mobile.not_like(pattern))
         .order(citizen_codes::id)
         .limit(limit)
