@@ -93,45 +93,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             println!("{}", crate::vault::key_text(&crate::vault::generate_key()));
             Ok(())
         }
-        Command::RotateKey => {
-            let settings = load_settings()?;
-            let vault = settings.resolve_vault().map_err(StartError::from)?;
-            let pool = server::open_database(&settings)?;
-            let mut conn = pool.get().map_err(StartError::from)?;
-            let done = crate::app::sealing::rotate(&mut conn, &vault)
-                .map_err(|e| CliError::Refused(e.to_string()))?;
-            println!(
-                "{}",
-                serde_json::json!({ "current_key": vault.current_key(), "resealed": done })
-            );
-            Ok(())
-        }
-        Command::Retention { dry_run } => {
-            let settings = load_settings()?;
-            let Some(retention) = settings.retention else {
-                return Err(CliError::Refused(
-                    "retention is off (MARDOM_RETENTION_MONTHS=off)".to_owned(),
-                ));
-            };
-            let vault = std::sync::Arc::new(settings.resolve_vault().map_err(StartError::from)?);
-            let pool = server::open_database(&settings)?;
-            let mut conn = pool.get().map_err(StartError::from)?;
-            let rules = server::deadline_rules(&settings, crate::clock::Clock::system(), vault);
-            let now = rules.now();
-            let swept = if dry_run {
-                crate::app::retention::plan(&mut conn, &retention, now)
-            } else {
-                crate::app::retention::sweep(&mut conn, (&rules, &retention), now)
-            }
-            .map_err(|e| CliError::Refused(e.to_string()))?;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(
-                    &serde_json::json!({ "dry_run": dry_run, "swept": swept })
-                )?
-            );
-            Ok(())
-        }
+        Command::RotateKey => rotate_key(),
+        Command::Retention { dry_run } => retention(dry_run),
         Command::Openapi => {
             println!(
                 "{}",
@@ -191,4 +154,45 @@ fn describe(error: crate::app::AppError) -> String {
             .join("; "),
         other => other.to_string(),
     }
+}
+
+/// `mardom rotate-key`: re-seals what is not under the current key, printing what it did.
+fn rotate_key() -> Result<(), CliError> {
+    let settings = load_settings()?;
+    let vault = settings.resolve_vault().map_err(StartError::from)?;
+    let pool = server::open_database(&settings)?;
+    let mut conn = pool.get().map_err(StartError::from)?;
+    let done = crate::app::sealing::rotate(&mut conn, &vault)
+        .map_err(|e| CliError::Refused(e.to_string()))?;
+    println!(
+        "{}",
+        serde_json::json!({ "current_key": vault.current_key(), "resealed": done })
+    );
+    Ok(())
+}
+
+/// `mardom retention [--dry-run]`: one sweep (or its plan), printed as JSON.
+fn retention(dry_run: bool) -> Result<(), CliError> {
+    let settings = load_settings()?;
+    let Some(retention) = settings.retention else {
+        return Err(CliError::Refused(
+            "retention is off (MARDOM_RETENTION_MONTHS=off)".to_owned(),
+        ));
+    };
+    let vault = std::sync::Arc::new(settings.resolve_vault().map_err(StartError::from)?);
+    let pool = server::open_database(&settings)?;
+    let mut conn = pool.get().map_err(StartError::from)?;
+    let rules = server::deadline_rules(&settings, crate::clock::Clock::system(), vault);
+    let now = rules.now();
+    let swept = if dry_run {
+        crate::app::retention::plan(&mut conn, &retention, now)
+    } else {
+        crate::app::retention::sweep(&mut conn, (&rules, &retention), now)
+    }
+    .map_err(|e| CliError::Refused(e.to_string()))?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::json!({ "dry_run": dry_run, "swept": swept }))?
+    );
+    Ok(())
 }
