@@ -18,7 +18,6 @@ use super::staff::Staff;
 use super::state::AppState;
 use super::views::utc;
 use crate::app::audit::{self, AuditEvent, RevealInput};
-use crate::db::audit::AuditFilter;
 use crate::domain::Role;
 use crate::domain::ids::{RequestId, UserId};
 use crate::domain::reveal::IdentityField;
@@ -171,12 +170,11 @@ pub async fn list_audit(
 ) -> Result<HttpResponse, ApiError> {
     staff.require(&[Role::Admin])?;
     let (query, page) = query.into_parts()?;
-    let filter = AuditFilter {
+    let filter = audit::AuditQuery {
         request_id: query.request_id.map(RequestId::from),
         actor_id: query.actor_id.map(UserId::from),
         from: query.from.map(|t| t.naive_utc()),
-        before_time: query.to.map(|t| t.naive_utc()),
-        before: None,
+        to: query.to.map(|t| t.naive_utc()),
     };
     let page = state
         .db(move |conn| audit::list(conn, filter, &page))

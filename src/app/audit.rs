@@ -150,14 +150,32 @@ fn invalid(field: &str, code: &str, refusal: RevealRefusal) -> AppError {
     AppError::Invalid(vec![FieldError::new(field, code, refusal.to_string())])
 }
 
+/// Which events a listing returns; `None` means "any".
+#[derive(Debug, Default, Clone)]
+pub struct AuditQuery {
+    pub request_id: Option<RequestId>,
+    pub actor_id: Option<UserId>,
+    /// At or after.
+    pub from: Option<NaiveDateTime>,
+    /// Before.
+    pub to: Option<NaiveDateTime>,
+}
+
 /// One page of the audit log, newest first.
 pub fn list(
     conn: &mut DbConnection,
-    filter: AuditFilter,
+    query: AuditQuery,
     page: &PageRequest,
 ) -> AppResult<Page<AuditEvent>> {
+    let filter = |before| AuditFilter {
+        request_id: query.request_id.clone(),
+        actor_id: query.actor_id.clone(),
+        from: query.from,
+        before_time: query.to,
+        before,
+    };
     page.fetch(
-        |before, limit| repo::list(conn, &AuditFilter { before, ..filter }, limit),
+        |before, limit| repo::list(conn, &filter(before), limit),
         AuditEvent::from,
     )
 }
