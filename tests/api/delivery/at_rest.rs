@@ -187,3 +187,63 @@ with_fake! {
         assert_eq!(to, (0..BEFORE + DURING).map(|i| format!("+98912000{i:04}")).collect::<Vec<_>>());
     }
 }
+
+/// Two instances on one PostgreSQL database through a rotation: one still sealing with the old
+/// key, the other with the new one while it re-seals; every request reads on both throughout,
+/// and once the first has the new key too, a last pass leaves nothing under the old.
+#[cfg(postgres_tests)]
+#[actix_web::test]
+async fn two_instances_serve_through_a_rotation() {
+    const NEW_KEY: &str = "t2:BQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQU=";
+    let fake = MockServer::start().await;
+    let mut old = env(&fake);
+    old.push((
+        "MARDOM_IDENTITY_KEYS".to_owned(),
+        format!("{},{NEW_KEY}", crate::support::TEST_IDENTITY_KEYS),
+    ));
+    let mut new = old.clone();
+    new.push(("MARDOM_IDENTITY_KEY_ID".to_owned(), "t2".to_owned()));
+    let a = TestApp::postgres(&as_refs(&old)).await;
+    let b = a.second_instance(&as_refs(&new)).await;
+    let mut codes = Vec::new();
+    for i in 0..40 {
+        codes.push(file(&a, i).await);
+    }
+    let (pool, vault) = (b.pool.clone(), b.rules.vault.clone());
+    let rotation = actix_web::rt::task::spawn_blocking(move || {
+        let mut conn = pool.get().unwrap();
+        mardom::app::sealing::rotate(&mut conn, &vault).unwrap()
+    });
+    for i in 40..50 {
+        let on = if i % 2 == 0 { &a } else { &b };
+        codes.push(file(on, i).await);
+    }
+    let admin_a = a.admin_token().await;
+    let admin_b = b.admin_token().await;
+    for (i, code) in codes.iter().enumerate().step_by(7) {
+        let id = request_id(&a, code).await;
+        let expected = format!("+98912000{i:04}");
+        assert_eq!(a.revealed(&admin_a, &id).await["mobile"], expected.as_str());
+        assert_eq!(b.revealed(&admin_b, &id).await["mobile"], expected.as_str());
+    }
+    assert!(rotation.await.unwrap().identities >= 40);
+    // The first instance moves to the new key; one more pass catches what it sealed meanwhile.
+    let a = a.restarted(&as_refs(&new)).await;
+    let mut conn = a.pool.get().unwrap();
+    mardom::app::sealing::rotate(&mut conn, &a.rules.vault).unwrap();
+    drop(conn);
+    let mut only_new = env(&fake);
+    only_new.push(("MARDOM_IDENTITY_KEYS".to_owned(), NEW_KEY.to_owned()));
+    let c = b.second_instance(&as_refs(&only_new)).await;
+    let admin = c.admin_token().await;
+    for (i, code) in codes.iter().enumerate() {
+        let id = request_id(&c, code).await;
+        assert_eq!(
+            c.revealed(&admin, &id).await["mobile"],
+            format!("+98912000{i:04}")
+        );
+    }
+    let values = c.column_values("request_identities", "mobile");
+    assert!(values.iter().all(|v| v.starts_with("v1:t2:")), "{values:?}");
+    drop(a);
+}
