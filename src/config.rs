@@ -98,6 +98,22 @@ pub struct Settings {
     /// Online submissions need a citizen's token of the submitted number
     /// (`MARDOM_ONLINE_REQUIRES_VERIFIED_MOBILE`, off by default): the answer to SMS pumping.
     pub online_requires_verified_mobile: bool,
+    /// Webhooks: the addresses beyond the public internet they may reach
+    /// (`MARDOM_WEBHOOK_ALLOW`), the client's timeout, the retries and when a failing
+    /// subscription is disabled.
+    pub webhooks: WebhookConfig,
+    /// Submissions per portal per hour (`MARDOM_PORTAL_SUBMISSIONS_PER_HOUR`, 600; `off`).
+    pub portal_submissions_per_hour: u32,
+}
+
+/// The webhooks' settings.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    pub allow: crate::domain::webhook::target::Allowlist,
+    pub timeout: std::time::Duration,
+    pub max_attempts: i32,
+    pub backoff: std::time::Duration,
+    pub disable_after: i32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -219,6 +235,8 @@ impl Settings {
                 }
             },
             file_store: file_store(&vars)?,
+            webhooks: webhook_config(&vars)?,
+            portal_submissions_per_hour: vars.rate("MARDOM_PORTAL_SUBMISSIONS_PER_HOUR", 600)?,
             dispatcher_in_serve: !vars
                 .text("MARDOM_DISPATCHER")
                 .is_some_and(|v| matches!(v.trim(), "off" | "0" | "false" | "no")),
@@ -335,6 +353,12 @@ impl<L: Fn(&str) -> Option<String>> Vars<L> {
                 reason: format!("expected a whole number, got {raw:?}"),
             }),
         }
+    }
+
+    fn millis(&self, name: &'static str, default: u64) -> Result<std::time::Duration, ConfigError> {
+        Ok(std::time::Duration::from_millis(
+            self.number(name, default)?,
+        ))
     }
 
     fn flag(&self, name: &str) -> bool {
@@ -484,6 +508,28 @@ fn check_secret_length(secret: SecretString) -> Result<SecretString, ConfigError
         });
     }
     Ok(secret)
+}
+
+fn webhook_config<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<F>,
+) -> Result<WebhookConfig, ConfigError> {
+    let allow = crate::domain::webhook::target::Allowlist::parse(
+        &vars.text("MARDOM_WEBHOOK_ALLOW").unwrap_or_default(),
+    )
+    .map_err(|reason| ConfigError::Invalid {
+        name: "MARDOM_WEBHOOK_ALLOW",
+        reason,
+    })?;
+    let count = |name: &'static str, default: u64| -> Result<i32, ConfigError> {
+        Ok(i32::try_from(vars.limit(name, default)?.max(1)).unwrap_or(i32::MAX))
+    };
+    Ok(WebhookConfig {
+        allow,
+        timeout: vars.millis("MARDOM_WEBHOOK_TIMEOUT_MS", 10_000)?,
+        max_attempts: count("MARDOM_WEBHOOK_MAX_ATTEMPTS", 8)?,
+        backoff: vars.millis("MARDOM_WEBHOOK_BACKOFF_MS", 10_000)?,
+        disable_after: count("MARDOM_WEBHOOK_DISABLE_AFTER", 20)?,
+    })
 }
 
 #[cfg(test)]

@@ -154,6 +154,7 @@ pub fn app_state(
         wake_dispatcher: Arc::new(tokio::sync::Notify::new()),
         reveal_reason: settings.reveal_reason,
         online_requires_verified_mobile: settings.online_requires_verified_mobile,
+        webhook_allow: settings.webhooks.allow.clone(),
     })
 }
 
@@ -224,6 +225,10 @@ pub fn limits(
             Allowance::new(settings.codes_per_client_hour, hour),
         ),
         (
+            Limit::SubmissionsPerPortal,
+            Allowance::new(settings.portal_submissions_per_hour, hour),
+        ),
+        (
             Limit::MeetingRequestsPerMobile,
             Allowance::new(
                 settings.meeting_requests_per_mobile,
@@ -276,6 +281,30 @@ pub fn dispatcher(
             // The setting is per hour whatever the default window becomes.
             cap_window: std::time::Duration::from_secs(3600),
             ..DispatcherSettings::default()
+        },
+    ))
+}
+
+/// A webhook dispatcher on `pool` with the configured client, retries and allowlist.
+pub fn webhook_dispatcher(
+    settings: &Settings,
+    pool: DbPool,
+    vault: Arc<crate::vault::Vault>,
+) -> Result<crate::notify::webhook_dispatcher::WebhookDispatcher, StartError> {
+    let config = &settings.webhooks;
+    let sender = crate::notify::webhook::Sender::new(config.allow.clone(), config.timeout)
+        .map_err(|e| crate::app::AppError::Internal(format!("webhook client: {e}")))?;
+    Ok(crate::notify::webhook_dispatcher::WebhookDispatcher::new(
+        pool,
+        sender,
+        vault,
+        crate::notify::webhook_dispatcher::WebhookSettings {
+            // The lease outlasts a whole send (connect and answer) with room to record it.
+            lease: config.timeout * 2 + Duration::from_secs(5),
+            max_attempts: config.max_attempts,
+            backoff: config.backoff,
+            disable_after: config.disable_after,
+            ..Default::default()
         },
     ))
 }
@@ -342,6 +371,15 @@ pub async fn work(settings: Settings) -> Result<(), StartError> {
     let files = Arc::new(files(&settings)?);
     let dispatcher = dispatcher(&settings, pool.clone(), vault.clone())?;
     tracing::info!(worker = dispatcher.worker(), provider = %settings.sms.provider, "dispatching SMS");
+    let webhooks = webhook_dispatcher(&settings, pool.clone(), vault.clone())?;
+    let (stop_webhooks, webhooks_stopped) = tokio::sync::oneshot::channel::<()>();
+    let hooking = tokio::spawn(async move {
+        webhooks
+            .run(async {
+                let _ = webhooks_stopped.await;
+            })
+            .await;
+    });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let rules = Arc::new(deadline_rules(&settings, Clock::system(), vault));
     let scheduler = Arc::new(scheduler(&settings, pool, files, rules));
@@ -350,7 +388,9 @@ pub async fn work(settings: Settings) -> Result<(), StartError> {
     }));
     dispatcher.run(shutdown_signal()).await;
     let _ = stop.send(());
+    let _ = stop_webhooks.send(());
     let _ = scheduling.await;
+    let _ = hooking.await;
     tracing::info!("dispatcher stopped");
     Ok(())
 }
@@ -390,6 +430,10 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         .dispatcher_in_serve
         .then(|| dispatcher(&settings, pool.clone(), vault.clone()))
         .transpose()?;
+    let webhooks = settings
+        .dispatcher_in_serve
+        .then(|| webhook_dispatcher(&settings, pool.clone(), vault.clone()))
+        .transpose()?;
     let mut state = app_state(&settings, &secret, vault, pool.clone())?;
     if let Some(dispatcher) = &dispatcher {
         state.wake_dispatcher = dispatcher.waker();
@@ -427,8 +471,22 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
                 .await;
         })
     });
+    let (stop_webhooks, webhooks_stopped) = tokio::sync::oneshot::channel::<()>();
+    let hooking = webhooks.map(|webhooks| {
+        actix_web::rt::spawn(async move {
+            webhooks
+                .run(async {
+                    let _ = webhooks_stopped.await;
+                })
+                .await;
+        })
+    });
     let served = server.run().await;
     let _ = stop.send(());
+    let _ = stop_webhooks.send(());
+    if let Some(hooking) = hooking {
+        let _ = hooking.await;
+    }
     let _ = stop_scheduler.send(());
     let _ = scheduling.await;
     if let Some(dispatching) = dispatching {

@@ -29,6 +29,9 @@ pub mod meetings;
 pub mod notifications;
 pub mod observe;
 pub mod openapi;
+pub mod portal_key;
+pub mod portal_requests;
+pub mod portals;
 pub mod public;
 pub mod referrals;
 pub mod requests;
@@ -42,6 +45,8 @@ pub mod uploads;
 pub mod users;
 pub mod versioning;
 pub mod views;
+pub mod webhook_docs;
+pub mod webhooks;
 
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
@@ -95,7 +100,7 @@ fn routes() -> (
         .split_for_parts();
     utoipa::Modify::modify(&commands::Commands, &mut doc);
     openapi::add_problem_responses(&mut doc);
-    (app, contract::finish(doc))
+    (app, webhook_docs::add(contract::finish(doc)))
 }
 
 /// Signing in, and the admin's users and units.
@@ -112,7 +117,22 @@ fn accounts(config: &mut ServiceConfig) {
         .service(units::list_units)
         .service(units::get_unit)
         .service(units::update_unit)
-        .service(units::delete_unit);
+        .service(units::delete_unit)
+        .service(portals::create_portal)
+        .service(portals::list_portals)
+        .service(portals::get_portal)
+        .service(portals::update_portal)
+        .service(webhooks::subscribe)
+        .service(webhooks::list_subscriptions)
+        .service(webhooks::get_subscription)
+        .service(webhooks::update_subscription)
+        .service(webhooks::deliveries)
+        .service(webhooks::retry)
+        .service(webhooks::own_subscriptions)
+        .service(webhooks::own_deliveries)
+        .service(webhooks::own_retry)
+        .service(portal_requests::portal_submit)
+        .service(portal_requests::portal_read);
 }
 
 /// The desk's work: contacts, requests and their commands, meetings, referrals.

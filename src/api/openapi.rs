@@ -23,7 +23,13 @@ error names each field in `errors`. When it points into a text (`findings` of an
         license(name = "MIT")
     ),
     servers((url = "/", description = "The server that serves this document")),
-    components(schemas(super::error::Problem)),
+    components(schemas(
+        super::error::Problem,
+        crate::domain::webhook::payload::RequestWebhook,
+        crate::domain::webhook::payload::RequestChange,
+        crate::domain::webhook::payload::DisabledWebhook,
+        crate::domain::webhook::payload::Disabled,
+    )),
     modifiers(&BearerScheme),
     tags(
         (name = "auth", description = "Staff sign-in and the current user"),
@@ -40,6 +46,9 @@ error names each field in `errors`. When it points into a text (`findings` of an
         (name = "inbox", description = "The staff inbox: reminders and escalations of the deadlines (working days, Solar Hijri calendar), each member's own"),
         (name = "audit", description = "Revealing a citizen's identity (masked everywhere else) and the audit log every reveal writes"),
         (name = "stats", description = "Counts and handling times for dashboards"),
+        (name = "portals", description = "Other systems that call in (admin): each with scopes and a key shown once"),
+        (name = "webhooks", description = "Portals' webhook subscriptions, signed per Standard Webhooks, and their delivery log; the payloads are under `webhooks` in this document"),
+        (name = "portal", description = "What a portal does with its key: file requests for citizens, read back its own"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -64,6 +73,12 @@ impl Modify for BearerScheme {
             "A citizen's token: ask for a one-time code by SMS (`POST /api/v1/public/otp`), then exchange it (`POST /api/v1/public/otp/verify`). It lasts 15 minutes by default and stands for the mobile number the code went to.".to_owned(),
         );
         components.add_security_scheme(super::citizen_door::CITIZEN, SecurityScheme::Http(citizen));
+        let mut portal = Http::new(HttpAuthScheme::Bearer);
+        portal.bearer_format = Some("mdp_ key".to_owned());
+        portal.description = Some(
+            "A portal's key (`mdp_…`), issued by an admin (`POST /api/v1/portals`) and shown once. Open311 takes it as `api_key`.".to_owned(),
+        );
+        components.add_security_scheme(super::portal_key::PORTAL, SecurityScheme::Http(portal));
     }
 }
 

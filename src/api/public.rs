@@ -124,7 +124,7 @@ pub struct Withdrawal {
 /// The longest accepted `Idempotency-Key`.
 const MAX_KEY_LEN: usize = 255;
 
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+pub(crate) fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = req.headers().get("idempotency-key") else {
         return Ok(None);
     };
@@ -199,26 +199,39 @@ pub async fn submit_request(
             ));
         }
     }
-    // A replay is answered before any limit is counted, and never counts against one: a portal
-    // whose last submission of the day timed out gets its tracking code back.
-    if let (Some(key), Ok(parsed)) = (&key, &parsed) {
-        let (key, parsed) = (key.clone(), parsed.clone());
+    let by = public::Submitter::Citizen {
+        client: client.0.clone(),
+    };
+    let submitted = submit_as(&state, by, parsed?, key).await?;
+    created(submitted)
+}
+
+/// Files a parsed submission for `by`: a replay is answered first, before any limit is
+/// counted, and never counts against one (a portal whose last submission of the day timed out
+/// gets its tracking code back); then the submission. Shared with the portals' door.
+pub(crate) async fn submit_as(
+    state: &AppState,
+    by: public::Submitter,
+    parsed: crate::app::requests::ParsedRequest,
+    key: Option<String>,
+) -> Result<public::Submitted, ApiError> {
+    if let Some(key) = &key {
+        let (key, parsed, submitter) = (key.clone(), parsed.clone(), by.clone());
         let stored = state
-            .db(move |conn| public::stored_answer(conn, &parsed, &key))
+            .db(move |conn| public::stored_answer(conn, &submitter, &parsed, &key))
             .await?;
         if let Some(stored) = stored {
-            return created(stored);
+            return Ok(stored);
         }
     }
-    let parsed = parsed?;
     let (limits, files) = (state.limits.clone(), state.files.clone());
     let rules = state.deadlines.clone();
-    let submitted = state
+    state
         .db(move |conn| {
             public::submit(
                 conn,
                 (&limits, &files, &rules),
-                &client.0,
+                &by,
                 &parsed,
                 key.as_deref(),
                 &|registered| {
@@ -226,8 +239,7 @@ pub async fn submit_request(
                 },
             )
         })
-        .await?;
-    created(submitted)
+        .await
 }
 
 /// The 201 of a submission, first answer or replay alike.

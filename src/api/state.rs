@@ -39,6 +39,8 @@ pub struct AppState {
     pub reveal_reason: crate::domain::reveal::ReasonPolicy,
     /// Online submissions need the citizen's token of the submitted number.
     pub online_requires_verified_mobile: bool,
+    /// What webhook targets may be beyond the public internet (`MARDOM_WEBHOOK_ALLOW`).
+    pub webhook_allow: crate::domain::webhook::target::Allowlist,
 }
 
 impl AppState {

@@ -1,6 +1,7 @@
 //! What a transition leaves behind beside the status: its event in the request's history and
 //! the messages it sends (into the outbox, in the same transaction). Every change of a
-//! request's state, registration included, writes these two through here.
+//! request's state, registration included, writes these two through here; and the webhooks
+//! announcing it (`app::webhooks::announce`; registration writes its own with the request).
 
 use chrono::NaiveDateTime;
 
@@ -59,6 +60,17 @@ pub(crate) fn record(
     let seq = repo::next_seq(conn, request_id)?;
     let row = event_row(request_id, seq, entry, actor, details, at);
     repo::insert_event(conn, &row)?;
+    super::webhooks::announce(
+        conn,
+        super::webhooks::Change {
+            request_id,
+            action: entry.action,
+            from: entry.from,
+            to: entry.to,
+            public: entry.public,
+            at,
+        },
+    )?;
     Ok(Event::try_from(row)?)
 }
 

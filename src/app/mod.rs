@@ -20,6 +20,7 @@ pub mod meetings;
 pub mod notifications;
 pub mod objection;
 pub mod page;
+pub mod portals;
 pub mod public;
 pub mod referrals;
 pub mod requests;
@@ -32,6 +33,7 @@ pub mod stats;
 pub mod store;
 pub mod units;
 pub mod users;
+pub mod webhooks;
 
 use std::time::Duration;
 

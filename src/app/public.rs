@@ -10,7 +10,7 @@ use crate::db::idempotency::{self as keys, IdempotencyRow};
 use crate::db::public_view::{self, PublicView};
 use crate::db::requests as repo;
 use crate::db::{self, DbConnection, write_transaction};
-use crate::domain::ids::{AttachmentId, RequestId};
+use crate::domain::ids::{AttachmentId, PortalId, RequestId};
 use crate::domain::lifecycle::Command;
 use crate::domain::limits::Limit;
 use crate::domain::phone::MobileNumber;
@@ -30,6 +30,40 @@ use super::{AppError, AppResult};
 /// How long a submission's `Idempotency-Key` is remembered.
 pub const KEY_LIFETIME_HOURS: i64 = 24;
 const SCOPE: &str = "public_request";
+
+/// Who files an online submission: a citizen from a client address, or a portal by its key.
+#[derive(Debug, Clone)]
+pub enum Submitter {
+    Citizen { client: String },
+    Portal(PortalId),
+}
+
+impl Submitter {
+    /// The per-source limit it is counted against: the address's, or the portal's own (a
+    /// portal files for many citizens from one address).
+    fn limit(&self) -> (Limit, &str) {
+        match self {
+            Submitter::Citizen { client } => (Limit::SubmissionsPerClient, client),
+            Submitter::Portal(portal) => (Limit::SubmissionsPerPortal, portal.as_str()),
+        }
+    }
+
+    /// Where its idempotency keys live: one portal's keys never meet another's, nor a
+    /// citizen's.
+    fn scope(&self) -> String {
+        match self {
+            Submitter::Citizen { .. } => SCOPE.to_owned(),
+            Submitter::Portal(portal) => format!("portal_request:{portal}"),
+        }
+    }
+
+    fn registrar(&self) -> Registrar {
+        match self {
+            Submitter::Citizen { .. } => Registrar::Citizen,
+            Submitter::Portal(portal) => Registrar::Portal(portal.clone()),
+        }
+    }
+}
 
 /// The answer to a submission: the body to send, and whether it is the replay of an earlier one.
 #[derive(Debug, Clone)]
@@ -56,12 +90,20 @@ pub fn parse_submission(input: &RequestInput) -> AppResult<ParsedRequest> {
 pub fn submit(
     conn: &mut DbConnection,
     (limits, files, rules): (&Limits, &Files, &Rules),
-    client: &str,
+    submitter: &Submitter,
     input: &ParsedRequest,
     key: Option<&str>,
     render: &dyn Fn(&RequestWithHistory) -> String,
 ) -> AppResult<Submitted> {
-    let client_slot = limits.hit(conn, Limit::SubmissionsPerClient, client)?;
+    if matches!(submitter, Submitter::Portal(_)) && !input.attachments.is_empty() {
+        return Err(AppError::invalid(
+            "attachments",
+            "not_for_portals",
+            "a portal's submission carries no files (uploads belong to a citizen's own session)",
+        ));
+    }
+    let (limit, counted_as) = submitter.limit();
+    let client_slot = limits.hit(conn, limit, counted_as)?;
     let mobile_slot = limits.hit(conn, Limit::SubmissionsPerMobile, input.mobile.as_str())?;
     let meeting_slot = match input.proposed_kind {
         Some(RequestKind::Meeting) => {
@@ -75,7 +117,7 @@ pub fn submit(
         }
         _ => None,
     };
-    let submitted = submit_counted(conn, (files, rules), input, key, render);
+    let submitted = submit_counted(conn, (files, rules), submitter, input, key, render);
     let mut mobile_slots = vec![mobile_slot];
     mobile_slots.extend(meeting_slot);
     match &submitted {
@@ -102,13 +144,15 @@ fn give_back(conn: &mut DbConnection, limits: &Limits, slots: &[Slot]) {
 fn submit_counted(
     conn: &mut DbConnection,
     (files, rules): (&Files, &Rules),
+    submitter: &Submitter,
     input: &ParsedRequest,
     key: Option<&str>,
     render: &dyn Fn(&RequestWithHistory) -> String,
 ) -> AppResult<Submitted> {
+    let registrar = submitter.registrar();
     let Some(key) = key else {
         let body = attaching(conn, files, input, |conn| {
-            let registered = requests::register_in(conn, rules, input, &Registrar::Citizen)?;
+            let registered = requests::register_in(conn, rules, input, &registrar)?;
             Ok((render(&registered), registered.request.id))
         })
         .map_err(Keyed::into_app)?;
@@ -121,7 +165,7 @@ fn submit_counted(
     // Two passes at most: the second only after an expired claim on this key was cleared.
     for _ in 0..2 {
         let registered = attaching(conn, files, input, |conn| {
-            register_with_key(conn, rules, input, key, &fingerprint, render)
+            register_with_key(conn, rules, submitter, input, key, &fingerprint, render)
         });
         match registered {
             Err(Keyed::Taken) => {}
@@ -135,11 +179,12 @@ fn submit_counted(
         }
         // The key was taken: by this very submission earlier (replay its answer), by another
         // one (refuse), or by one so old that its claim expired (clear it and register).
-        if let Some(stored) = stored_answer(conn, input, key)? {
+        if let Some(stored) = stored_answer(conn, submitter, input, key)? {
             return Ok(stored);
         }
         let now = db::now();
-        write_transaction(conn, |conn| keys::delete_expired(conn, SCOPE, key, now))?;
+        let scope = submitter.scope();
+        write_transaction(conn, |conn| keys::delete_expired(conn, &scope, key, now))?;
     }
     Err(key_in_use())
 }
@@ -149,10 +194,11 @@ fn submit_counted(
 /// Read alone, before any limit is counted, so that a replay never counts against one.
 pub fn stored_answer(
     conn: &mut DbConnection,
+    submitter: &Submitter,
     input: &ParsedRequest,
     key: &str,
 ) -> AppResult<Option<Submitted>> {
-    match keys::find(conn, SCOPE, key, db::now())? {
+    match keys::find(conn, &submitter.scope(), key, db::now())? {
         Some(stored) if stored.fingerprint != fingerprint(input) => Err(FieldError::new(
             "Idempotency-Key",
             "key_reused",
@@ -227,6 +273,7 @@ fn attaching<T>(
 fn register_with_key(
     conn: &mut DbConnection,
     rules: &Rules,
+    submitter: &Submitter,
     input: &ParsedRequest,
     key: &str,
     fingerprint: &str,
@@ -235,7 +282,7 @@ fn register_with_key(
     let claim = |registered: &RequestWithHistory| {
         let now = db::now();
         IdempotencyRow {
-            scope: SCOPE.to_owned(),
+            scope: submitter.scope(),
             idempotency_key: key.to_owned(),
             fingerprint: fingerprint.to_owned(),
             response_status: 201,
@@ -244,7 +291,7 @@ fn register_with_key(
             expires_at: now + Duration::hours(KEY_LIFETIME_HOURS),
         }
     };
-    match requests::register_claiming(conn, rules, input, &Registrar::Citizen, Some(&claim)) {
+    match requests::register_claiming(conn, rules, input, &submitter.registrar(), Some(&claim)) {
         Ok((registered, KeyClaim::Claimed(claim))) => {
             Ok((claim.response_body, registered.request.id))
         }

@@ -14,7 +14,7 @@ use crate::db::requests::{self as repo, EventRow, IdentityRow, RequestRow};
 use crate::db::{CorruptRow, DbConnection, units};
 use crate::domain::Role;
 use crate::domain::citizen::{CitizenName, Email, RequestText, search_key};
-use crate::domain::ids::{AttachmentId, NotificationId, RequestId, UnitId, UserId};
+use crate::domain::ids::{AttachmentId, NotificationId, PortalId, RequestId, UnitId, UserId};
 use crate::domain::lifecycle::{self, Action};
 use crate::domain::masking;
 use crate::domain::national_id::NationalId;
@@ -66,20 +66,25 @@ pub struct ParsedRequest {
 #[derive(Debug, Clone)]
 pub enum Registrar {
     Citizen,
-    Staff { user_id: UserId, channel: Channel },
+    Staff {
+        user_id: UserId,
+        channel: Channel,
+    },
+    /// A citizen through a registered portal (`portals`): online, and the portal is recorded.
+    Portal(PortalId),
 }
 
 impl Registrar {
     fn channel(&self) -> Channel {
         match self {
-            Registrar::Citizen => Channel::Online,
+            Registrar::Citizen | Registrar::Portal(_) => Channel::Online,
             Registrar::Staff { channel, .. } => *channel,
         }
     }
 
     fn actor(&self) -> (ActorKind, Option<UserId>) {
         match self {
-            Registrar::Citizen => (ActorKind::Citizen, None),
+            Registrar::Citizen | Registrar::Portal(_) => (ActorKind::Citizen, None),
             Registrar::Staff { user_id, .. } => (ActorKind::Staff, Some(user_id.clone())),
         }
     }
@@ -349,6 +354,11 @@ pub(crate) fn register_claiming(
             objection_until: None,
         };
         let claim = claim.map(|claim| claim(&registered));
+        let portal = match registrar {
+            Registrar::Portal(portal) => Some(portal),
+            _ => None,
+        };
+        let webhooks = super::webhooks::for_registration(conn, &rows.request, portal)?;
         let written = registration::insert(
             conn,
             &NewRegistration {
@@ -358,6 +368,8 @@ pub(crate) fn register_claiming(
                 messages: &rows.messages,
                 deadline: &rows.deadline,
                 claim: claim.as_ref(),
+                portal,
+                webhooks: &webhooks,
             },
         )?;
         let key = match (written, claim) {
@@ -407,7 +419,7 @@ impl RegistrationRows {
             resolution: None,
             version: 1,
             registered_by: match registrar {
-                Registrar::Citizen => None,
+                Registrar::Citizen | Registrar::Portal(_) => None,
                 Registrar::Staff { user_id, .. } => Some(user_id.clone()),
             },
             created_at: now,

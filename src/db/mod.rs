@@ -17,6 +17,7 @@ pub mod messages;
 pub mod notifications;
 pub mod outbox;
 pub mod pool;
+pub mod portals;
 pub mod prepared;
 pub mod public_view;
 pub mod ratings;
@@ -33,6 +34,7 @@ pub mod stats;
 mod typed;
 pub mod units;
 pub mod users;
+pub mod webhooks;
 
 use diesel::connection::SimpleConnection;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};

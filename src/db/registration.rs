@@ -19,6 +19,8 @@ use super::idempotency::{self, IdempotencyRow};
 use super::notifications::{self, NotificationRow};
 use super::prepared::{Prepared, Statement};
 use super::requests::{self, EventRow, IdentityRow, RequestRow};
+use super::webhooks::{self, DeliveryRow};
+use crate::domain::ids::PortalId;
 
 /// The rows of one new request.
 pub struct NewRegistration<'a> {
@@ -30,6 +32,10 @@ pub struct NewRegistration<'a> {
     pub deadline: &'a DeadlineRow,
     /// The idempotency key to claim, with the answer to replay.
     pub claim: Option<&'a IdempotencyRow>,
+    /// The portal that files it, if one does (`request_portals`).
+    pub portal: Option<&'a PortalId>,
+    /// The webhooks announcing it (`webhook_deliveries`).
+    pub webhooks: &'a [DeliveryRow],
 }
 
 /// What writing a registration did.
@@ -83,7 +89,9 @@ impl Statement for PostgresInsert {
         "::json AS event, ",
         "::json AS messages, ",
         "::json AS deadline, ",
-        "::json AS claim), \
+        "::json AS claim, ",
+        "::json AS portal, ",
+        "::json AS webhooks), \
          free AS (SELECT NOT EXISTS (SELECT FROM requests, p WHERE tracking_code = p.request->>'tracking_code') AS code), \
          k AS (INSERT INTO idempotency_keys \
                SELECT * FROM json_populate_record(NULL::idempotency_keys, (SELECT claim FROM p)) \
@@ -98,7 +106,12 @@ impl Statement for PostgresInsert {
          n AS (INSERT INTO notifications \
                SELECT * FROM json_populate_recordset(NULL::notifications, (SELECT messages FROM p)) WHERE EXISTS (SELECT FROM r)), \
          d AS (INSERT INTO deadlines \
-               SELECT * FROM json_populate_record(NULL::deadlines, (SELECT deadline FROM p)) WHERE EXISTS (SELECT FROM r)) \
+               SELECT * FROM json_populate_record(NULL::deadlines, (SELECT deadline FROM p)) WHERE EXISTS (SELECT FROM r)), \
+         f AS (INSERT INTO request_portals \
+               SELECT * FROM json_populate_record(NULL::request_portals, (SELECT portal FROM p)) \
+               WHERE (SELECT portal IS NOT NULL FROM p) AND EXISTS (SELECT FROM r)), \
+         w AS (INSERT INTO webhook_deliveries \
+               SELECT * FROM json_populate_recordset(NULL::webhook_deliveries, (SELECT webhooks FROM p)) WHERE EXISTS (SELECT FROM r)) \
          SELECT (SELECT code FROM free), (SELECT count(*) FROM r)",
     ];
     type SqlType = (Bool, BigInt);
@@ -112,6 +125,12 @@ fn insert_postgres(conn: &mut PgConnection, new: &NewRegistration<'_>) -> QueryR
         Some(json(&new.messages)?),
         Some(json(new.deadline)?),
         new.claim.map(json).transpose()?,
+        new.portal
+            .map(|portal| {
+                json(&serde_json::json!({"request_id": new.request.id, "portal_id": portal}))
+            })
+            .transpose()?,
+        Some(json(&new.webhooks)?),
     ]);
     Ok(match statement.get_result::<(bool, i64)>(conn) {
         Ok((_, 1)) => Written::Registered,
@@ -141,6 +160,10 @@ fn insert_rows(conn: &mut DbConnection, new: &NewRegistration<'_>) -> QueryResul
         notifications::insert(conn, message)?;
     }
     deadlines::start(conn, new.deadline)?;
+    if let Some(portal) = new.portal {
+        super::portals::record_filing(conn, &new.request.id, portal)?;
+    }
+    webhooks::insert_deliveries(conn, new.webhooks)?;
     Ok(Written::Registered)
 }
 

@@ -372,3 +372,70 @@ diesel::table! {
 
 diesel::joinable!(request_erasures -> requests (request_id));
 diesel::allow_tables_to_appear_in_same_query!(request_erasures, requests);
+
+diesel::table! {
+    portals (id) {
+        id -> Text,
+        name -> Text,
+        scopes -> Text,
+        key_hash -> Text,
+        key_hint -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Text,
+        portal_id -> Text,
+        url -> Text,
+        events -> Text,
+        secret -> Text,
+        active -> Bool,
+        failures -> Integer,
+        disabled_at -> Nullable<Timestamp>,
+        disabled_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        subscription_id -> Text,
+        event_type -> Text,
+        request_id -> Nullable<Text>,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        response_code -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(webhook_subscriptions -> portals (portal_id));
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
+diesel::table! {
+    request_portals (request_id) {
+        request_id -> Text,
+        portal_id -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    portals,
+    webhook_subscriptions,
+    webhook_deliveries,
+    request_portals
+);
+diesel::allow_tables_to_appear_in_same_query!(request_portals, requests);
+diesel::joinable!(request_portals -> portals (portal_id));

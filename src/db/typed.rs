@@ -133,6 +133,7 @@ use crate::domain::meeting::MeetingStatus;
 use crate::domain::notification::NotificationStatus;
 use crate::domain::referral::{ReferralReason, ReferralStatus};
 use crate::domain::request::{ActorKind, Channel, RequestKind, Resolution, Status, Subject};
+use crate::domain::webhook::{DeliveryState, EventType};
 use crate::domain::{Role, UnitKind};
 
 stored_as_label!(
@@ -156,6 +157,8 @@ stored_as_label!(
     Template,
     Role,
     UnitKind,
+    EventType,
+    DeliveryState,
 );
 
 crate::domain::ids::for_each_id!(stored_as_id);

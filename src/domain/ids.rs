@@ -79,6 +79,10 @@ ids! {
     DeadlineId,
     /// One line of a staff member's inbox.
     StaffNotificationId,
+    /// A portal: another system that files requests or hears of changes.
+    PortalId,
+    /// A portal's webhook subscription.
+    SubscriptionId,
 }
 
 /// Hands every id type to `$apply` (a macro taking a list of types), so that what other layers
@@ -96,6 +100,8 @@ macro_rules! for_each_id {
             $crate::domain::ids::AttachmentId,
             $crate::domain::ids::DeadlineId,
             $crate::domain::ids::StaffNotificationId,
+            $crate::domain::ids::PortalId,
+            $crate::domain::ids::SubscriptionId,
         );
     };
 }

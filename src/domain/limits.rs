@@ -40,10 +40,13 @@ pub enum Limit {
     CodesPerMobile,
     /// One-time codes asked for from one client address, whatever the numbers.
     CodesPerClient,
+    /// Submissions by one portal (its key): a portal files for many citizens from one
+    /// address, so it has an allowance of its own in place of the per-address one.
+    SubmissionsPerPortal,
 }
 
 impl Limit {
-    pub const ALL: [Limit; 12] = [
+    pub const ALL: [Limit; 13] = [
         Limit::SubmissionsPerClient,
         Limit::SubmissionsPerMobile,
         Limit::LookupsPerClient,
@@ -56,6 +59,7 @@ impl Limit {
         Limit::MeetingRequestsPerMobile,
         Limit::CodesPerMobile,
         Limit::CodesPerClient,
+        Limit::SubmissionsPerPortal,
     ];
 
     /// The stored name of the limit's counters.
@@ -73,6 +77,7 @@ impl Limit {
             Limit::MeetingRequestsPerMobile => "meeting_requests_per_mobile",
             Limit::CodesPerMobile => "codes_per_mobile",
             Limit::CodesPerClient => "codes_per_client",
+            Limit::SubmissionsPerPortal => "submissions_per_portal",
         }
     }
 
@@ -91,6 +96,7 @@ impl Limit {
             Limit::MeetingRequestsPerMobile => "too many meeting requests for this mobile number",
             Limit::CodesPerMobile => "too many codes for this mobile number",
             Limit::CodesPerClient => "too many codes from this address",
+            Limit::SubmissionsPerPortal => "too many submissions from this portal",
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod notification;
 pub mod objection;
 pub mod otp;
 pub mod phone;
+pub mod portal;
 pub mod referral;
 pub mod request;
 pub mod retention;
@@ -35,6 +36,7 @@ pub mod text;
 pub mod tracking_code;
 pub mod unit;
 pub mod user;
+pub mod webhook;
 
 pub use error::{FieldError, keep, parse_field};
 pub use role::Role;

@@ -10,3 +10,5 @@ pub mod http;
 pub mod kavenegar;
 pub mod lease;
 pub mod log;
+pub mod webhook;
+pub mod webhook_dispatcher;

@@ -36,6 +36,8 @@ pub enum Field {
     Mobile,
     NationalId,
     Email,
+    /// A webhook subscription's signing secret (not an identity, but a credential).
+    WebhookSecret,
 }
 
 impl Field {
@@ -45,6 +47,7 @@ impl Field {
             Field::Mobile => b"mobile",
             Field::NationalId => b"national_id",
             Field::Email => b"email",
+            Field::WebhookSecret => b"webhook_secret",
         }
     }
 }

@@ -27,3 +27,4 @@ mod scorecard;
 mod stats;
 mod units;
 mod users;
+mod webhooks;

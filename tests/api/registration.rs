@@ -79,6 +79,8 @@ fn write(app: &TestApp, copy: &Copy, claim: Option<&IdempotencyRow>) -> Written 
         messages: &copy.messages,
         deadline: &copy.deadline,
         claim,
+        portal: None,
+        webhooks: &[],
     };
     registration::insert(&mut conn, &new).unwrap()
 }
@@ -137,6 +139,8 @@ on_both_backends! {
                 messages: &copy.messages,
                 deadline: &copy.deadline,
                 claim: None,
+                portal: None,
+                webhooks: &[],
             };
             assert_eq!(registration::insert(c, &new)?, Written::Registered);
             Err(diesel::result::Error::RollbackTransaction)

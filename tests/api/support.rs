@@ -337,6 +337,12 @@ impl TestApp {
         }
     }
 
+    /// A webhook dispatcher of this instance, on its settings (allowlist, retries).
+    pub fn webhook_dispatcher(&self) -> mardom::notify::webhook_dispatcher::WebhookDispatcher {
+        let vault = std::sync::Arc::new(self.settings.resolve_vault().expect("vault"));
+        server::webhook_dispatcher(&self.settings, self.pool.clone(), vault).expect("webhooks")
+    }
+
     /// A scheduler of this instance: its jobs, its pool, its clock. Tests call `tick`.
     pub fn scheduler(&self) -> mardom::scheduler::Scheduler {
         server::scheduler(
