@@ -28,6 +28,7 @@ pub mod list_query;
 pub mod meetings;
 pub mod notifications;
 pub mod observe;
+pub mod open311;
 pub mod openapi;
 pub mod portal_key;
 pub mod portal_requests;
@@ -91,6 +92,11 @@ fn routes() -> (
         .service(health::live)
         .service(health::ready)
         .service(observe::metrics)
+        .service(open311::open311_services)
+        .service(open311::open311_service_definition)
+        .service(open311::open311_file_request)
+        .service(open311::open311_list_requests)
+        .service(open311::open311_get_request)
         .service(
             scope::scope("/api/v1")
                 .configure(accounts)

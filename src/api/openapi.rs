@@ -48,6 +48,7 @@ error names each field in `errors`. When it points into a text (`findings` of an
         (name = "stats", description = "Counts and handling times for dashboards"),
         (name = "portals", description = "Other systems that call in (admin): each with scopes and a key shown once"),
         (name = "webhooks", description = "Portals' webhook subscriptions, signed per Standard Webhooks, and their delivery log; the payloads are under `webhooks` in this document"),
+        (name = "open311", description = "Open311 GeoReport v2: services (the request kinds), filing with the portal's key as `api_key`, reading back its own; JSON or XML by the extension. Deviations are in each operation and in the README"),
         (name = "portal", description = "What a portal does with its key: file requests for citizens, read back its own"),
         (name = "operations", description = "Health and metrics"),
     )

@@ -118,6 +118,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             Roles(ADMIN)
         }
         (_, p) if p.starts_with("/api/v1/portal/") => PortalKey,
+        ("get", p) if p.starts_with("/open311/v2/services") => Public,
+        (_, p) if p.starts_with("/open311/v2/requests") => PortalKey,
         (_, p) if p.starts_with("/api/v1/public/") => Public,
         ("get", "/api/v1/stats") => Roles(CALENDAR),
         ("post", "/api/v1/delivery-reports/{provider}") => CallbackSecret,
@@ -161,7 +163,7 @@ on_both_backends! {
                     else if template.starts_with("/api/v1/users/") { &other_user }
                     else if template.starts_with("/api/v1/units/") { &unit }
                     else { &request };
-                let path = template.replace("{id}", id).replace("{tracking_code}", &code).replace("{provider}", "log").replace("{message_id}", "5b0c8f7e-2d4a-4c1e-9f3a-7e6d5c4b3a21").replace("{attachment_id}", "7c1d9e2f-3a4b-4c5d-8e6f-9a0b1c2d3e4f").replace("{delivery}", "7c1d9e2f-3a4b-4c5d-8e6f-9a0b1c2d3e4f");
+                let path = template.replace("{id}", id).replace("{tracking_code}", &code).replace("{provider}", "log").replace("{message_id}", "5b0c8f7e-2d4a-4c1e-9f3a-7e6d5c4b3a21").replace("{attachment_id}", "7c1d9e2f-3a4b-4c5d-8e6f-9a0b1c2d3e4f").replace("{delivery}", "7c1d9e2f-3a4b-4c5d-8e6f-9a0b1c2d3e4f").replace("{format}", "json").replace("{service_code}", "complaint").replace("{service_request_id}", &code);
                 let http_method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
                 let callers = std::iter::once(("anonymous", None)).chain(tokens.iter().map(|(r, t)| (*r, Some(t.as_str()))));
                 for (role, token) in callers {
@@ -194,7 +196,7 @@ on_both_backends! {
                     if let (Rule::Roles(roles), Some(token)) = (rule, token)
                         && !roles.contains(&role)
                     {
-                        let unknown = template.replace("{id}", "00000000-0000-4000-8000-000000000000").replace("{tracking_code}", &code).replace("{provider}", "log").replace("{message_id}", "5b0c8f7e-2d4a-4c1e-9f3a-7e6d5c4b3a21").replace("{attachment_id}", "7c1d9e2f-3a4b-4c5d-8e6f-9a0b1c2d3e4f").replace("{delivery}", "7c1d9e2f-3a4b-4c5d-8e6f-9a0b1c2d3e4f");
+                        let unknown = template.replace("{id}", "00000000-0000-4000-8000-000000000000").replace("{tracking_code}", &code).replace("{provider}", "log").replace("{message_id}", "5b0c8f7e-2d4a-4c1e-9f3a-7e6d5c4b3a21").replace("{attachment_id}", "7c1d9e2f-3a4b-4c5d-8e6f-9a0b1c2d3e4f").replace("{delivery}", "7c1d9e2f-3a4b-4c5d-8e6f-9a0b1c2d3e4f").replace("{format}", "json").replace("{service_code}", "complaint").replace("{service_request_id}", &code);
                         let mut call = app.call(http_method.clone(), &unknown).bearer(token).header("If-Match", "\"999\"");
                         if http_method == Method::POST || http_method == Method::PATCH {
                             call = call.json(&json!({"not_a_field": true}));

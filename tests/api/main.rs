@@ -15,6 +15,7 @@ mod delivery;
 mod handling;
 mod limits;
 mod objection;
+mod open311;
 mod operations;
 mod privacy;
 mod public;
