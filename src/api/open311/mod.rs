@@ -18,201 +18,28 @@
 //!   description}]` list.
 //! - `media_url` is not fetched (files go through the citizen's own upload).
 
+mod views;
+mod xml;
+
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+pub use self::views::{Attribute, AttributeValue, Service};
+use self::views::{Filed, ServiceDefinition, ServiceRequest, definition, service, service_request};
+use self::xml::{AsXml, definition_xml, xml_list};
 use super::body::RawBody;
 use super::error::{ApiError, Kind, Problem};
 use super::json::BodyLimit;
 use super::portal_key::authenticate;
 use super::public::submit_as;
 use super::state::AppState;
-use crate::app::requests::{RequestInput, RequestWithHistory};
+use crate::app::requests::RequestInput;
 use crate::app::{portals, public};
 use crate::domain::FieldError;
 use crate::domain::portal::Scope;
 use crate::domain::request::{RequestKind, Status, Subject};
-
-/// A service: one kind of request.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "service_code": "complaint", "service_name": "شکایت", "description": "شکایت از عملکرد یک فرد، واحد یا نهاد وابسته به مرکز",
-    "metadata": true, "type": "realtime", "keywords": "شکایت,complaint", "group": "ارتباطات مردمی"
-}))]
-pub struct Service {
-    pub service_code: String,
-    pub service_name: String,
-    pub description: String,
-    /// Whether it has attributes (`GET services/{code}`).
-    pub metadata: bool,
-    /// Always `realtime`: the tracking code is answered at once.
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub keywords: String,
-    pub group: String,
-}
-
-/// A service's attributes.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "service_code": "complaint",
-    "attributes": [{"variable": true, "code": "subject", "datatype": "singlevaluelist", "required": false,
-        "datatype_description": "درباره‌ی کیست", "order": 1, "description": "موضوع: فرد، واحد یا نهاد وابسته",
-        "values": [{"key": "person", "name": "فرد"}, {"key": "unit", "name": "واحد"}, {"key": "affiliated_entity", "name": "نهاد وابسته"}]}]
-}))]
-pub struct ServiceDefinition {
-    pub service_code: String,
-    pub attributes: Vec<Attribute>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Attribute {
-    pub variable: bool,
-    pub code: String,
-    pub datatype: String,
-    pub required: bool,
-    pub datatype_description: String,
-    pub order: u32,
-    pub description: String,
-    pub values: Vec<AttributeValue>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct AttributeValue {
-    pub key: String,
-    pub name: String,
-}
-
-/// The answer to filing: the tracking code as the request's id.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"service_request_id": "483920175523", "service_notice": "کد رهگیری با پیامک برای شهروند فرستاده شد"}))]
-pub struct Filed {
-    /// The tracking code.
-    pub service_request_id: String,
-    pub service_notice: String,
-}
-
-/// A service request as Open311 shows it: the public view's fields only.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "service_request_id": "483920175523", "status": "open", "status_notes": "referred",
-    "service_name": "شکایت", "service_code": "complaint", "agency_responsible": "واحد امور مالی",
-    "service_notice": null, "requested_datetime": "2026-12-03T08:30:00Z", "updated_datetime": "2026-12-03T10:15:00Z",
-    "expected_datetime": null
-}))]
-pub struct ServiceRequest {
-    pub service_request_id: String,
-    /// `open` or `closed`.
-    pub status: String,
-    /// The request's own status (`registered`, `in_review`, `referred`…) and, once closed,
-    /// its resolution.
-    pub status_notes: String,
-    pub service_name: String,
-    pub service_code: String,
-    /// The units handling it, by name, comma-separated.
-    pub agency_responsible: Option<String>,
-    pub service_notice: Option<String>,
-    pub requested_datetime: DateTime<Utc>,
-    pub updated_datetime: DateTime<Utc>,
-    pub expected_datetime: Option<DateTime<Utc>>,
-}
-
-fn name_of(kind: RequestKind) -> (&'static str, &'static str) {
-    match kind {
-        RequestKind::Meeting => ("ملاقات مردمی", "درخواست ملاقات با ریاست مرکز"),
-        RequestKind::Suggestion => ("پیشنهاد", "پیشنهادی برای بهتر شدن کار مرکز"),
-        RequestKind::Criticism => (
-            "انتقاد",
-            "انتقاد از عملکرد یک فرد، واحد یا نهاد وابسته به مرکز",
-        ),
-        RequestKind::Complaint => (
-            "شکایت",
-            "شکایت از عملکرد یک فرد، واحد یا نهاد وابسته به مرکز",
-        ),
-        RequestKind::Report => (
-            "گزارش",
-            "گزارش درباره‌ی عملکرد یک فرد، واحد یا نهاد وابسته به مرکز",
-        ),
-    }
-}
-
-fn service(kind: RequestKind) -> Service {
-    let (name, description) = name_of(kind);
-    Service {
-        service_code: kind.as_str().to_owned(),
-        service_name: name.to_owned(),
-        description: description.to_owned(),
-        metadata: kind != RequestKind::Meeting,
-        kind: "realtime".to_owned(),
-        keywords: format!("{name},{}", kind.as_str()),
-        group: "ارتباطات مردمی".to_owned(),
-    }
-}
-
-fn subject_name(subject: Subject) -> &'static str {
-    match subject {
-        Subject::Person => "فرد",
-        Subject::Unit => "واحد",
-        Subject::AffiliatedEntity => "نهاد وابسته",
-    }
-}
-
-fn definition(kind: RequestKind) -> ServiceDefinition {
-    let attributes = match kind {
-        RequestKind::Meeting => Vec::new(),
-        _ => vec![Attribute {
-            variable: true,
-            code: "subject".to_owned(),
-            datatype: "singlevaluelist".to_owned(),
-            required: false,
-            datatype_description: "درباره‌ی کیست".to_owned(),
-            order: 1,
-            description: "موضوع: فرد، واحد یا نهاد وابسته".to_owned(),
-            values: Subject::ALL
-                .iter()
-                .map(|s| AttributeValue {
-                    key: s.as_str().to_owned(),
-                    name: subject_name(*s).to_owned(),
-                })
-                .collect(),
-        }],
-    };
-    ServiceDefinition {
-        service_code: kind.as_str().to_owned(),
-        attributes,
-    }
-}
-
-fn service_request(found: &RequestWithHistory) -> ServiceRequest {
-    let request = &found.request;
-    let kind = request.kind.or(request.proposed_kind);
-    let mut notes = request.status.as_str().to_owned();
-    if let Some(resolution) = request.resolution {
-        notes = format!("{notes}: {resolution}");
-    }
-    ServiceRequest {
-        service_request_id: request.tracking_code.clone(),
-        status: if request.status == Status::Closed {
-            "closed"
-        } else {
-            "open"
-        }
-        .to_owned(),
-        status_notes: notes,
-        service_name: kind.map(|k| name_of(k).0).unwrap_or("درخواست").to_owned(),
-        service_code: kind
-            .map(|k| k.as_str())
-            .unwrap_or("unclassified")
-            .to_owned(),
-        agency_responsible: (!found.referred_to.is_empty()).then(|| found.referred_to.join("، ")),
-        service_notice: None,
-        requested_datetime: request.created_at.and_utc(),
-        updated_datetime: request.updated_at.and_utc(),
-        expected_datetime: None,
-    }
-}
 
 /// The answer's format, from the path's extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,84 +56,6 @@ fn format(raw: &str) -> Result<Format, ApiError> {
     }
 }
 
-/// What an answer's element is called in XML, and its fields as text.
-trait AsXml {
-    const ELEMENT: &'static str;
-    fn fields(&self) -> Vec<(&'static str, Option<String>)>;
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
-}
-
-fn xml_list<T: AsXml>(root: &str, items: &[T]) -> String {
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-    xml.push_str(&format!("<{root}>"));
-    for item in items {
-        xml.push_str(&format!("<{}>", T::ELEMENT));
-        for (name, value) in item.fields() {
-            match value {
-                Some(value) => xml.push_str(&format!("<{name}>{}</{name}>", escape(&value))),
-                None => xml.push_str(&format!("<{name}/>")),
-            }
-        }
-        xml.push_str(&format!("</{}>", T::ELEMENT));
-    }
-    xml.push_str(&format!("</{root}>"));
-    xml
-}
-
-impl AsXml for Service {
-    const ELEMENT: &'static str = "service";
-    fn fields(&self) -> Vec<(&'static str, Option<String>)> {
-        vec![
-            ("service_code", Some(self.service_code.clone())),
-            ("service_name", Some(self.service_name.clone())),
-            ("description", Some(self.description.clone())),
-            ("metadata", Some(self.metadata.to_string())),
-            ("type", Some(self.kind.clone())),
-            ("keywords", Some(self.keywords.clone())),
-            ("group", Some(self.group.clone())),
-        ]
-    }
-}
-
-impl AsXml for Filed {
-    const ELEMENT: &'static str = "request";
-    fn fields(&self) -> Vec<(&'static str, Option<String>)> {
-        vec![
-            ("service_request_id", Some(self.service_request_id.clone())),
-            ("service_notice", Some(self.service_notice.clone())),
-        ]
-    }
-}
-
-impl AsXml for ServiceRequest {
-    const ELEMENT: &'static str = "request";
-    fn fields(&self) -> Vec<(&'static str, Option<String>)> {
-        let time = |t: &DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        vec![
-            ("service_request_id", Some(self.service_request_id.clone())),
-            ("status", Some(self.status.clone())),
-            ("status_notes", Some(self.status_notes.clone())),
-            ("service_name", Some(self.service_name.clone())),
-            ("service_code", Some(self.service_code.clone())),
-            ("agency_responsible", self.agency_responsible.clone()),
-            ("service_notice", self.service_notice.clone()),
-            ("requested_datetime", Some(time(&self.requested_datetime))),
-            ("updated_datetime", Some(time(&self.updated_datetime))),
-            (
-                "expected_datetime",
-                self.expected_datetime.as_ref().map(time),
-            ),
-        ]
-    }
-}
-
 fn answer<T: Serialize + AsXml>(format: Format, root: &str, items: &[T]) -> HttpResponse {
     match format {
         Format::Json => HttpResponse::Ok().json(items),
@@ -314,32 +63,6 @@ fn answer<T: Serialize + AsXml>(format: Format, root: &str, items: &[T]) -> Http
             .content_type("text/xml; charset=utf-8")
             .body(xml_list(root, items)),
     }
-}
-
-fn definition_xml(definition: &ServiceDefinition) -> String {
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<service_definition>");
-    xml.push_str(&format!(
-        "<service_code>{}</service_code><attributes>",
-        escape(&definition.service_code)
-    ));
-    for a in &definition.attributes {
-        xml.push_str(&format!(
-            "<attribute><variable>{}</variable><code>{}</code><datatype>{}</datatype><required>{}</required>\
-             <datatype_description>{}</datatype_description><order>{}</order><description>{}</description><values>",
-            a.variable, escape(&a.code), escape(&a.datatype), a.required,
-            escape(&a.datatype_description), a.order, escape(&a.description)
-        ));
-        for v in &a.values {
-            xml.push_str(&format!(
-                "<value><key>{}</key><name>{}</name></value>",
-                escape(&v.key),
-                escape(&v.name)
-            ));
-        }
-        xml.push_str("</values></attribute>");
-    }
-    xml.push_str("</attributes></service_definition>");
-    xml
 }
 
 /// The services: the kinds of request (GeoReport v2 `GET services`).
@@ -462,6 +185,28 @@ pub async fn open311_file_request(
             "this portal's key lacks the `submit` scope",
         ));
     }
+    let (input, mut errors) = form_input(&field);
+    let parsed = match public::parse_submission(&input) {
+        Ok(parsed) if errors.is_empty() => parsed,
+        Ok(_) => return Err(ApiError::validation(errors)),
+        Err(crate::app::AppError::Invalid(more)) => {
+            errors.extend(more.into_iter().map(rename_field));
+            return Err(ApiError::validation(errors));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let submitted = submit_as(&state, public::Submitter::Portal(caller.id), parsed, None).await?;
+    let view: super::public::PublicRequestView =
+        serde_json::from_str(&submitted.body).map_err(ApiError::internal)?;
+    let filed = Filed {
+        service_request_id: view.tracking_code,
+        service_notice: "کد رهگیری با پیامک برای شهروند فرستاده شد".to_owned(),
+    };
+    Ok(answer(format, "service_requests", &[filed]))
+}
+
+/// The submission a form describes, and the errors of the fields only Open311 has.
+fn form_input(field: &dyn Fn(&str) -> Option<String>) -> (RequestInput, Vec<FieldError>) {
     let mut errors = Vec::new();
     let kind = field("service_code").and_then(|c| RequestKind::parse(&c));
     if kind.is_none() {
@@ -501,23 +246,7 @@ pub async fn open311_file_request(
         subject_unit_id: None,
         attachments: Vec::new(),
     };
-    let parsed = match public::parse_submission(&input) {
-        Ok(parsed) if errors.is_empty() => parsed,
-        Ok(_) => return Err(ApiError::validation(errors)),
-        Err(crate::app::AppError::Invalid(more)) => {
-            errors.extend(more.into_iter().map(rename_field));
-            return Err(ApiError::validation(errors));
-        }
-        Err(other) => return Err(other.into()),
-    };
-    let submitted = submit_as(&state, public::Submitter::Portal(caller.id), parsed, None).await?;
-    let view: super::public::PublicRequestView =
-        serde_json::from_str(&submitted.body).map_err(ApiError::internal)?;
-    let filed = Filed {
-        service_request_id: view.tracking_code,
-        service_notice: "کد رهگیری با پیامک برای شهروند فرستاده شد".to_owned(),
-    };
-    Ok(answer(format, "service_requests", &[filed]))
+    (input, errors)
 }
 
 /// Names a submission's field as Open311 calls it.
@@ -669,22 +398,4 @@ pub async fn open311_list_requests(
         })
         .collect();
     Ok(answer(format, "service_requests", &items))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn xml_is_escaped_and_empty_values_are_empty_elements() {
-        let filed = Filed {
-            service_request_id: "1<2".to_owned(),
-            service_notice: "a & b".to_owned(),
-        };
-        assert_eq!(
-            xml_list("service_requests", &[filed]),
-            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<service_requests><request><service_request_id>1&lt;2</service_request_id>\
-             <service_notice>a &amp; b</service_notice></request></service_requests>"
-        );
-    }
 }
