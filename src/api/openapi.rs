@@ -29,6 +29,8 @@ error names each field in `errors`. When it points into a text (`findings` of an
         crate::domain::webhook::payload::RequestChange,
         crate::domain::webhook::payload::DisabledWebhook,
         crate::domain::webhook::payload::Disabled,
+        crate::domain::webhook::payload::NotificationWebhook,
+        crate::domain::webhook::payload::NotificationChange,
     )),
     modifiers(&BearerScheme),
     tags(

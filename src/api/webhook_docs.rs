@@ -28,6 +28,11 @@ fn summary(event: EventType) -> &'static str {
         EventType::ReferralReturned => {
             "The desk returned an answer for more work (`center` scope only)"
         }
+        EventType::NotificationSent => "An SMS was handed to the provider (`center` scope only)",
+        EventType::NotificationDelivered => {
+            "The provider reported an SMS delivered (`center` scope only)"
+        }
+        EventType::NotificationFailed => "An SMS failed for good (`center` scope only)",
         EventType::WebhookDisabled => {
             "One of this portal's subscriptions was disabled after failing too often"
         }
@@ -47,6 +52,9 @@ the portal that filed the request.";
 fn entry(event: EventType) -> Value {
     let schema = match event {
         EventType::WebhookDisabled => "#/components/schemas/DisabledWebhook",
+        EventType::NotificationSent
+        | EventType::NotificationDelivered
+        | EventType::NotificationFailed => "#/components/schemas/NotificationWebhook",
         _ => "#/components/schemas/RequestWebhook",
     };
     let header = |name: &str, description: &str, example: &str| {
@@ -59,6 +67,8 @@ fn entry(event: EventType) -> Value {
             "summary": summary(event),
             "description": DESCRIPTION,
             "operationId": format!("webhook_{}", event.as_str().replace('.', "_")),
+            // The receiver's endpoint takes no credential of ours: it checks the signature.
+            "security": [],
             "parameters": [
                 header("webhook-id", "The delivery's id; the same on every attempt", "2d1f0c9e-8b7a-4c3d-9e1f-0a2b3c4d5e6f"),
                 header("webhook-timestamp", "The attempt's Unix time, in seconds", "1764756900"),

@@ -126,6 +126,28 @@ impl From<diesel::result::Error> for MigrationError {
 /// when another process writes.
 /// On PostgreSQL this is an ordinary transaction (guarded updates do the rest) whose statements
 /// wait at most the pool's lock wait for a row lock (a session setting, see `pool`).
+/// Runs `f` in the caller's transaction if one is open, otherwise in a write transaction of
+/// its own: for the few writes that are both a use case's step and a step of their own.
+pub fn in_write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    let depth = match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
+        DbConnection::Postgresql(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
+    }
+    .map_err(E::from)?;
+    match depth {
+        Some(_) => f(conn),
+        None => write_transaction(conn, f),
+    }
+}
+
 pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,

@@ -297,6 +297,29 @@ pub fn record(
     outcome: &Recorded,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
+    super::in_write_transaction(conn, |conn| {
+        let recorded = record_held(conn, id, worker, outcome, now)?;
+        let status = match outcome {
+            Recorded::Sent { .. } => Some(NotificationStatus::Sent),
+            Recorded::Delivered { .. } => Some(NotificationStatus::Delivered),
+            Recorded::Failed { .. } => Some(NotificationStatus::Failed),
+            Recorded::RetryAt { .. } => None,
+        };
+        if let (true, Some(status)) = (recorded, status) {
+            super::webhooks::announce_notification(conn, id, status, now)?;
+        }
+        Ok(recorded)
+    })
+}
+
+/// The outcome's write itself (`record`, which announces it in the same transaction).
+fn record_held(
+    conn: &mut DbConnection,
+    id: &NotificationId,
+    worker: &str,
+    outcome: &Recorded,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     let target = notifications::table
         .filter(notifications::id.eq(id))
         .filter(still_held_by(worker));
@@ -379,6 +402,22 @@ pub fn awaiting_report(
 /// A final delivery status from a report or a poll. Only a `sent` (or still `pending`) message
 /// moves; a repeated report finds it final already and changes nothing. Returns whether it moved.
 pub fn settle(
+    conn: &mut DbConnection,
+    id: &NotificationId,
+    status: NotificationStatus,
+    error: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    super::in_write_transaction(conn, |conn| {
+        let moved = settle_one(conn, id, status, error, now)?;
+        if moved {
+            super::webhooks::announce_notification(conn, id, status, now)?;
+        }
+        Ok(moved)
+    })
+}
+
+fn settle_one(
     conn: &mut DbConnection,
     id: &NotificationId,
     status: NotificationStatus,

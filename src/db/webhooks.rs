@@ -433,3 +433,52 @@ fn count_on(
         _ => find_subscription(conn, subscription),
     }
 }
+
+/// Writes the `notification.*` deliveries of a message's new `status` (sent, delivered,
+/// failed) to the Center's own systems, in the caller's transaction. One query when nobody
+/// listens.
+pub fn announce_notification(
+    conn: &mut DbConnection,
+    id: &crate::domain::ids::NotificationId,
+    status: crate::domain::notification::NotificationStatus,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    use super::schema::notifications;
+    use crate::domain::notification::NotificationStatus;
+    use crate::domain::portal::{Scope, Scopes};
+    use crate::domain::webhook::payload::{NotificationChange, NotificationWebhook};
+    let event = match status {
+        NotificationStatus::Sent => EventType::NotificationSent,
+        NotificationStatus::Delivered => EventType::NotificationDelivered,
+        NotificationStatus::Failed => EventType::NotificationFailed,
+        _ => return Ok(()),
+    };
+    let listening: Vec<Candidate> = candidates(conn, event)?
+        .into_iter()
+        .filter(|c| Scopes::from_stored(&c.scopes).has(Scope::Center))
+        .collect();
+    if listening.is_empty() {
+        return Ok(());
+    }
+    let (request_id, template): (Option<RequestId>, String) = notifications::table
+        .find(id)
+        .select((notifications::request_id, notifications::template))
+        .first(conn)?;
+    let body = NotificationWebhook {
+        event_type: event,
+        timestamp: now.and_utc(),
+        data: NotificationChange {
+            notification_id: id.to_string(),
+            request_id: request_id.as_ref().map(ToString::to_string),
+            template,
+            status: status.as_str().to_owned(),
+            at: now.and_utc(),
+        },
+    };
+    let payload = serde_json::to_string(&body).unwrap_or_default();
+    let rows: Vec<DeliveryRow> = listening
+        .into_iter()
+        .map(|c| DeliveryRow::pending(c.id, event, request_id.clone(), payload.clone(), now))
+        .collect();
+    insert_deliveries(conn, &rows)
+}

@@ -337,6 +337,13 @@ impl TestApp {
         }
     }
 
+    /// The SMS dispatcher of this instance, on its settings (the `log` provider unless a test
+    /// says otherwise).
+    pub fn sms_dispatcher(&self) -> mardom::notify::dispatcher::Dispatcher {
+        let vault = std::sync::Arc::new(self.settings.resolve_vault().expect("vault"));
+        server::dispatcher(&self.settings, self.pool.clone(), vault).expect("dispatcher")
+    }
+
     /// A webhook dispatcher of this instance, on its settings (allowlist, retries).
     pub fn webhook_dispatcher(&self) -> mardom::notify::webhook_dispatcher::WebhookDispatcher {
         let vault = std::sync::Arc::new(self.settings.resolve_vault().expect("vault"));

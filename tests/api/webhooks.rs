@@ -224,7 +224,8 @@ on_both_backends! {
 
         deliver_all(&app).await;
 
-        let own = own_hook.received_requests().await.unwrap();
+        let mut own = own_hook.received_requests().await.unwrap();
+        own.sort_by_key(|r| chrono::DateTime::parse_from_rfc3339(body(r)["data"]["at"].as_str().unwrap()).unwrap());
         assert_eq!(types(&own), ["request.registered", "request.status_changed", "request.referred"]);
         let mut verify = Receiver::new(&own_secret);
         for request in &own {
@@ -254,7 +255,11 @@ on_both_backends! {
         );
 
         let center_got = center_hook.received_requests().await.unwrap();
-        assert_eq!(types(&center_got), ["request.registered", "request.status_changed", "request.referred", "referral.acknowledged"]);
+        // Deliveries go out concurrently, so they may arrive in any order (each says when its
+        // event happened).
+        let mut center_types = types(&center_got);
+        center_types.sort();
+        assert_eq!(center_types, ["referral.acknowledged", "request.referred", "request.registered", "request.status_changed"]);
         let mut verify = Receiver::new(&center_secret);
         for request in &center_got {
             assert_eq!(verify.check(request), Verdict::Accepted);
@@ -409,6 +414,36 @@ async fn deliver_all_but_disabled(
         if dispatcher.run_once().await.unwrap().claimed == 0 {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
+    }
+}
+
+on_both_backends! {
+    with ALLOW;
+
+    async fn the_centers_systems_hear_of_each_sms_without_its_number_or_text(app) {
+        let admin = app.admin_token().await;
+        let (center, _) = portal(&app, &admin, "سامانه‌ی مرکز", &["webhooks", "center"]).await;
+        let (other, _) = portal(&app, &admin, "درگاه استانی", &["webhooks"]).await;
+        let hook = receiver().await;
+        let (_, secret) = subscribe(&app, &admin, &center, &hook.uri(), &["notification.sent", "notification.failed"]).await;
+        let refused = app.post("/api/v1/webhooks").bearer(&admin)
+            .json(&json!({"portal_id": other, "url": hook.uri(), "events": ["notification.sent"]})).send().await;
+        assert_eq!(refused.assert_problem(422, "validation")["errors"][0]["code"], "scope");
+        let code = crate::public::submit(&app, &crate::public::submission()).await["tracking_code"].as_str().unwrap().to_owned();
+        let id = crate::public::request_id(&app, &code).await;
+        let pass = app.sms_dispatcher().run_once().await.unwrap();
+        assert_eq!(pass.sent, 1);
+        deliver_all(&app).await;
+        let got = hook.received_requests().await.unwrap();
+        assert_eq!(types(&got), ["notification.sent"]);
+        assert_eq!(Receiver::new(&secret).check(&got[0]), Verdict::Accepted);
+        let data = &body(&got[0])["data"];
+        assert_eq!(data["request_id"], id.as_str());
+        assert_eq!(data["template"], "tracking_code_issued");
+        assert_eq!(data["status"], "sent");
+        let raw = std::str::from_utf8(&got[0].body).unwrap();
+        assert_no_identity(raw);
+        assert!(!raw.contains(&code), "no tracking code: the SMS text carries it, the event does not");
     }
 }
 
@@ -635,5 +670,117 @@ on_both_backends! {
         assert_eq!(app.count("request_portals"), 4);
         // Another portal's allowance is its own.
         portal_submit(&app, &other, &complaint()).await;
+    }
+}
+
+/// Two instances on one PostgreSQL database, as production runs them: each with its own pool
+/// and its own dispatcher.
+#[cfg(postgres_tests)]
+mod across_two_instances {
+    use super::*;
+
+    #[actix_web::test]
+    async fn an_outage_with_a_dispatcher_in_each_instance_ends_with_every_event_delivered_once() {
+        // The outage is longer than a run of failures that disables a subscription by default.
+        const ENV: &[(&str, &str)] = &[
+            ("MARDOM_WEBHOOK_ALLOW", "127.0.0.1"),
+            ("MARDOM_WEBHOOK_BACKOFF_MS", "1"),
+            ("MARDOM_WEBHOOK_MAX_ATTEMPTS", "50"),
+            ("MARDOM_WEBHOOK_DISABLE_AFTER", "100"),
+        ];
+        let a = TestApp::postgres(ENV).await;
+        let b = a.second_instance(ENV).await;
+        let admin = a.admin_token().await;
+        let (filer, key) = portal(&a, &admin, "درگاه استانی", &["submit", "webhooks"]).await;
+        let hook = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(20)
+            .mount(&hook)
+            .await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&hook)
+            .await;
+        let (_, secret) = subscribe(&a, &admin, &filer, &hook.uri(), &["request.registered"]).await;
+        // Twenty submissions, spread over both instances.
+        for n in 0..20 {
+            let mut body = complaint();
+            body["mobile"] = json!(format!("091220000{n:02}"));
+            portal_submit([&a, &b][n % 2], &key, &body).await;
+        }
+        let (one, two) = (a.webhook_dispatcher(), b.webhook_dispatcher());
+        for _ in 0..600 {
+            let (x, y) = tokio::join!(one.run_once(), two.run_once());
+            let (x, y) = (x.unwrap(), y.unwrap());
+            if x.claimed + y.claimed == 0 && pending(&a) == 0 {
+                break;
+            }
+            if x.claimed + y.claimed == 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        }
+        assert_eq!(pending(&a), 0);
+        let received = hook.received_requests().await.unwrap();
+        let mut verify = Receiver::new(&secret);
+        let mut accepted: BTreeMap<String, usize> = BTreeMap::new();
+        for request in &received[20..] {
+            assert_eq!(verify.check(request), Verdict::Accepted);
+            let id = request
+                .headers
+                .get("webhook-id")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned();
+            *accepted.entry(id).or_default() += 1;
+        }
+        eprintln!(
+            "FIGURES webhooks, two instances: {} attempts for 20 events, 20 refused",
+            received.len()
+        );
+        assert_eq!(
+            received.len(),
+            40,
+            "20 refused and 20 accepted attempts: none doubled"
+        );
+        assert_eq!(accepted.len(), 20);
+        assert!(accepted.values().all(|n| *n == 1));
+    }
+
+    #[actix_web::test]
+    async fn a_portals_limit_holds_across_two_instances() {
+        const ENV: &[(&str, &str)] = &[
+            ("MARDOM_PORTAL_SUBMISSIONS_PER_HOUR", "5"),
+            ("MARDOM_SUBMISSIONS_PER_MOBILE_DAY", "off"),
+        ];
+        let a = TestApp::postgres(ENV).await;
+        let b = a.second_instance(ENV).await;
+        let admin = a.admin_token().await;
+        let (_, key) = portal(&a, &admin, "درگاه استانی", &["submit"]).await;
+        let calls = (0..12).map(|n| {
+            let mut body = complaint();
+            body["mobile"] = json!(format!("0912300000{}", n % 10));
+            let (app, key) = ([&a, &b][n % 2], key.clone());
+            async move {
+                app.post("/api/v1/portal/requests")
+                    .bearer(&key)
+                    .json(&body)
+                    .send()
+                    .await
+                    .status
+            }
+        });
+        let statuses = futures_util::future::join_all(calls).await;
+        let created = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count();
+        let limited = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+            .count();
+        assert_eq!((created, limited), (5, 7));
+        assert_eq!(a.count("request_portals"), 5);
     }
 }

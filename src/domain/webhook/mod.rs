@@ -74,6 +74,15 @@ pub enum EventType {
     /// `center` only: the desk returned an answer for more work.
     #[serde(rename = "referral.returned")]
     ReferralReturned,
+    /// `center` only: an SMS was handed to the provider.
+    #[serde(rename = "notification.sent")]
+    NotificationSent,
+    /// `center` only: the provider reported an SMS delivered.
+    #[serde(rename = "notification.delivered")]
+    NotificationDelivered,
+    /// `center` only: an SMS failed for good (the desk can retry it in the outbox).
+    #[serde(rename = "notification.failed")]
+    NotificationFailed,
     /// One of this portal's subscriptions was disabled after failing too often (sent to its
     /// other subscriptions that ask for it).
     #[serde(rename = "webhook.disabled")]
@@ -81,7 +90,7 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 14] = [
+    pub const ALL: [EventType; 17] = [
         EventType::RequestRegistered,
         EventType::RequestStatusChanged,
         EventType::RequestReferred,
@@ -95,6 +104,9 @@ impl EventType {
         EventType::ReferralAnswered,
         EventType::ReferralAccepted,
         EventType::ReferralReturned,
+        EventType::NotificationSent,
+        EventType::NotificationDelivered,
+        EventType::NotificationFailed,
         EventType::WebhookDisabled,
     ];
 
@@ -113,6 +125,9 @@ impl EventType {
             EventType::ReferralAnswered => "referral.answered",
             EventType::ReferralAccepted => "referral.accepted",
             EventType::ReferralReturned => "referral.returned",
+            EventType::NotificationSent => "notification.sent",
+            EventType::NotificationDelivered => "notification.delivered",
+            EventType::NotificationFailed => "notification.failed",
             EventType::WebhookDisabled => "webhook.disabled",
         }
     }
@@ -127,7 +142,10 @@ impl EventType {
             EventType::ReferralAcknowledged
             | EventType::ReferralAnswered
             | EventType::ReferralAccepted
-            | EventType::ReferralReturned => Audience::Center,
+            | EventType::ReferralReturned
+            | EventType::NotificationSent
+            | EventType::NotificationDelivered
+            | EventType::NotificationFailed => Audience::Center,
             EventType::WebhookDisabled => Audience::OwnPortal,
             _ => Audience::Public,
         }
@@ -340,9 +358,10 @@ mod tests {
     }
 
     #[test]
-    fn referral_steps_are_for_the_center_only() {
+    fn referral_and_notification_events_are_for_the_center_only() {
         for t in EventType::ALL {
-            let center = t.as_str().starts_with("referral.");
+            let center =
+                t.as_str().starts_with("referral.") || t.as_str().starts_with("notification.");
             assert_eq!(t.audience() == Audience::Center, center, "{t:?}");
             assert_eq!(EventType::parse(t.as_str()), Some(t));
             assert_eq!(

@@ -80,6 +80,36 @@ pub struct Disabled {
     pub reason: String,
 }
 
+/// The body of the `notification.*` events (the Center's own systems only): which SMS, of
+/// which request, from which template, and what became of it. Never its recipient or text
+/// (a provider's error can quote the number: it is not passed on).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "type": "notification.delivered", "timestamp": "2026-12-03T10:15:04Z",
+    "data": {"notification_id": "7c1d9e2f-3a4b-4c5d-8e6f-9a0b1c2d3e4f", "request_id": "6f9619ff-8b86-d011-b42d-00cf4fc964ff",
+             "template": "referred", "status": "delivered", "at": "2026-12-03T10:15:04Z"}
+}))]
+pub struct NotificationWebhook {
+    #[serde(rename = "type")]
+    pub event_type: EventType,
+    pub timestamp: DateTime<Utc>,
+    pub data: NotificationChange,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct NotificationChange {
+    #[schema(format = Uuid)]
+    pub notification_id: String,
+    /// Null for a message of no request (a one-time code, a staff notice).
+    #[schema(format = Uuid)]
+    pub request_id: Option<String>,
+    /// The template's name (`tracking_code_issued`, `referred`, …).
+    pub template: String,
+    /// `sent`, `delivered` or `failed`.
+    pub status: String,
+    pub at: DateTime<Utc>,
+}
+
 /// The request's state after a change, as read for its event.
 #[derive(Debug, Clone)]
 pub struct Snapshot<'a> {
