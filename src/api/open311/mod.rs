@@ -279,7 +279,8 @@ pub struct KeyQuery {
         (status = 200, description = "The request, as a list of one", content((Vec<ServiceRequest> = "application/json"), (Vec<ServiceRequest> = "text/xml"))),
         (status = 401, description = "No portal holds this `api_key`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key lacks the `read` scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "This portal filed no such request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "This portal filed no such request, or neither `.json` nor `.xml`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a tracking code, or its check digit is wrong", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/open311/v2/requests/{service_request_id}.{format}")]
@@ -341,6 +342,8 @@ pub struct ListQuery {
         (status = 200, description = "Its requests", content((Vec<ServiceRequest> = "application/json"), (Vec<ServiceRequest> = "text/xml"))),
         (status = 401, description = "No portal holds this `api_key`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key lacks the `read` scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Neither `.json` nor `.xml`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`status` is neither `open` nor `closed`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/open311/v2/requests.{format}")]
