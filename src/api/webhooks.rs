@@ -319,6 +319,7 @@ pub async fn update_subscription(
     responses(
         (status = 200, description = "Its deliveries", body = DeliveryList),
         (status = 404, description = "No such subscription", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`limit` is not 1 to 200", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/webhooks/{id}/deliveries")]
@@ -380,6 +381,7 @@ pub async fn own_subscriptions(
     responses(
         (status = 200, description = "Its deliveries, newest first", body = DeliveryList),
         (status = 404, description = "No such subscription of this portal", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`limit` is not 1 to 200", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/portal/webhooks/{id}/deliveries")]
