@@ -34,6 +34,8 @@ pub enum StartError {
     Bootstrap(#[from] crate::app::AppError),
     #[error("metrics: {0}")]
     Metrics(#[from] prometheus::Error),
+    #[error(transparent)]
+    DbThreads(#[from] crate::db::connection_threads::StartError),
     #[error("cannot serve on {bind}: {source}")]
     Bind {
         bind: String,
@@ -49,11 +51,17 @@ pub enum StartError {
     Templates(String),
 }
 
-/// Opens the pool and applies pending migrations.
+/// Connections beyond `MARDOM_DB_POOL_SIZE` for what runs beside the HTTP handlers (the
+/// dispatchers, the scheduler, start-up), which share them in arrival order: the handlers'
+/// database threads each keep a connection of their own.
+pub const BACKGROUND_CONNECTIONS: u32 = 4;
+
+/// Opens the pool (`MARDOM_DB_POOL_SIZE` connections for the HTTP handlers and
+/// `BACKGROUND_CONNECTIONS` more) and applies pending migrations.
 pub fn open_database(settings: &Settings) -> Result<DbPool, StartError> {
     let pool = db::connect_pool(
         &settings.database,
-        settings.pool_size,
+        settings.pool_size.saturating_add(BACKGROUND_CONNECTIONS),
         settings.db_lock_wait,
     )?;
     let applied = db::run_migrations(&mut *pool.get()?)?;
@@ -124,13 +132,19 @@ pub fn app_state(
     vault: Arc<crate::vault::Vault>,
     pool: DbPool,
 ) -> Result<AppState, StartError> {
+    let store = crate::app::store::Store::start(
+        pool,
+        usize::try_from(settings.pool_size).unwrap_or(usize::MAX),
+    )?;
+    let metrics = Metrics::new()?;
+    metrics.register(store.stage_histograms())?;
     Ok(AppState {
-        store: crate::app::store::Store::new(pool),
+        store,
         tokens: Arc::new(
             TokenIssuer::new(secret.expose_secret().as_bytes(), settings.token_lifetime)
                 .map_err(|e| crate::app::AppError::Internal(e.to_string()))?,
         ),
-        metrics: Arc::new(Metrics::new()?),
+        metrics: Arc::new(metrics),
         limits: Arc::new(limits(settings, secret, !settings.database.is_sqlite())?),
         trust_forwarded_for: settings.trust_forwarded_for,
         hashing: Arc::new(HashingGate::new(

@@ -54,6 +54,11 @@ impl Metrics {
         })
     }
 
+    /// Adds another component's histograms (the database threads' stages) to `/metrics`.
+    pub fn register(&self, histograms: HistogramVec) -> Result<(), prometheus::Error> {
+        self.registry.register(Box::new(histograms))
+    }
+
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let status = status.to_string();
         let labels = [method, route, status.as_str()];

@@ -71,15 +71,13 @@ impl SmsRuntime {
 }
 
 impl AppState {
-    /// Runs a use case on a pooled connection off the async workers (Diesel blocks). A pool
-    /// that cannot give a connection in time is a 503, not a 500.
+    /// Runs a use case on the database threads (`app::store`). No connection in time is a
+    /// 503, not a 500.
     pub async fn db<T, F>(&self, use_case: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut Conn) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let store = self.store.clone();
-        let result = actix_web::web::block(move || store.run(use_case)).await?;
-        result.map_err(ApiError::from)
+        self.store.run(use_case).await.map_err(ApiError::from)
     }
 }

@@ -4,6 +4,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod citizen_codes;
+pub mod connection_threads;
 pub mod contacts;
 pub mod counters;
 pub mod deadlines;

@@ -64,6 +64,8 @@ pub enum PoolError {
     Busy(#[from] NoTurn),
     #[error(transparent)]
     Pool(#[from] r2d2::PoolError),
+    #[error("no database connection free for {0:?}: the database is busy")]
+    Queued(Duration),
 }
 
 /// Which database a URL points at.
