@@ -51,9 +51,14 @@ fn apply(doc: &mut Value) {
             let located = has_item_read(&readable, path);
             for (method, operation) in item.iter_mut() {
                 if let Some(operation) = operation.as_object_mut() {
-                    let takes_if_match = operation_conventions(operation);
-                    let etag = takes_if_match
-                        || (method == "get" && super::commands::is_versioned_read(path));
+                    let takes = operation_conventions(operation);
+                    let etag = if takes.if_none_match {
+                        Some(super::conditional::ETAG_DESCRIPTION)
+                    } else {
+                        (takes.if_match
+                            || (method == "get" && super::commands::is_versioned_read(path)))
+                        .then_some(VERSION_ETAG)
+                    };
                     if let Some(responses) = operation.get_mut("responses") {
                         response_headers(responses, etag, located);
                     }
@@ -88,9 +93,18 @@ fn apply(doc: &mut Value) {
     }
 }
 
-/// Security, description and parameter conventions; returns whether the operation takes
-/// `If-Match`.
-fn operation_conventions(operation: &mut Map<String, Value>) -> bool {
+/// The `ETag` of what reads or changes a versioned resource without answering conditionally.
+const VERSION_ETAG: &str = "The version as an entity tag (`\"3\"`; a request's is followed by a digest of its view, `\"3.1f0c…\"`): send it back as `If-Match`";
+
+/// The conditional headers an operation takes.
+struct Takes {
+    if_match: bool,
+    if_none_match: bool,
+}
+
+/// Security, description and parameter conventions; returns the conditional headers the
+/// operation takes.
+fn operation_conventions(operation: &mut Map<String, Value>) -> Takes {
     operation
         .entry("security")
         .or_insert_with(|| Value::Array(Vec::new()));
@@ -99,7 +113,10 @@ fn operation_conventions(operation: &mut Map<String, Value>) -> bool {
     {
         operation.insert("description".to_owned(), summary);
     }
-    let mut takes_if_match = false;
+    let mut takes = Takes {
+        if_match: false,
+        if_none_match: false,
+    };
     if let Some(parameters) = operation
         .get_mut("parameters")
         .and_then(Value::as_array_mut)
@@ -117,14 +134,15 @@ fn operation_conventions(operation: &mut Map<String, Value>) -> bool {
                 schema["pattern"] = Value::String(pattern.to_owned());
             }
             if parameter["in"] == "header" {
-                takes_if_match |= parameter["name"] == "If-Match";
+                takes.if_match |= parameter["name"] == "If-Match";
+                takes.if_none_match |= parameter["name"] == "If-None-Match";
                 if let Some(schema) = parameter.get_mut("schema") {
                     not_nullable(schema);
                 }
             }
         }
     }
-    takes_if_match
+    takes
 }
 
 /// Whether what a POST on `collection` creates can be read at `collection/{…}` (then its 201
@@ -140,7 +158,7 @@ fn has_item_read(readable: &[String], collection: &str) -> bool {
 /// The headers every answer carries, `ETag` where `etag` (what reads or changes a versioned
 /// resource: the reads answer with it although they take no `If-Match`), and `Location` on a
 /// 201 whose resource can be read.
-fn response_headers(responses: &mut Value, etag: bool, located: bool) {
+fn response_headers(responses: &mut Value, etag: Option<&str>, located: bool) {
     let Some(responses) = responses.as_object_mut() else {
         return;
     };
@@ -149,13 +167,8 @@ fn response_headers(responses: &mut Value, etag: bool, located: bool) {
             continue; // shared responses get their headers in the components
         }
         add_headers(response, status == "429" || status == "503");
-        if status == "200" && etag {
-            add_header(
-                response,
-                "ETag",
-                "The version as an entity tag (`\"3\"`): send it back as `If-Match`",
-                json!({"type": "string"}),
-            );
+        if let Some(description) = etag.filter(|_| status == "200" || status == "304") {
+            add_header(response, "ETag", description, json!({"type": "string"}));
         }
         if status == "201" && located {
             add_header(

@@ -14,7 +14,7 @@ use super::json::ValidJson;
 use super::requests::RequestDetailView;
 use super::staff::Staff;
 use super::state::AppState;
-use super::versioning::{etag, if_match};
+use super::versioning::if_match;
 use crate::app::AppResult;
 use crate::app::handling::{self, Caller, Classification, NewReferral};
 use crate::app::requests::RequestDetail;
@@ -104,10 +104,14 @@ pub(crate) fn caller(
     })
 }
 
-pub(crate) fn answered(detail: RequestDetail) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header(etag(detail.request.version))
-        .json(RequestDetailView::from(detail))
+/// The request's detail with its `ETag` (`conditional`): the answer of a command, or of a read
+/// (`read`), which is 304 when its `If-None-Match` names the tag.
+pub(crate) fn answered(
+    read: Option<&HttpRequest>,
+    detail: RequestDetail,
+) -> Result<HttpResponse, ApiError> {
+    let version = detail.request.version;
+    super::conditional::json(read, Some(version), &RequestDetailView::from(detail))
 }
 
 /// One command on a request at the HTTP edge, in the order every command follows: the role and
@@ -129,7 +133,7 @@ pub(crate) async fn command<I: Send + 'static>(
     let detail = state
         .db(move |conn| use_case(conn, &id, &caller, input))
         .await?;
-    Ok(answered(detail))
+    answered(None, detail)
 }
 
 /// Classify a request (`registered` → `in_review`; reclassify while `in_review`).

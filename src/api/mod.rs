@@ -10,6 +10,7 @@ pub mod citizen_door;
 pub mod citizen_export;
 pub mod client;
 mod commands;
+mod conditional;
 pub mod contacts;
 mod contract;
 pub mod conversation;

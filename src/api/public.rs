@@ -259,11 +259,18 @@ fn created(submitted: public::Submitted) -> Result<HttpResponse, ApiError> {
 /// Shows status, kind, channel, dates and the public steps of the history; never the citizen's
 /// identity or the request's text. A code with a wrong check digit is 422 (a typing mistake);
 /// a well-formed code that no request has is 404. Limited per client address (429).
+///
+/// Answers with an `ETag`; a portal that polls sends it back as `If-None-Match` and gets
+/// `304 Not Modified` without a body while nothing in the view has changed.
 #[utoipa::path(
     tag = "public",
-    params(("tracking_code" = String, Path, description = "The 12-digit tracking code; Persian digits, spaces and dashes are accepted", example = "483920175523")),
+    params(
+        ("tracking_code" = String, Path, description = "The 12-digit tracking code; Persian digits, spaces and dashes are accepted", example = "483920175523"),
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of an earlier lookup: 304 if the view is unchanged"),
+    ),
     responses(
         (status = 200, description = "The request's public view", body = PublicRequestView),
+        (status = 304, description = "Not modified: the `ETag` sent as `If-None-Match` is still current"),
         (status = 404, description = "No request has this code", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a tracking code, or its check digit is wrong (`errors[0].code` is `check_digit`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many lookups from this address; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
@@ -271,6 +278,7 @@ fn created(submitted: public::Submitted) -> Result<HttpResponse, ApiError> {
 )]
 #[get("/public/requests/{tracking_code}")]
 pub async fn lookup_request(
+    req: HttpRequest,
     client: ClientAddress,
     state: web::Data<AppState>,
     code: web::Path<String>,
@@ -279,7 +287,7 @@ pub async fn lookup_request(
     let found = state
         .db(move |conn| public::lookup(conn, (&limits, &rules), &client.0, &code))
         .await?;
-    Ok(HttpResponse::Ok().json(PublicRequestView::from(&found)))
+    super::conditional::json(Some(&req), None, &PublicRequestView::from(&found))
 }
 
 /// Withdraw a request (no account needed).

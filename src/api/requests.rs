@@ -2,7 +2,7 @@
 //! role but unit staff, who never see a request, only referrals; to them every request is 404).
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -479,15 +479,24 @@ pub async fn list_requests(
 
 /// Read one request with the citizen's identity and the whole history (every staff role but
 /// unit staff, to whom every request is 404).
+///
+/// Answers with an `ETag` led by the request's version; sent back as `If-None-Match`, it gets
+/// `304 Not Modified` without a body while nothing shown here has changed.
 #[utoipa::path(
-    tag = "requests", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The request's id")),
+    tag = "requests", security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "The request's id"),
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of an earlier read: 304 if the request still reads the same"),
+    ),
     responses(
         (status = 200, description = "The request", body = RequestDetailView),
+        (status = 304, description = "Not modified: the `ETag` sent as `If-None-Match` is still current"),
         (status = 404, description = "No such request (or the caller is unit staff)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/requests/{id}")]
 pub async fn get_request(
+    req: HttpRequest,
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<Uuid>,
@@ -502,5 +511,5 @@ pub async fn get_request(
     let detail = state
         .db(move |conn| requests::read(conn, &id, role, &rules))
         .await?;
-    Ok(super::handling::answered(detail))
+    super::handling::answered(Some(&req), detail)
 }

@@ -9,8 +9,10 @@ use actix_web::http::header;
 use super::error::{ApiError, Kind};
 
 /// What `if_match` reads, as the document declares it: `"3"`, `W/"3"` or `3`, spaces around
-/// allowed, up to nine digits (any `i32` a version reaches).
-pub const IF_MATCH_PATTERN: &str = r#"^\s*(W/)?"?[0-9]{1,9}"?\s*$"#;
+/// allowed, up to nine digits (any `i32` a version reaches), optionally followed by the digest
+/// a request's `ETag` carries (`"3.1f0c…"`, `conditional`), which is not compared: a change
+/// the version does not count (an SMS delivered) does not make a read stale for a command.
+pub const IF_MATCH_PATTERN: &str = r#"^\s*(W/)?"?[0-9]{1,9}(\.[0-9a-f]{16})?"?\s*$"#;
 
 /// The version named by `If-Match`, if any.
 pub fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
@@ -25,7 +27,17 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
     };
     let text = value.to_str().map_err(|_| bad())?.trim();
     let text = text.strip_prefix("W/").unwrap_or(text);
-    let version = text.trim_matches('"').parse::<i32>().map_err(|_| bad())?;
+    let text = text.trim_matches('"');
+    let version = match text.split_once('.') {
+        Some((version, digest))
+            if digest.len() == 16 && digest.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            version
+        }
+        Some(_) => return Err(bad()),
+        None => text,
+    };
+    let version = version.parse::<i32>().map_err(|_| bad())?;
     Ok(Some(version))
 }
 
@@ -41,7 +53,12 @@ mod tests {
 
     #[test]
     fn reads_the_forms_clients_send() {
-        for (value, expected) in [("\"3\"", 3), ("W/\"4\"", 4), ("5", 5)] {
+        for (value, expected) in [
+            ("\"3\"", 3),
+            ("W/\"4\"", 4),
+            ("5", 5),
+            ("\"6.00112233445566ff\"", 6),
+        ] {
             let req = TestRequest::default()
                 .insert_header((header::IF_MATCH, value))
                 .to_http_request();
@@ -49,6 +66,10 @@ mod tests {
         }
         let req = TestRequest::default()
             .insert_header((header::IF_MATCH, "*"))
+            .to_http_request();
+        assert!(if_match(&req).is_err());
+        let req = TestRequest::default()
+            .insert_header((header::IF_MATCH, "\"6.zz\""))
             .to_http_request();
         assert!(if_match(&req).is_err());
         assert_eq!(

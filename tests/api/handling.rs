@@ -120,7 +120,7 @@ on_both_backends! {
         let referred = app.post(&format!("{base}/refer")).bearer(&desk.reviewer)
             .header("if-match", &format!("\"{}\"", classified["version"]))
             .json(&json!({"unit_id": desk.unit, "text": text})).send().await;
-        assert_eq!(referred.header("etag"), Some(format!("\"{}\"", classified["version"].as_i64().unwrap() + 1)));
+        assert!(referred.header("etag").unwrap().starts_with(&format!("\"{}.", classified["version"].as_i64().unwrap() + 1)));
         let referred = ok(referred).await;
         assert_eq!(referred["status"], "referred");
 

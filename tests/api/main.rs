@@ -8,6 +8,7 @@ mod attachments;
 mod auth;
 mod authz;
 mod bad_input;
+mod conditional;
 mod contacts;
 mod conversation;
 mod deadlines;

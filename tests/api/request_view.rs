@@ -63,7 +63,7 @@ on_both_backends! {
         let base = format!("/api/v1/requests/{id}");
         let read = app.get(&base).bearer(&desk.reviewer).send().await;
         assert_eq!(read.status, StatusCode::OK);
-        assert_eq!(read.header("etag"), Some(format!("\"{}\"", read.json()["version"])), "GET sends the version as ETag");
+        assert!(read.header("etag").unwrap().starts_with(&format!("\"{}.", read.json()["version"])), "GET's ETag leads with the version");
         assert_eq!(actions(&read.json()), ["classify"]);
         assert_eq!(actions(&ok(app.get(&base).bearer(&desk.intake).send().await).await), Vec::<&str>::new(), "intake reads, does not decide");
         let classified = ok(app.post(&format!("{base}/classify")).bearer(&desk.reviewer).json(&json!({"kind": "complaint"})).send().await).await;
