@@ -10,7 +10,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
-use super::error::{ApiError, Kind};
+use super::error::ApiError;
 use super::state::AppState;
 use crate::app::portals::{self, Caller};
 use crate::domain::portal::Scope;
@@ -22,15 +22,9 @@ pub const PORTAL: &str = "portal";
 pub struct PortalCaller(pub Caller);
 
 impl PortalCaller {
-    /// 403 unless the portal holds `scope`.
+    /// 403 unless the portal holds `scope` (`app::portals::Caller::require`).
     pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
-        match self.0.scopes.has(scope) {
-            true => Ok(()),
-            false => Err(ApiError::new(
-                Kind::Forbidden,
-                format!("this portal's key lacks the `{}` scope", scope.as_str()),
-            )),
-        }
+        Ok(self.0.require(scope)?)
     }
 }
 

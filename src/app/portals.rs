@@ -5,6 +5,8 @@ use chrono::NaiveDateTime;
 
 use super::{AppError, AppResult};
 use crate::db::portals::{self as repo, PortalRow};
+/// What a portal's list of its own requests filters on (applied in the query).
+pub use crate::db::portals::{FiledFilter, KindFilter};
 use crate::db::{self, DbConnection, write_transaction};
 use crate::domain::ids::PortalId;
 use crate::domain::portal::{self, Scope, Scopes};
@@ -62,13 +64,11 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// 403 unless the portal holds `scope`.
+    /// 403 unless the portal holds `scope`: the one place a portal's scopes are checked.
     pub fn require(&self, scope: Scope) -> AppResult<()> {
         match self.scopes.has(scope) {
             true => Ok(()),
-            false => Err(AppError::Forbidden(
-                "this portal's key lacks the scope for this call",
-            )),
+            false => Err(AppError::Forbidden(scope.refusal())),
         }
     }
 }
@@ -210,15 +210,36 @@ pub fn own_request(
     super::public::record_of(conn, &row.id, rules)
 }
 
-/// The requests `portal` filed, newest first, with their public records.
+/// The requests of `codes` that `portal` filed, in the order asked: a code that is malformed,
+/// unknown or another portal's is left out (GeoReport v2 lists what it has), but a failing
+/// database fails the whole answer rather than shorten it.
+pub fn own_requests_by_codes<'a>(
+    conn: &mut DbConnection,
+    rules: &super::deadlines::Rules,
+    portal: &PortalId,
+    codes: impl Iterator<Item = &'a str>,
+) -> AppResult<Vec<super::requests::RequestWithHistory>> {
+    let mut found = Vec::new();
+    for code in codes {
+        match own_request(conn, rules, portal, code) {
+            Ok(record) => found.push(record),
+            Err(AppError::NotFound(_) | AppError::Invalid(_)) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(found)
+}
+
+/// The requests `portal` filed that `filter` admits, newest first, at most `limit`, with their
+/// public records.
 pub fn own_requests(
     conn: &mut DbConnection,
     rules: &super::deadlines::Rules,
     portal: &PortalId,
-    (from, to): (Option<NaiveDateTime>, Option<NaiveDateTime>),
+    filter: &repo::FiledFilter,
     limit: i64,
 ) -> AppResult<Vec<super::requests::RequestWithHistory>> {
-    repo::filed_by(conn, portal, from, to, limit)?
+    repo::filed_by(conn, portal, filter, limit)?
         .iter()
         .map(|id| super::public::record_of(conn, id, rules))
         .collect()

@@ -106,8 +106,7 @@ pub fn filer_of(conn: &mut DbConnection, request: &RequestId) -> QueryResult<Opt
 pub fn filed_by(
     conn: &mut DbConnection,
     portal: &PortalId,
-    from: Option<NaiveDateTime>,
-    to: Option<NaiveDateTime>,
+    filter: &FiledFilter,
     limit: i64,
 ) -> QueryResult<Vec<RequestId>> {
     use super::schema::requests;
@@ -118,11 +117,51 @@ pub fn filed_by(
         .order((requests::created_at.desc(), requests::id.desc()))
         .limit(limit)
         .into_boxed();
-    if let Some(from) = from {
+    if let Some(from) = filter.from {
         query = query.filter(requests::created_at.ge(from));
     }
-    if let Some(to) = to {
+    if let Some(to) = filter.to {
         query = query.filter(requests::created_at.lt(to));
     }
+    match filter.closed {
+        Some(true) => query = query.filter(requests::status.eq("closed")),
+        Some(false) => query = query.filter(requests::status.ne("closed")),
+        None => {}
+    }
+    match &filter.kind {
+        Some(KindFilter::Kind(kind)) => {
+            query = query.filter(
+                requests::kind.eq(kind).or(requests::kind
+                    .is_null()
+                    .and(requests::proposed_kind.eq(kind))),
+            );
+        }
+        Some(KindFilter::Unclassified) => {
+            query = query.filter(
+                requests::kind
+                    .is_null()
+                    .and(requests::proposed_kind.is_null()),
+            );
+        }
+        None => {}
+    }
     query.load(conn)
+}
+
+/// Which of a portal's requests `filed_by` lists; applied in the query, before its limit.
+#[derive(Debug, Default, Clone)]
+pub struct FiledFilter {
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+    /// Only closed (`true`) or only open (`false`) requests.
+    pub closed: Option<bool>,
+    pub kind: Option<KindFilter>,
+}
+
+/// The kind a request shows: the review's, else the citizen's proposal.
+#[derive(Debug, Clone)]
+pub enum KindFilter {
+    Kind(String),
+    /// Neither reviewed nor proposed.
+    Unclassified,
 }

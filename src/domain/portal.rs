@@ -45,6 +45,16 @@ impl Scope {
     pub fn parse(value: &str) -> Option<Scope> {
         Scope::ALL.into_iter().find(|s| s.as_str() == value)
     }
+
+    /// What a portal hears when its key lacks this scope.
+    pub const fn refusal(self) -> &'static str {
+        match self {
+            Scope::Submit => "this portal's key lacks the `submit` scope",
+            Scope::Read => "this portal's key lacks the `read` scope",
+            Scope::Webhooks => "this portal's key lacks the `webhooks` scope",
+            Scope::Center => "this portal's key lacks the `center` scope",
+        }
+    }
 }
 
 /// A set of scopes as stored: each between spaces (` submit webhooks `), so that one `LIKE

@@ -132,10 +132,17 @@ on_both_backends! {
         let list = app.get(&format!("/open311/v2/requests.json?api_key={key}")).send().await.json();
         assert_eq!(list.as_array().unwrap().len(), 1);
         assert_eq!(list[0]["service_request_id"], code.as_str());
-        let by_id = app.get(&format!("/open311/v2/requests.json?api_key={key}&service_request_id={code},100000000009")).send().await.json();
-        assert_eq!(by_id.as_array().unwrap().len(), 1);
+        // Unknown, malformed and mistyped codes are left out; the portal's own is listed.
+        let by_id = app.get(&format!("/open311/v2/requests.json?api_key={key}&service_request_id={code},100000000009,12,abc")).send().await.json();
+        assert_eq!(by_id.as_array().unwrap().len(), 1, "{by_id}");
         let closed = app.get(&format!("/open311/v2/requests.json?api_key={key}&status=closed")).send().await.json();
         assert_eq!(closed, serde_json::json!([]));
+        let open = app.get(&format!("/open311/v2/requests.json?api_key={key}&status=open&service_code=complaint")).send().await.json();
+        assert_eq!(open.as_array().unwrap().len(), 1, "the filters are the query's: {open}");
+        for other_kind in ["suggestion", "unclassified", "nonsense"] {
+            let none = app.get(&format!("/open311/v2/requests.json?api_key={key}&service_code={other_kind}")).send().await.json();
+            assert_eq!(none, serde_json::json!([]), "{other_kind}");
+        }
         let past = app.get(&format!("/open311/v2/requests.json?api_key={key}&end_date=2020-01-01T00:00:00Z")).send().await.json();
         assert_eq!(past, serde_json::json!([]));
 

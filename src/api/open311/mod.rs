@@ -35,11 +35,12 @@ use super::json::BodyLimit;
 use super::portal_key::authenticate;
 use super::public::submit_as;
 use super::state::AppState;
+use crate::app::portals::{FiledFilter, KindFilter};
 use crate::app::requests::RequestInput;
 use crate::app::{portals, public};
 use crate::domain::FieldError;
 use crate::domain::portal::Scope;
-use crate::domain::request::{RequestKind, Status, Subject};
+use crate::domain::request::{RequestKind, Subject};
 
 /// The answer's format, from the path's extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,12 +180,7 @@ pub async fn open311_file_request(
     let key = field("api_key")
         .ok_or_else(|| ApiError::unauthenticated("send the portal's key as `api_key`"))?;
     let caller = authenticate(&state, key).await?;
-    if !caller.scopes.has(Scope::Submit) {
-        return Err(ApiError::new(
-            Kind::Forbidden,
-            "this portal's key lacks the `submit` scope",
-        ));
-    }
+    caller.require(Scope::Submit)?;
     let (input, mut errors) = form_input(&field);
     let parsed = match public::parse_submission(&input) {
         Ok(parsed) if errors.is_empty() => parsed,
@@ -308,12 +304,7 @@ async fn reader(state: &AppState, key: Option<String>) -> Result<portals::Caller
         .filter(|k| !k.trim().is_empty())
         .ok_or_else(|| ApiError::unauthenticated("send the portal's key as `api_key`"))?;
     let caller = authenticate(state, key).await?;
-    if !caller.scopes.has(Scope::Read) {
-        return Err(ApiError::new(
-            Kind::Forbidden,
-            "this portal's key lacks the `read` scope",
-        ));
-    }
+    caller.require(Scope::Read)?;
     Ok(caller)
 }
 
@@ -356,7 +347,7 @@ pub async fn open311_list_requests(
     let query = query.into_inner();
     let caller = reader(&state, query.api_key.clone()).await?;
     let rules = state.deadlines.clone();
-    let status = match query.status.as_deref() {
+    let closed = match query.status.as_deref() {
         None => None,
         Some("open") => Some(false),
         Some("closed") => Some(true),
@@ -371,12 +362,12 @@ pub async fn open311_list_requests(
     let found = state
         .db(move |conn| {
             if let Some(ids) = &query.service_request_id {
-                return Ok(ids
-                    .split(',')
-                    .filter_map(|code| {
-                        portals::own_request(conn, &rules, &caller.id, code.trim()).ok()
-                    })
-                    .collect::<Vec<_>>());
+                return portals::own_requests_by_codes(
+                    conn,
+                    &rules,
+                    &caller.id,
+                    ids.split(',').map(str::trim),
+                );
             }
             let end: NaiveDateTime = query
                 .end_date
@@ -386,19 +377,18 @@ pub async fn open311_list_requests(
                 .start_date
                 .map(|d| d.naive_utc())
                 .unwrap_or(end - chrono::Duration::days(90));
-            portals::own_requests(conn, &rules, &caller.id, (Some(start), Some(end)), 1000)
+            let filter = FiledFilter {
+                from: Some(start),
+                to: Some(end),
+                closed,
+                kind: query.service_code.map(|code| match code.as_str() {
+                    views::UNCLASSIFIED => KindFilter::Unclassified,
+                    _ => KindFilter::Kind(code),
+                }),
+            };
+            portals::own_requests(conn, &rules, &caller.id, &filter, 1000)
         })
         .await?;
-    let items: Vec<ServiceRequest> = found
-        .iter()
-        .filter(|r| status.is_none_or(|closed| (r.request.status == Status::Closed) == closed))
-        .map(service_request)
-        .filter(|r| {
-            query
-                .service_code
-                .as_deref()
-                .is_none_or(|c| r.service_code == c)
-        })
-        .collect();
+    let items: Vec<ServiceRequest> = found.iter().map(service_request).collect();
     Ok(answer(format, "service_requests", &items))
 }

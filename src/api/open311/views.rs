@@ -158,6 +158,9 @@ pub(super) fn definition(kind: RequestKind) -> ServiceDefinition {
     }
 }
 
+/// The `service_code` of a request neither reviewed nor given a kind by the citizen.
+pub(super) const UNCLASSIFIED: &str = "unclassified";
+
 pub(super) fn service_request(found: &RequestWithHistory) -> ServiceRequest {
     let request = &found.request;
     let kind = request.kind.or(request.proposed_kind);
@@ -175,10 +178,7 @@ pub(super) fn service_request(found: &RequestWithHistory) -> ServiceRequest {
         .to_owned(),
         status_notes: notes,
         service_name: kind.map(|k| name_of(k).0).unwrap_or("درخواست").to_owned(),
-        service_code: kind
-            .map(|k| k.as_str())
-            .unwrap_or("unclassified")
-            .to_owned(),
+        service_code: kind.map(|k| k.as_str()).unwrap_or(UNCLASSIFIED).to_owned(),
         agency_responsible: (!found.referred_to.is_empty()).then(|| found.referred_to.join("، ")),
         service_notice: None,
         requested_datetime: request.created_at.and_utc(),
