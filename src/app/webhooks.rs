@@ -317,13 +317,9 @@ fn receivers(
         .into_iter()
         .filter_map(|c| {
             let is_filer = Some(&c.portal_id) == filer;
-            let center = Scopes::from_stored(&c.scopes).has(Scope::Center);
-            let hears = match audience {
-                Audience::Public => is_filer || center,
-                Audience::Center => center,
-                Audience::OwnPortal => false,
-            };
-            hears.then_some((c.id, is_filer))
+            audience
+                .hears(is_filer, &Scopes::from_stored(&c.scopes))
+                .then_some((c.id, is_filer))
         })
         .collect()
 }

@@ -445,7 +445,7 @@ pub fn announce_notification(
 ) -> QueryResult<()> {
     use super::schema::notifications;
     use crate::domain::notification::NotificationStatus;
-    use crate::domain::portal::{Scope, Scopes};
+    use crate::domain::portal::Scopes;
     use crate::domain::webhook::payload::{NotificationChange, NotificationWebhook};
     let event = match status {
         NotificationStatus::Sent => EventType::NotificationSent,
@@ -455,7 +455,11 @@ pub fn announce_notification(
     };
     let listening: Vec<Candidate> = candidates(conn, event)?
         .into_iter()
-        .filter(|c| Scopes::from_stored(&c.scopes).has(Scope::Center))
+        .filter(|c| {
+            event
+                .audience()
+                .hears(false, &Scopes::from_stored(&c.scopes))
+        })
         .collect();
     if listening.is_empty() {
         return Ok(());

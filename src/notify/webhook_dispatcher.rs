@@ -243,16 +243,15 @@ fn told(
         },
     };
     let payload = serde_json::to_string(&body).unwrap_or_default();
-    let pattern = crate::domain::webhook::type_pattern(EventType::WebhookDisabled);
     let listening = outbox::subscriptions(conn, Some(&disabled.portal_id))?
         .into_iter()
-        .filter(|s| s.active && s.id != disabled.id && like(&s.events, &pattern));
+        .filter(|s| {
+            s.active
+                && s.id != disabled.id
+                && crate::domain::webhook::types_from_stored(&s.events)
+                    .contains(&EventType::WebhookDisabled)
+        });
     Ok(listening
         .map(|s| DeliveryRow::pending(s.id, EventType::WebhookDisabled, None, payload.clone(), now))
         .collect())
-}
-
-/// `LIKE '% type %'` on a stored list, in Rust.
-fn like(stored: &str, pattern: &str) -> bool {
-    stored.contains(pattern.trim_matches('%'))
 }

@@ -163,6 +163,20 @@ pub enum Audience {
     OwnPortal,
 }
 
+impl Audience {
+    /// Whether a subscription hears an event of this audience: by whether its portal filed the
+    /// request the event is about, and whether that portal holds the `center` scope. (An
+    /// `OwnPortal` event is addressed to its portal's subscriptions by whoever writes it.)
+    pub fn hears(self, filed_it: bool, scopes: &crate::domain::portal::Scopes) -> bool {
+        let center = scopes.has(crate::domain::portal::Scope::Center);
+        match self {
+            Audience::Public => filed_it || center,
+            Audience::Center => center,
+            Audience::OwnPortal => false,
+        }
+    }
+}
+
 /// The event a request's history entry is, if any: by its action, the status before and
 /// after, and whether the citizen sees it. Staff-only entries are events only where listed
 /// (a message to the citizen, a referral's step); the rest stay inside the Center.
@@ -367,6 +381,28 @@ mod tests {
             assert_eq!(
                 serde_json::to_value(t).unwrap(),
                 serde_json::json!(t.as_str())
+            );
+        }
+    }
+
+    #[test]
+    fn the_filer_and_the_center_hear_public_events_only_the_center_hears_its_own() {
+        use crate::domain::portal::{Scope, Scopes};
+        let center = Scopes::new(vec![Scope::Center, Scope::Webhooks]);
+        let portal = Scopes::new(vec![Scope::Webhooks]);
+        let cases = [
+            (Audience::Public, true, &portal, true),
+            (Audience::Public, false, &portal, false),
+            (Audience::Public, false, &center, true),
+            (Audience::Center, true, &portal, false),
+            (Audience::Center, false, &center, true),
+            (Audience::OwnPortal, true, &center, false),
+        ];
+        for (audience, filed_it, scopes, hears) in cases {
+            assert_eq!(
+                audience.hears(filed_it, scopes),
+                hears,
+                "{audience:?} {filed_it}"
             );
         }
     }
