@@ -66,6 +66,13 @@ pub use self::state::AppState;
 /// Where the served OpenAPI document lives.
 pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
 
+/// The OpenAPI document as committed, served as it is. The test
+/// `the_served_openapi_document_is_the_committed_one` fails when the code's document
+/// (`openapi_document`, what `mardom openapi` prints) differs from it. Finishing the document in
+/// every worker (utoipa's structs through serde_json and back, `contract::finish`) and keeping a
+/// copy per worker for Swagger UI took some 30 MB of a server's 60 at start (BENCHMARKS.md).
+const COMMITTED_OPENAPI: &str = include_str!("../../openapi/openapi.json");
+
 /// HTTP-level settings of the app.
 #[derive(Debug, Clone, Default)]
 pub struct HttpSettings {
@@ -74,7 +81,8 @@ pub struct HttpSettings {
     pub cors_origins: Vec<String>,
 }
 
-/// Registers every endpoint; the OpenAPI document is collected from the same registrations.
+/// Registers every endpoint; the OpenAPI document is collected from the same registrations, as
+/// utoipa gathers it (`openapi_document` finishes it).
 fn routes() -> (
     App<
         impl ServiceFactory<
@@ -87,7 +95,7 @@ fn routes() -> (
     >,
     utoipa::openapi::OpenApi,
 ) {
-    let (app, mut doc) = App::new()
+    App::new()
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
         .service(health::live)
@@ -104,10 +112,7 @@ fn routes() -> (
                 .configure(desk)
                 .configure(citizens_and_outbox),
         )
-        .split_for_parts();
-    utoipa::Modify::modify(&commands::Commands, &mut doc);
-    openapi::add_problem_responses(&mut doc);
-    (app, webhook_docs::add(contract::finish(doc)))
+        .split_for_parts()
 }
 
 /// Signing in, and the admin's users and units.
@@ -223,7 +228,10 @@ fn citizens_and_outbox(config: &mut ServiceConfig) {
 
 /// The OpenAPI document, as served at `/api-docs/openapi.json` and committed in `openapi/`.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    routes().1
+    let mut doc = routes().1;
+    utoipa::Modify::modify(&commands::Commands, &mut doc);
+    openapi::add_problem_responses(&mut doc);
+    webhook_docs::add(contract::finish(doc))
 }
 
 /// The whole application: routes, Swagger UI, fallbacks and middleware.
@@ -239,14 +247,28 @@ pub fn build_app(
         InitError = (),
     >,
 > {
-    let (app, doc) = routes();
-    let route_table = web::Data::new(RouteTable::from_document(&doc));
+    // The paths of the document utoipa gathers while the routes are registered, then dropped:
+    // the answer to `/api-docs/openapi.json` is the committed document (`COMMITTED_OPENAPI`).
+    let (app, gathered) = routes();
+    let route_table = web::Data::new(RouteTable::from_document(&gathered));
+    drop(gathered);
     app.app_data(web::Data::new(state))
         .app_data(route_table)
         .app_data(json::BodyLimit(settings.body_limit))
         .app_data(web::QueryConfig::default().error_handler(error::query_error))
         .app_data(web::PathConfig::default().error_handler(error::path_error))
-        .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(OPENAPI_PATH, doc))
+        .route(
+            OPENAPI_PATH,
+            web::get().to(|| async {
+                actix_web::HttpResponse::Ok()
+                    .content_type("application/json")
+                    .body(COMMITTED_OPENAPI)
+            }),
+        )
+        .service(
+            SwaggerUi::new("/swagger-ui/{_:.*}")
+                .config(utoipa_swagger_ui::Config::new([OPENAPI_PATH])),
+        )
         // The UI lives under `/swagger-ui/`; the bare name people type leads there.
         .route(
             "/swagger-ui",
