@@ -156,7 +156,9 @@ impl Settings {
             admin_password: vars.text("MARDOM_ADMIN_PASSWORD").map(SecretString::from),
             demo: vars.flag("MARDOM_DEMO"),
             cors_origins: vars.list("MARDOM_CORS_ORIGINS"),
-            pool_size: vars.limit("MARDOM_DB_POOL_SIZE", 10)?.max(1),
+            pool_size: vars
+                .limit("MARDOM_DB_POOL_SIZE", default_pool_size())?
+                .max(1),
             db_lock_wait: Duration::from_millis(
                 vars.number(
                     "MARDOM_DB_LOCK_WAIT_MS",
@@ -530,6 +532,17 @@ fn webhook_config<F: Fn(&str) -> Option<String>>(
         backoff: vars.millis("MARDOM_WEBHOOK_BACKOFF_MS", 10_000)?,
         disable_after: count("MARDOM_WEBHOOK_DISABLE_AFTER", 20)?,
     })
+}
+
+/// Database connections (and threads) for the HTTP handlers when `MARDOM_DB_POOL_SIZE` is not
+/// set: two per core the server may use. On this 2-core machine 4 connections answered more
+/// lookups and submissions, with a shorter p99, than 10 (PostgreSQL 14,927 against 13,337
+/// lookups/s, p99 6.3 against 9.4 ms; SQLite as many lookups with 20 MiB less memory): more
+/// threads than that only wait for a core (BENCHMARKS.md).
+fn default_pool_size() -> u64 {
+    std::thread::available_parallelism()
+        .map_or(1, |cores| u64::try_from(cores.get()).unwrap_or(u64::MAX))
+        .saturating_mul(2)
 }
 
 #[cfg(test)]
