@@ -13,11 +13,20 @@ work is measured) and runs, in interleaved rounds, each load for --seconds:
   submit_db    the same statements straight on the database, concurrency 8 (PostgreSQL:
                pgbench -M prepared with bench/sql/submit.pgbench.sql; SQLite: 8 sqlite3 shells
                with bench/sql/submit.sqlite.sql)
+  submit_min   the hand-written minimum: the request's row and its SMS row in one transaction,
+               pgbench -M prepared, concurrency 8, bench/sql/submit_min.pgbench.sql (PostgreSQL)
   lookup_api   wrk, concurrency 32: GET /api/v1/public/requests/{code}, codes sampled from the table
+  lookup_304   the same with If-None-Match: the view's own tag, so every answer is 304
   lookup_db    pgbench -M prepared, concurrency 32: the lookup's statement (PostgreSQL only)
+  lookup_min   the hand-written minimum: the request's row by tracking code through its index,
+               pgbench -M prepared, concurrency 32, bench/sql/lookup_min.pgbench.sql (PostgreSQL)
   live         wrk, concurrency 32: GET /health/live, the HTTP ceiling of the same server
   list_first   wrk, concurrency 8: GET /api/v1/requests?status=referred&channel=online&limit=50
   list_deep    the same with the cursor of the page 90 % of the way down
+
+The server runs with retention off (its first scheduler pass would otherwise write notices for
+the dataset's old requests during the first round) and seals the dataset's identities, stored in
+the clear by scripts/dataset.py, before it answers /health/ready.
 
 Medians over the rounds go to target/bench/results.json and, with --write, into BENCHMARKS.md
 between the `bench:begin` and `bench:end` markers. The server's peak RSS is VmHWM from /proc.
@@ -81,7 +90,9 @@ class Postgres:
         self.psql(f'CREATE DATABASE "{self.db}"', admin)
 
     def sample_codes(self, n):
-        codes = self.psql(f"SELECT tracking_code FROM requests ORDER BY random() LIMIT {n}").split()
+        # Only the server's own 12-digit codes: the references insert 13-digit ones.
+        codes = self.psql(f"SELECT tracking_code FROM requests WHERE length(tracking_code) = 12 "
+                          f"ORDER BY random() LIMIT {n}").split()
         self.psql("DROP TABLE IF EXISTS bench_codes; CREATE TABLE bench_codes (n int PRIMARY KEY, code text NOT NULL)")
         run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", self.url, "-c", "COPY bench_codes FROM STDIN"],
             input="".join(f"{i}\t{c}\n" for i, c in enumerate(codes, start=1)))
@@ -110,7 +121,8 @@ class Sqlite:
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
     def sample_codes(self, n):
-        return self.sql(f"SELECT tracking_code FROM requests ORDER BY random() LIMIT {n}").split()
+        return self.sql(f"SELECT tracking_code FROM requests WHERE length(tracking_code) = 12 "
+                        f"ORDER BY random() LIMIT {n}").split()
 
     def analyze(self):
         self.sql("ANALYZE")
@@ -123,16 +135,25 @@ class Sqlite:
 
 
 class Server:
-    def __init__(self, database_url, logfile):
+    def __init__(self, database_url, logfile, extra_env=None, pin=None):
         env = dict(os.environ, DATABASE_URL=database_url, MARDOM_BIND=f"127.0.0.1:{PORT}",
                    MARDOM_JWT_SECRET=JWT, MARDOM_DISPATCHER="off",
                    MARDOM_IDENTITY_KEYS="s1:AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=", MARDOM_BLIND_INDEX_KEY="BAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ=",
                    MARDOM_SUBMISSIONS_PER_CLIENT_HOUR="off", MARDOM_LOOKUPS_PER_CLIENT_MINUTE="off",
                    MARDOM_SUBMISSIONS_PER_MOBILE_DAY="off",
-                   MARDOM_MEETING_REQUESTS_PER_MOBILE="off")
+                   MARDOM_MEETING_REQUESTS_PER_MOBILE="off", MARDOM_RETENTION_MONTHS="off",
+                   **(extra_env or {}))
+        try:
+            urllib.request.urlopen(f"{BASE}/health/live", timeout=1)
+            raise SystemExit(f"another server already answers on {BASE}: stop it first")
+        except OSError:
+            pass  # the port is free
         self.log = open(logfile, "w")
-        self.proc = subprocess.Popen([str(BINARY), "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        for _ in range(200):
+        pinned = ["taskset", "-c", pin] if pin else []
+        self.proc = subprocess.Popen(pinned + [str(BINARY), "serve"], env=env, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        # Up to 15 minutes: the first start on a million-row dataset seals every identity.
+        for _ in range(9000):
             if self.proc.poll() is not None:
                 break
             try:
@@ -262,10 +283,14 @@ def bench_one(db, size, args, run_id):
             "text": "شکایت از طولانی بودن زمان انتظار در بخش اورژانس بیمارستان و برخورد نامناسب کارکنان پذیرش"},
             headers=[("Idempotency-Key", f"bench-probe-{run_id}")])
         sql_body = body.replace("'", "''")
+        tags_file = OUT / f"tags-{db.name}-{size}.txt"
+        tags_file.write_text("".join(f"{code} {etag_of(code)}\n" for code in codes[:2000]))
         loads = {
             "submit_api": lambda r: wrk("submit.lua", "/api/v1/public/requests", 8, args.seconds,
                                         env={"BENCH_RUN": str(run_id * 10 + r)}),
             "lookup_api": lambda r: wrk("lookup.lua", "/", 32, args.seconds, env={"BENCH_CODES": str(codes_file)}),
+            "lookup_304": lambda r: wrk("lookup_conditional.lua", "/", 32, args.seconds,
+                                        env={"BENCH_TAGS": str(tags_file)}),
             "live": lambda r: wrk("get.lua", "/health/live", 32, args.seconds),
             "list_first": lambda r: wrk("get.lua", LIST_QUERY, 8, args.seconds, headers=[auth]),
             "list_deep": lambda r: wrk("get.lua", deep, 8, args.seconds, headers=[auth]),
@@ -275,9 +300,13 @@ def bench_one(db, size, args, run_id):
                                                    [f"body={json.dumps(body, ensure_ascii=False)}"])
             loads["lookup_db"] = lambda r: pgbench(db.url, BENCH / "sql" / "lookup.pgbench.sql", 32, args.seconds,
                                                    [f"codes={len(codes)}"])
+            loads["submit_min"] = lambda r: pgbench(db.url, BENCH / "sql" / "submit_min.pgbench.sql", 8, args.seconds)
+            loads["lookup_min"] = lambda r: pgbench(db.url, BENCH / "sql" / "lookup_min.pgbench.sql", 32,
+                                                    args.seconds, [f"codes={len(codes)}"])
         else:
             loads["submit_db"] = lambda r: sqlite_submit(db, 8, args.seconds, run_id * 10 + r, sql_body)
-        order = ["submit_api", "submit_db", "lookup_api", "lookup_db", "live", "list_first", "list_deep"]
+        order = ["submit_api", "submit_db", "submit_min", "lookup_api", "lookup_db", "lookup_min", "lookup_304",
+                 "live", "list_first", "list_deep"]
         rounds = {name: [] for name in order if name in loads}
         for r in range(args.rounds):
             for name in rounds:
@@ -295,6 +324,11 @@ def bench_one(db, size, args, run_id):
                 "peak_rss_mib": server.peak_rss_mib(), "deep_page": deep}
     finally:
         server.stop()
+
+
+def etag_of(code):
+    with urllib.request.urlopen(f"{BASE}/api/v1/public/requests/{code}", timeout=30) as answer:
+        return answer.headers["ETag"]
 
 
 def deep_page(token, matching):
@@ -321,10 +355,15 @@ def medians(results):
 REFERENCES = {
     "submit_db": {"postgres": "pgbench, the same statement", "sqlite": "8 sqlite3 shells, the same transaction"},
     "lookup_db": {"postgres": "pgbench, the same statement"},
+    "submit_min": {"postgres": "pgbench, request + SMS row (minimum)"},
+    "lookup_min": {"postgres": "pgbench, indexed SELECT (minimum)"},
     "live": {"postgres": "GET /health/live", "sqlite": "GET /health/live"},
+    "lookup_api": {"postgres": "the same lookups answered 200", "sqlite": "the same lookups answered 200"},
 }
-ROWS = [("submit (c=8)", "submit_api", "submit_db"), ("lookup (c=32)", "lookup_api", "lookup_db"),
-        ("lookup (c=32)", "lookup_api", "live"), ("staff list, first page (c=8)", "list_first", None),
+ROWS = [("submit (c=8)", "submit_api", "submit_db"), ("submit (c=8)", "submit_api", "submit_min"),
+        ("lookup (c=32)", "lookup_api", "lookup_db"), ("lookup (c=32)", "lookup_api", "lookup_min"),
+        ("lookup (c=32)", "lookup_api", "live"), ("lookup answered 304 (c=32)", "lookup_304", "lookup_api"),
+        ("staff list, first page (c=8)", "list_first", None),
         ("staff list, deep page (c=8)", "list_deep", None)]
 
 
@@ -371,9 +410,10 @@ def report(results, machine, dispatcher):
             if "lookup_db" in m:
                 lookup = paired(r, "lookup_api", "lookup_db")
                 targets.append((f"{backend} {size:,} rows: lookup ≥ 0.5 × pgbench", f"{lookup:.2f}", lookup >= 0.5))
-                targets.append((f"{backend} {size:,} rows: lookup p99 ≤ 10 ms (pgbench's own p99 alongside)",
-                                f"{m['lookup_api']['p99_ms']:.2f} ms (pgbench {m['lookup_db']['p99_ms']:.2f} ms)",
-                                m["lookup_api"]["p99_ms"] <= 10))
+                tail = paired(r, "lookup_api", "lookup_db", "p99_ms")
+                targets.append((f"{backend} {size:,} rows: lookup p99 ≤ 3 × pgbench's p99 in the same round",
+                                f"{tail:.2f} ({m['lookup_api']['p99_ms']:.2f} ms beside {m['lookup_db']['p99_ms']:.2f} ms)",
+                                tail <= 3))
             targets.append((f"{backend} {size:,} rows: deep page p99 ≤ 1.5 × first page p99", f"{deep:.2f}", deep <= 1.5))
             targets.append((f"{backend} {size:,} rows: server peak RSS ≤ 64 MiB", f"{r['peak_rss_mib']:.1f} MiB",
                             r["peak_rss_mib"] <= 64))
@@ -434,9 +474,10 @@ def main():
     parser.add_argument("--sizes", default="10000,1000000")
     parser.add_argument("--backends", default="postgres,sqlite")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=6)
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--quick", action="store_true", help="2,000 rows, 2 rounds of 3 s: checks the harness")
+    parser.add_argument("--quick", action="store_true",
+                        help="2,000 rows, 2 rounds of 3 s, no dispatcher measurement: checks the harness")
     parser.add_argument("--write", action="store_true", help="write the tables into BENCHMARKS.md")
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--report-only", action="store_true",
@@ -446,7 +487,8 @@ def main():
     parser.add_argument("--no-dispatcher", action="store_true", help="skip the SMS dispatcher measurement")
     args = parser.parse_args()
     if args.quick:
-        args.sizes, args.rounds, args.seconds = "2000", 2, 3
+        # The dispatcher's measurement builds the test binary in release mode: minutes on its own.
+        args.sizes, args.rounds, args.seconds, args.no_dispatcher = "2000", 2, 3, True
     for tool in ("wrk", "pgbench", "psql", "sqlite3"):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is missing: apt-get install wrk postgresql-client sqlite3")
