@@ -49,13 +49,22 @@ impl ConnectionThreads {
     /// Starts `threads` threads, each taking its connection from `pool` when it gets its first
     /// job and keeping it (the pool must leave room for whatever else uses it).
     pub fn start(pool: DbPool, threads: usize) -> Result<Self, StartError> {
+        Self::start_with_patience(pool, threads, QUEUE_PATIENCE)
+    }
+
+    /// `start`, with jobs refused after waiting `patience` (tests wait less than 5 s).
+    pub fn start_with_patience(
+        pool: DbPool,
+        threads: usize,
+        patience: Duration,
+    ) -> Result<Self, StartError> {
         let (jobs, queue) = crossbeam_channel::unbounded::<Job>();
         let stages = stage_histograms()?;
         for n in 0..threads.max(1) {
             let (queue, pool, stages) = (queue.clone(), pool.clone(), stages.clone());
             thread::Builder::new()
                 .name(format!("db-{n}"))
-                .spawn(move || serve(&queue, &pool, &stages))?;
+                .spawn(move || serve(&queue, &pool, &stages, patience))?;
         }
         Ok(Self { jobs, stages })
     }
@@ -92,14 +101,19 @@ impl ConnectionThreads {
 
 /// One thread's life: take the oldest job, give it the thread's connection, repeat until the
 /// queue is closed.
-fn serve(queue: &crossbeam_channel::Receiver<Job>, pool: &DbPool, stages: &HistogramVec) {
+fn serve(
+    queue: &crossbeam_channel::Receiver<Job>,
+    pool: &DbPool,
+    stages: &HistogramVec,
+    patience: Duration,
+) {
     let mut held: Option<PooledDb> = None;
     while let Ok(job) = queue.recv() {
         let waited = job.queued.elapsed();
         stages
             .with_label_values(&["queue"])
             .observe(waited.as_secs_f64());
-        if waited > QUEUE_PATIENCE {
+        if waited > patience {
             (job.work)(Err(PoolError::Queued(waited)));
             continue;
         }
@@ -157,11 +171,41 @@ mod tests {
     use super::*;
 
     fn threads(n: usize) -> ConnectionThreads {
+        patient(n, QUEUE_PATIENCE)
+    }
+
+    fn patient(n: usize, patience: Duration) -> ConnectionThreads {
         let dir = std::env::temp_dir().join(format!("mardom-threads-{}", uuid::Uuid::new_v4()));
         let backend = super::super::Backend::Sqlite(dir.join("t.db"));
         let pool =
             super::super::connect_pool(&backend, 4, super::super::DEFAULT_LOCK_WAIT).expect("pool");
-        ConnectionThreads::start(pool, n).expect("threads")
+        ConnectionThreads::start_with_patience(pool, n, patience).expect("threads")
+    }
+
+    #[actix_web::test]
+    async fn a_job_that_waited_past_its_patience_is_refused_not_run() {
+        let threads = patient(1, Duration::from_millis(50));
+        let ran = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let slow = threads.run(|_| thread::sleep(Duration::from_millis(300)));
+        let flag = ran.clone();
+        let late = threads.run(move |lease| {
+            let refused = matches!(lease, Err(PoolError::Queued(_)));
+            if !refused {
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+            refused
+        });
+        let (_, refused) = futures_util::future::join(slow, late).await;
+        assert_eq!(refused, Some(true), "the late job hears it waited too long");
+        assert!(
+            !ran.load(std::sync::atomic::Ordering::SeqCst),
+            "and is not run"
+        );
+        assert_eq!(
+            threads.run(|lease| lease.is_ok()).await,
+            Some(true),
+            "a fresh job runs"
+        );
     }
 
     #[actix_web::test]

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::{portals, request_portals};
 use crate::domain::ids::{PortalId, RequestId};
+use crate::domain::request::{RequestKind, Status};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = portals)]
@@ -124,17 +125,13 @@ pub fn filed_by(
         query = query.filter(requests::created_at.lt(to));
     }
     match filter.closed {
-        Some(true) => query = query.filter(requests::status.eq("closed")),
-        Some(false) => query = query.filter(requests::status.ne("closed")),
+        Some(true) => query = query.filter(requests::status.eq(Status::Closed)),
+        Some(false) => query = query.filter(requests::status.ne(Status::Closed)),
         None => {}
     }
-    match &filter.kind {
+    match filter.kind {
         Some(KindFilter::Kind(kind)) => {
-            query = query.filter(
-                requests::kind.eq(kind).or(requests::kind
-                    .is_null()
-                    .and(requests::proposed_kind.eq(kind))),
-            );
+            query = query.filter(super::requests::shows_kind(kind));
         }
         Some(KindFilter::Unclassified) => {
             query = query.filter(
@@ -159,9 +156,9 @@ pub struct FiledFilter {
 }
 
 /// The kind a request shows: the review's, else the citizen's proposal.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub enum KindFilter {
-    Kind(String),
+    Kind(RequestKind),
     /// Neither reviewed nor proposed.
     Unclassified,
 }

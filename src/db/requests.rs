@@ -255,12 +255,7 @@ pub fn list(
         query = query.filter(requests::status.eq(*status));
     }
     if let Some(kind) = &filter.kind {
-        // Until review sets the kind, the citizen's proposal is what there is to filter on.
-        query = query.filter(
-            requests::kind.eq(*kind).or(requests::kind
-                .is_null()
-                .and(requests::proposed_kind.eq(*kind))),
-        );
+        query = query.filter(shows_kind(*kind));
     }
     if let Some(channel) = &filter.channel {
         query = query.filter(requests::channel.eq(*channel));
@@ -337,4 +332,13 @@ pub fn kinds(
         .load::<(RequestId, Option<RequestKind>)>(conn)?
         .into_iter()
         .collect())
+}
+
+/// Requests that show `kind`: the review's kind, or until review sets one, the citizen's
+/// proposal (what there is to filter on). Shared by the staff list and a portal's own list.
+#[diesel::dsl::auto_type(no_type_alias)]
+pub(crate) fn shows_kind(kind: RequestKind) -> _ {
+    requests::kind.eq(kind).or(requests::kind
+        .is_null()
+        .and(requests::proposed_kind.eq(kind)))
 }

@@ -377,14 +377,20 @@ pub async fn open311_list_requests(
                 .start_date
                 .map(|d| d.naive_utc())
                 .unwrap_or(end - chrono::Duration::days(90));
+            let kind = match query.service_code.as_deref() {
+                None => None,
+                Some(views::UNCLASSIFIED) => Some(KindFilter::Unclassified),
+                Some(code) => match RequestKind::parse(code) {
+                    Some(kind) => Some(KindFilter::Kind(kind)),
+                    // No request shows a service that does not exist.
+                    None => return Ok(Vec::new()),
+                },
+            };
             let filter = FiledFilter {
                 from: Some(start),
                 to: Some(end),
                 closed,
-                kind: query.service_code.map(|code| match code.as_str() {
-                    views::UNCLASSIFIED => KindFilter::Unclassified,
-                    _ => KindFilter::Kind(code),
-                }),
+                kind,
             };
             portals::own_requests(conn, &rules, &caller.id, &filter, 1000)
         })
